@@ -1,0 +1,200 @@
+"""Channel models: communication links (Rayleigh or LoS) and radar echoes.
+
+Each model is a frozen value object. ``draw(network, rng)`` returns the
+communication channels ``H`` and ``gains(network, points)`` the radar echo
+gains ``G`` in the layouts of :class:`isacsim.DesignProblem`.
+"""
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from . import validation as v
+from .geometry import distance, ula_steering
+from .units import db_to_linear
+
+__all__ = ["path_gain", "RayleighFading", "LineOfSight", "RadarLink", "steering_matrix"]
+
+
+def path_gain(dist, kappa_db, exponent, d0=1.0):
+    """Distance path loss ``mu = kappa (d / d0) ** (-nu)`` as a power gain.
+
+    Parameters
+    ----------
+    dist : array_like
+        Link distances [m], > 0.
+    kappa_db : float
+        Gain at the reference distance ``d0`` [dB] (e.g. -30).
+    exponent : float
+        Path-loss exponent nu.
+    d0 : float
+        Reference distance [m].
+
+    Returns
+    -------
+    numpy.ndarray
+        Linear power gain, same shape as ``dist``.
+    """
+    return db_to_linear(kappa_db) * (np.asarray(dist, dtype=float) / d0) ** (-exponent)
+
+
+def _user_distances(network):
+    """Distances BS l -> user k of cell m, shape (L, L, K) [m]."""
+    users = network.user_positions  # (L, K, 2)
+    return np.stack([distance(bs.position, users) for bs in network.base_stations])
+
+
+def _user_angles(network):
+    """Angles of user k of cell m from BS l's broadside, shape (L, L, K) [rad]."""
+    users = network.user_positions
+    return np.stack([network.angles_from(l, users) for l in range(network.n_bs)])
+
+
+@attrs.frozen(kw_only=True)
+class RayleighFading:
+    """Rayleigh fading with distance path loss.
+
+    ``h_{l,m,k} ~ CN(0, mu_{l,m,k} I)`` with ``mu = kappa (d / d0)^(-nu)`` and
+    ``d`` the distance from BS l to user k of cell m.
+
+    Parameters
+    ----------
+    kappa_db : float
+        Path gain at ``d0`` [dB].
+    exponent : float
+        Path-loss exponent nu, > 0.
+    d0 : float
+        Reference distance [m].
+    """
+
+    kappa_db: float = attrs.field(default=-30.0, validator=v.finite)
+    exponent: float = attrs.field(default=3.0, validator=v.positive)
+    d0: float = attrs.field(default=1.0, validator=v.positive)
+
+    def draw(self, network, rng):
+        """Draw one realization of every BS -> user channel.
+
+        Parameters
+        ----------
+        network : Network
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        numpy.ndarray, complex, shape (L, L, K, Nt)
+            ``H[l, m, k]``: channel from BS l to user k of cell m.
+        """
+        mu = path_gain(_user_distances(network), self.kappa_db, self.exponent, self.d0)
+        shape = mu.shape + (network.n_tx,)
+        fading = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2.0)
+        return np.sqrt(mu)[..., None] * fading
+
+
+@attrs.frozen(kw_only=True)
+class LineOfSight:
+    """Deterministic line-of-sight channels along the ULA steering vector.
+
+    ``h_{l,m,k} = sqrt(mu) conj(a(theta))``, with ``theta`` the user's angle
+    from BS l's broadside, so that the received amplitude
+    ``h^H w = sqrt(mu) a(theta)^T w`` matches the transmit-gain convention.
+
+    Parameters
+    ----------
+    kappa_db, exponent, d0
+        Path loss as for :class:`RayleighFading`.
+    """
+
+    kappa_db: float = attrs.field(default=-30.0, validator=v.finite)
+    exponent: float = attrs.field(default=3.0, validator=v.positive)
+    d0: float = attrs.field(default=1.0, validator=v.positive)
+
+    def draw(self, network, rng=None):
+        """The LoS channels (``rng`` is accepted for a common interface and unused).
+
+        Returns
+        -------
+        numpy.ndarray, complex, shape (L, L, K, Nt)
+        """
+        mu = path_gain(_user_distances(network), self.kappa_db, self.exponent, self.d0)
+        return np.sqrt(mu)[..., None] * np.conj(ula_steering(network.n_tx, _user_angles(network)))
+
+
+def _as_rcs(value):
+    if np.ndim(value) == 0:
+        return float(value)
+    return tuple(tuple(float(x) for x in row) for row in np.asarray(value, dtype=float))
+
+
+def _check_rcs(instance, attribute, value):
+    array = np.asarray(value, dtype=float)
+    if not (np.all(np.isfinite(array)) and np.all(array >= 0)):
+        raise ValueError(f"rcs: expected finite reflection coefficients >= 0, got {value!r}")
+    if array.ndim not in (0, 2):
+        raise ValueError(f"rcs: expected a number or an (L, L) matrix, got shape {array.shape}")
+
+
+@attrs.frozen(kw_only=True)
+class RadarLink:
+    """Round-trip echo gains of the target, eq. (7) and below.
+
+    ``G[q, m, l] = zeta_{m,l}^2 beta_{m,l}``, ``beta = kappa^2 d_ref^4 / (d_l^2 d_m^2)``
+    for the path BS l -> point q -> BS m, with ``d_l`` the BS-l-to-point distance.
+    ``kappa`` is the one-way gain at ``d_ref``, so ``kappa_db = -50`` means
+    ``kappa = 1e-5`` and ``kappa^2 = 1e-10``.
+
+    Parameters
+    ----------
+    kappa_db : float
+        One-way radar path gain at ``d_ref`` [dB].
+    rcs : float or (L, L) array_like
+        Reflection coefficient zeta (amplitude, >= 0), shared by every link or
+        per link ``[m][l]``.
+    d_ref : float
+        Reference distance [m].
+    """
+
+    kappa_db: float = attrs.field(default=-50.0, validator=v.finite)
+    rcs: float | tuple = attrs.field(default=1.0, converter=_as_rcs, validator=_check_rcs)
+    d_ref: float = attrs.field(default=1.0, validator=v.positive)
+
+    def gains(self, network, points):
+        """Echo gains for every sample point and link.
+
+        Parameters
+        ----------
+        network : Network
+        points : array_like, shape (Q, 2)
+            Target positions [m].
+
+        Returns
+        -------
+        numpy.ndarray, float, shape (Q, L, L)
+            ``G[q, m, l]`` (receiving BS m, transmitting BS l).
+        """
+        rcs = np.asarray(self.rcs, dtype=float)
+        if rcs.ndim == 2 and rcs.shape != (network.n_bs, network.n_bs):
+            raise ValueError(f"rcs: expected an ({network.n_bs}, {network.n_bs}) matrix, got {rcs.shape}")
+        d = np.stack([distance(bs.position, points) for bs in network.base_stations], axis=-1)  # (Q, L)
+        if np.any(d <= 0):
+            raise ValueError("points: a target sample point coincides with a BS position")
+        kappa = db_to_linear(self.kappa_db)
+        beta = kappa**2 * self.d_ref**4 / (d[:, :, None] ** 2 * d[:, None, :] ** 2)
+        return rcs**2 * beta
+
+
+def steering_matrix(network, points):
+    """Transmit steering vectors of every BS towards every point.
+
+    Parameters
+    ----------
+    network : Network
+    points : array_like, shape (Q, 2)
+        Positions [m].
+
+    Returns
+    -------
+    numpy.ndarray, complex, shape (Q, L, Nt)
+        ``A[q, l] = a(theta_{q,l})``; the gain of beam ``w`` is ``|A[q, l] @ w|^2``.
+    """
+    angles = np.stack([network.angles_from(l, points) for l in range(network.n_bs)], axis=-1)  # (Q, L)
+    return ula_steering(network.n_tx, angles)

@@ -1,0 +1,342 @@
+"""The network: base stations, their communication users, and layouts.
+
+All objects are frozen attrs value objects, validated on construction; build
+variants with :func:`attrs.evolve` or the ``with_*`` helpers.
+"""
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from . import validation as v
+from .geometry import angle_from_broadside, azimuth
+
+__all__ = ["BaseStation", "CommUser", "Network", "PAPER_BS_POSITIONS", "PAPER_CU_POSITIONS"]
+
+#: BS positions of the paper's Section V [m].
+PAPER_BS_POSITIONS = ((80.0, 0.0), (-40.0, 40.0 * np.sqrt(3.0)), (-40.0, -40.0 * np.sqrt(3.0)))
+#: The K = 1 CU positions of the paper's Section V [m], one per cell.
+PAPER_CU_POSITIONS = ((38.85, -20.97), (-1.26, 44.13), (-37.58, -23.16))
+
+
+def _optional_angle(instance, attribute, value):
+    if value is not None:
+        v.finite(instance, attribute, value)
+
+
+@attrs.frozen(kw_only=True)
+class BaseStation:
+    """A multi-antenna base station with a half-wavelength ULA.
+
+    Parameters
+    ----------
+    position : (float, float)
+        Location ``(x, y)`` [m].
+    n_tx : int
+        Transmit antennas, >= 1.
+    n_rx : int
+        Receive antennas, >= 1.
+    p_max : float
+        Transmit power budget [W], > 0.
+    broadside : float or None
+        Azimuth of the array broadside [rad], counter-clockwise from +x.
+        ``None`` (default) points it at the network centre (see
+        :meth:`Network.broadside`).
+    """
+
+    position: tuple = attrs.field(converter=v.as_point, validator=v.point)
+    n_tx: int = attrs.field(default=32, validator=v.integer_at_least(1))
+    n_rx: int = attrs.field(default=32, validator=v.integer_at_least(1))
+    p_max: float = attrs.field(default=15.0, validator=v.positive)
+    broadside: float | None = attrs.field(default=None, validator=_optional_angle)
+
+
+@attrs.frozen(kw_only=True)
+class CommUser:
+    """A single-antenna communication user (CU).
+
+    Parameters
+    ----------
+    position : (float, float)
+        Location ``(x, y)`` [m].
+    cell : int
+        Index of the serving base station, >= 0.
+    sinr_target_db : float
+        Minimum SINR Gamma [dB].
+    """
+
+    position: tuple = attrs.field(converter=v.as_point, validator=v.point)
+    cell: int = attrs.field(validator=v.integer_at_least(0))
+    sinr_target_db: float = attrs.field(default=15.0, validator=v.finite)
+
+
+@attrs.frozen(kw_only=True)
+class Network:
+    """L base stations, each serving the same number K >= 1 of users.
+
+    Parameters
+    ----------
+    base_stations : tuple of BaseStation
+        The L >= 1 BSs; all share ``n_tx`` and ``n_rx``.
+    users : tuple of CommUser
+        The L*K users. User ``k`` of cell ``m`` is the ``k``-th user whose
+        ``cell`` is ``m``, in tuple order.
+
+    Raises
+    ------
+    ValueError
+        If cells are unequal in size, a user names a cell that does not
+        exist, or the BSs differ in antenna counts.
+    """
+
+    base_stations: tuple = attrs.field(converter=tuple)
+    users: tuple = attrs.field(converter=tuple)
+
+    def __attrs_post_init__(self):
+        if not self.base_stations:
+            raise ValueError("base_stations: expected at least one BaseStation, got none")
+        for i, bs in enumerate(self.base_stations):
+            if not isinstance(bs, BaseStation):
+                raise TypeError(f"base_stations[{i}]: expected a BaseStation, got {type(bs).__name__}")
+        for i, user in enumerate(self.users):
+            if not isinstance(user, CommUser):
+                raise TypeError(f"users[{i}]: expected a CommUser, got {type(user).__name__}")
+            if user.cell >= len(self.base_stations):
+                raise ValueError(
+                    f"users[{i}].cell: expected a BS index < {len(self.base_stations)}, got {user.cell}"
+                )
+        counts = np.bincount([u.cell for u in self.users], minlength=len(self.base_stations))
+        if counts.min() < 1 or counts.min() != counts.max():
+            raise ValueError(f"users: expected the same number K >= 1 of users in every cell, got {counts.tolist()}")
+        for field in ("n_tx", "n_rx"):
+            values = {getattr(bs, field) for bs in self.base_stations}
+            if len(values) > 1:
+                raise ValueError(f"base_stations: expected one common {field}, got {sorted(values)}")
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def n_bs(self):
+        """Number of base stations L."""
+        return len(self.base_stations)
+
+    @property
+    def n_users_per_cell(self):
+        """Number of users per cell K."""
+        return len(self.users) // self.n_bs
+
+    @property
+    def n_tx(self):
+        """Transmit antennas per BS, Nt."""
+        return self.base_stations[0].n_tx
+
+    @property
+    def n_rx(self):
+        """Receive antennas per BS, Nr."""
+        return self.base_stations[0].n_rx
+
+    # --------------------------------------------------------------- geometry
+    @property
+    def centre(self):
+        """Centroid of the BS positions, shape (2,) [m]."""
+        return np.mean([bs.position for bs in self.base_stations], axis=0)
+
+    @property
+    def bs_positions(self):
+        """BS positions, shape (L, 2) [m]."""
+        return np.array([bs.position for bs in self.base_stations])
+
+    @property
+    def user_positions(self):
+        """User positions ordered by (cell, index), shape (L, K, 2) [m]."""
+        grid = np.empty((self.n_bs, self.n_users_per_cell, 2))
+        for m in range(self.n_bs):
+            grid[m] = [u.position for u in self.users_of(m)]
+        return grid
+
+    @property
+    def sinr_targets_db(self):
+        """SINR targets Gamma ordered by (cell, index), shape (L, K) [dB]."""
+        return np.array([[u.sinr_target_db for u in self.users_of(m)] for m in range(self.n_bs)])
+
+    @property
+    def p_max(self):
+        """Power budgets, shape (L,) [W]."""
+        return np.array([bs.p_max for bs in self.base_stations])
+
+    def users_of(self, cell):
+        """The users served by BS ``cell``, in order."""
+        return [u for u in self.users if u.cell == cell]
+
+    def broadside(self, bs_index):
+        """Broadside azimuth of BS ``bs_index`` [rad].
+
+        The BS's own ``broadside`` if set, else the direction of the network
+        centre.
+
+        Raises
+        ------
+        ValueError
+            If ``broadside`` is unset and the BS stands at the network centre
+            (e.g. a single-BS network), where no direction is defined.
+        """
+        bs = self.base_stations[bs_index]
+        if bs.broadside is not None:
+            return bs.broadside
+        offset = self.centre - np.asarray(bs.position)
+        if np.hypot(*offset) < 1e-9:
+            raise ValueError(
+                f"base_stations[{bs_index}].broadside: expected an explicit array orientation [rad]; "
+                "the BS stands at the network centre, so 'towards the centre' is undefined"
+            )
+        return float(azimuth(bs.position, self.centre))
+
+    def angles_from(self, bs_index, points):
+        """Angles of ``points`` (..., 2) [m] from BS ``bs_index``'s broadside [rad]."""
+        bs = self.base_stations[bs_index]
+        return angle_from_broadside(bs.position, self.broadside(bs_index), points)
+
+    # ----------------------------------------------------------- variations
+    def with_sinr_target(self, sinr_target_db):
+        """Copy with every user's SINR target set to ``sinr_target_db`` [dB]."""
+        return attrs.evolve(self, users=[attrs.evolve(u, sinr_target_db=sinr_target_db) for u in self.users])
+
+    def with_base_stations(self, **changes):
+        """Copy with ``changes`` (e.g. ``p_max=10.0, n_tx=16``) applied to every BS."""
+        return attrs.evolve(self, base_stations=[attrs.evolve(bs, **changes) for bs in self.base_stations])
+
+    def with_users_at_angle(self, theta, distance):
+        """Copy with each cell's users moved to one point at angle ``theta``.
+
+        Parameters
+        ----------
+        theta : float
+            Angle from the serving BS's broadside [rad], counter-clockwise;
+            0 points at the network centre.
+        distance : float
+            Distance from the serving BS [m], > 0.
+        """
+        if not distance > 0:
+            raise ValueError(f"distance: expected a distance > 0 [m], got {distance!r}")
+        users = []
+        for u in self.users:
+            bs = self.base_stations[u.cell]
+            heading = self.broadside(u.cell) + theta
+            position = np.asarray(bs.position) + distance * np.array([np.cos(heading), np.sin(heading)])
+            users.append(attrs.evolve(u, position=position))
+        return attrs.evolve(self, users=users)
+
+    # ---------------------------------------------------------------- layouts
+    @classmethod
+    def paper_layout(
+        cls,
+        n_users_per_cell=1,
+        *,
+        n_tx=32,
+        n_rx=32,
+        p_max=15.0,
+        sinr_target_db=15.0,
+        user_seed=7,
+        user_distance=(20.0, 60.0),
+    ):
+        """The three-BS network of the paper's Section V.
+
+        Parameters
+        ----------
+        n_users_per_cell : int
+            K. For K = 1 the users stand at the paper's positions
+            (:data:`PAPER_CU_POSITIONS`); for any other K they are drawn
+            uniformly in the front half of an annulus around their BS
+            (angles within +-90 deg of broadside, distances in
+            ``user_distance``), from ``user_seed``, as in the paper's Fig. 7.
+        n_tx, n_rx : int
+            Antennas per BS (paper: 32).
+        p_max : float
+            Power budget per BS [W].
+        sinr_target_db : float
+            Common SINR target Gamma [dB].
+        user_seed : int
+            Seed of the random user positions (K != 1 only).
+        user_distance : (float, float)
+            Range of user distances from their BS [m] (K != 1 only).
+
+        Returns
+        -------
+        Network
+        """
+        stations = [BaseStation(position=p, n_tx=n_tx, n_rx=n_rx, p_max=p_max) for p in PAPER_BS_POSITIONS]
+        if n_users_per_cell == 1:
+            users = [CommUser(position=p, cell=m, sinr_target_db=sinr_target_db) for m, p in enumerate(PAPER_CU_POSITIONS)]
+            return cls(base_stations=stations, users=users)
+        skeleton = cls(base_stations=stations, users=[CommUser(position=(0.0, 0.0), cell=m) for m in range(3)])
+        return skeleton.with_random_users(n_users_per_cell, seed=user_seed, distance=user_distance, sinr_target_db=sinr_target_db)
+
+    @classmethod
+    def ring(cls, n_bs, *, radius=80.0, n_users_per_cell=1, user_theta=0.0, user_distance=45.0, n_tx=32, n_rx=32, p_max=15.0, sinr_target_db=15.0):
+        """BSs evenly spaced on a ring around the origin, arrays facing inwards.
+
+        Parameters
+        ----------
+        n_bs : int
+            L >= 2 base stations; BS 0 stands at ``(radius, 0)``.
+        radius : float
+            Ring radius [m].
+        n_users_per_cell : int
+            K. The users of each cell stand ``user_distance`` from their BS,
+            spread over the front half-plane at angles
+            ``user_theta + pi (k - (K - 1) / 2) / (K + 1)`` from broadside.
+        user_theta : float
+            Central user angle from broadside [rad].
+        user_distance : float
+            User distance from its BS [m].
+        n_tx, n_rx, p_max, sinr_target_db
+            As for :meth:`paper_layout`.
+        """
+        if not (isinstance(n_bs, int) and n_bs >= 2):
+            raise ValueError(f"n_bs: expected an integer >= 2, got {n_bs!r}")
+        if not radius > 0:
+            raise ValueError(f"radius: expected a radius > 0 [m], got {radius!r}")
+        angles = 2.0 * np.pi * np.arange(n_bs) / n_bs
+        stations = [
+            BaseStation(position=(radius * np.cos(a), radius * np.sin(a)), n_tx=n_tx, n_rx=n_rx, p_max=p_max)
+            for a in angles
+        ]
+        users = []
+        for m, bs in enumerate(stations):
+            facing = angles[m] + np.pi
+            for k in range(n_users_per_cell):
+                heading = facing + user_theta + np.pi * (k - (n_users_per_cell - 1) / 2) / (n_users_per_cell + 1)
+                position = np.asarray(bs.position) + user_distance * np.array([np.cos(heading), np.sin(heading)])
+                users.append(CommUser(position=position, cell=m, sinr_target_db=sinr_target_db))
+        return cls(base_stations=stations, users=users)
+
+    def with_random_users(self, n_users_per_cell, *, seed, distance=(20.0, 60.0), sinr_target_db=None):
+        """Copy with K users per cell at random positions in front of their BS.
+
+        Parameters
+        ----------
+        n_users_per_cell : int
+            K >= 1.
+        seed : int
+            Seed of the positions; the same seed gives the same layout.
+        distance : (float, float)
+            Range of distances from the serving BS [m]; positions are uniform
+            in area over the front half-annulus (within +-90 deg of broadside).
+        sinr_target_db : float or None
+            SINR target of the new users [dB]; ``None`` keeps the first
+            existing user's.
+        """
+        if not (isinstance(n_users_per_cell, (int, np.integer)) and n_users_per_cell >= 1):
+            raise ValueError(f"n_users_per_cell: expected an integer >= 1, got {n_users_per_cell!r}")
+        r_min, r_max = distance
+        if not 0 < r_min <= r_max:
+            raise ValueError(f"distance: expected 0 < min <= max [m], got {distance!r}")
+        target = self.users[0].sinr_target_db if sinr_target_db is None else sinr_target_db
+        rng = np.random.default_rng(np.random.SeedSequence(seed))
+        users = []
+        for m, bs in enumerate(self.base_stations):
+            radius = np.sqrt(rng.uniform(r_min**2, r_max**2, n_users_per_cell))
+            heading = self.broadside(m) + rng.uniform(-np.pi / 2, np.pi / 2, n_users_per_cell)
+            for r, h in zip(radius, heading):
+                position = np.asarray(bs.position) + r * np.array([np.cos(h), np.sin(h)])
+                users.append(CommUser(position=position, cell=m, sinr_target_db=target))
+        return attrs.evolve(self, users=users)

@@ -1,0 +1,114 @@
+"""User receiver strategies: which terms of eq. (2) count as interference.
+
+A receiver removes a fraction ``1 - sensing_leakage`` of the dedicated
+sensing signals' interference before decoding:
+
+* :class:`TypeI` cannot cancel it (``sensing_leakage = 1``), eq. (3);
+* :class:`TypeII` cancels it completely (``sensing_leakage = 0``), eq. (4).
+
+Subclass :class:`Receiver` with another ``name`` and ``sensing_leakage`` in
+[0, 1] (e.g. imperfect cancellation); the SDR designer handles any such
+receiver.
+"""
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+import numpy as np
+
+__all__ = ["Receiver", "TypeI", "TypeII", "received_powers"]
+
+
+def received_powers(problem, w):
+    """Power of every information beam at every user.
+
+    Parameters
+    ----------
+    problem : DesignProblem
+    w : numpy.ndarray, complex, shape (L, K, Nt)
+        ``w[l, i]``: beam of BS l for its user i.
+
+    Returns
+    -------
+    numpy.ndarray, float, shape (L, K, L, K)
+        ``P[l, i, m, k] = |h_{l,m,k}^H w_{l,i}|^2`` [W].
+    """
+    amplitude = np.einsum("lmkn,lin->limk", problem.H.conj(), w)
+    return amplitude.real**2 + amplitude.imag**2
+
+
+def sensing_interference(problem, R):
+    """Power of the dedicated sensing signals at every user.
+
+    Parameters
+    ----------
+    problem : DesignProblem
+    R : numpy.ndarray, complex, shape (L, Nt, Nt)
+        Sensing covariance of every BS [W].
+
+    Returns
+    -------
+    numpy.ndarray, float, shape (L, K)
+        ``sum_l h_{l,m,k}^H R_l h_{l,m,k}`` [W] for user k of cell m.
+    """
+    return np.einsum("lmkn,lnp,lmkp->mk", problem.H.conj(), R, problem.H).real
+
+
+@attrs.frozen
+class Receiver:
+    """Base receiver: SINR with a fraction of sensing interference left.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (class attribute).
+    sensing_leakage : float
+        Fraction in [0, 1] of the sensing signals' power that remains as
+        interference after cancellation (class attribute).
+    """
+
+    name: ClassVar[str] = "receiver"
+    sensing_leakage: ClassVar[float] = 1.0
+
+    def sinr(self, problem, w, R):
+        """Linear SINR of every user, eqs. (3)/(4).
+
+        Parameters
+        ----------
+        problem : DesignProblem
+        w : array_like, complex, shape (L, K, Nt)
+            Information beams.
+        R : array_like, complex, shape (L, Nt, Nt)
+            Sensing covariances.
+
+        Returns
+        -------
+        numpy.ndarray, float, shape (L, K)
+            SINR of user k of cell m [linear].
+        """
+        w = np.asarray(w, dtype=complex)
+        powers = received_powers(problem, w)
+        users = np.arange(problem.n_users_per_cell)
+        cells = np.arange(problem.n_bs)
+        signal = powers[cells[:, None], users[None, :], cells[:, None], users[None, :]]
+        interference = powers.sum(axis=(0, 1)) - signal
+        if self.sensing_leakage:
+            interference = interference + self.sensing_leakage * sensing_interference(problem, np.asarray(R, dtype=complex))
+        return signal / (interference + problem.sigma_c2)
+
+
+@attrs.frozen
+class TypeI(Receiver):
+    """Type-I user: cannot cancel the dedicated sensing signals, eq. (3)."""
+
+    name: ClassVar[str] = "type-i"
+    sensing_leakage: ClassVar[float] = 1.0
+
+
+@attrs.frozen
+class TypeII(Receiver):
+    """Type-II user: cancels the dedicated sensing signals, eq. (4)."""
+
+    name: ClassVar[str] = "type-ii"
+    sensing_leakage: ClassVar[float] = 0.0

@@ -1,0 +1,151 @@
+"""Input checks that name the offending field and say what was expected.
+
+Used by the attrs value objects (as ``validator=`` callables) and by
+:class:`isacsim.DesignProblem`. Every failure is a :class:`ValueError` (or a
+:class:`TypeError` for a wrong kind of object) whose message starts with the
+field name, so that a user never sees a bare numpy or solver traceback.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "positive",
+    "non_negative",
+    "open_unit_interval",
+    "integer_at_least",
+    "finite",
+    "as_point",
+    "point",
+    "as_array",
+]
+
+
+def _fail(name, expected, value):
+    raise ValueError(f"{name}: expected {expected}, got {value!r}")
+
+
+def _check_real(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a real number, got {type(value).__name__} {value!r}")
+    if not np.isfinite(value):
+        _fail(name, "a finite number", value)
+
+
+def positive(instance, attribute, value):
+    """attrs validator: a finite real number > 0."""
+    _check_real(attribute.name, value)
+    if not value > 0:
+        _fail(attribute.name, "a number > 0", value)
+
+
+def non_negative(instance, attribute, value):
+    """attrs validator: a finite real number >= 0."""
+    _check_real(attribute.name, value)
+    if not value >= 0:
+        _fail(attribute.name, "a number >= 0", value)
+
+
+def finite(instance, attribute, value):
+    """attrs validator: a finite real number."""
+    _check_real(attribute.name, value)
+
+
+def open_unit_interval(instance, attribute, value):
+    """attrs validator: a probability strictly between 0 and 1."""
+    _check_real(attribute.name, value)
+    if not 0 < value < 1:
+        _fail(attribute.name, "a probability with 0 < p < 1", value)
+
+
+def integer_at_least(minimum):
+    """attrs validator factory: an integer >= ``minimum``."""
+
+    def check(instance, attribute, value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{attribute.name}: expected an integer, got {type(value).__name__} {value!r}")
+        if value < minimum:
+            _fail(attribute.name, f"an integer >= {minimum}", value)
+
+    return check
+
+
+def as_point(value):
+    """attrs converter: any 2-sequence of finite reals -> ``(x, y)`` floats [m].
+
+    Raises
+    ------
+    ValueError
+        If the value is not two finite numbers. The attrs field name is added
+        by :func:`point_validator`; this converter only normalises.
+    """
+    try:
+        point = np.asarray(value, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        return value  # left for the validator to reject with the field name
+    if point.shape != (2,):
+        return value
+    return (float(point[0]), float(point[1]))
+
+
+def point(instance, attribute, value):
+    """attrs validator: a 2-tuple of finite coordinates [m]."""
+    if not (isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, float) for v in value)):
+        _fail(attribute.name, "a position (x, y) of two numbers [m]", value)
+    if not all(np.isfinite(value)):
+        _fail(attribute.name, "finite coordinates", value)
+
+
+def as_array(name, value, *, kind, shape, positive=False, non_negative=False):
+    """Validate one array field of a :class:`~isacsim.DesignProblem`.
+
+    Parameters
+    ----------
+    name : str
+        Field name used in the error message.
+    value : array_like
+        The candidate array.
+    kind : {"complex", "float", "int"}
+        Expected number kind. Real input is accepted for ``"complex"``.
+    shape : tuple of int or None
+        Expected shape; ``None`` entries match any length.
+    positive, non_negative : bool
+        Require every entry > 0 (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        A contiguous array of dtype complex128, float64 or int64.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and what was expected.
+    """
+    dtypes = {"complex": np.complex128, "float": np.float64, "int": np.int64}
+    try:
+        raw = np.asarray(value)
+    except Exception:  # noqa: BLE001 - any conversion failure is a bad input
+        _fail(name, f"a {kind} array", type(value).__name__)
+    if raw.dtype == object or raw.dtype.kind not in "biufc":
+        raise ValueError(f"{name}: expected a numeric {kind} array, got dtype {raw.dtype}")
+    if kind != "complex" and raw.dtype.kind == "c":
+        if np.any(np.imag(raw) != 0):
+            raise ValueError(f"{name}: expected a real {kind} array, got complex values")
+        raw = np.real(raw)
+    if kind == "int" and raw.dtype.kind == "f":
+        if np.any(raw != np.round(raw)):
+            raise ValueError(f"{name}: expected integers, got {raw!r}")
+    array = np.asarray(raw, dtype=dtypes[kind], order="C")
+    if len(shape) != array.ndim or any(s is not None and s != a for s, a in zip(shape, array.shape)):
+        expected = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name}: expected shape {expected}, got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name}: expected finite values, found NaN or inf")
+    if positive and not np.all(array > 0):
+        raise ValueError(f"{name}: expected every value > 0, smallest is {array.min()!r}")
+    if non_negative and not np.all(array >= 0):
+        raise ValueError(f"{name}: expected every value >= 0, smallest is {array.min()!r}")
+    return array
