@@ -1,0 +1,23 @@
+"""Beamforming designers: the paper's optimal SDR and its benchmarks.
+
+Each designer has a unique ``name`` and ``design(problem, receiver, detector)
+-> Design``. They are registered through the plugin hooks
+(:mod:`isacsim.plugins`); third-party designers subclass :class:`Designer` or
+:class:`FixedDirectionDesigner`.
+"""
+from .base import Designer
+from .design import Certificate, Design
+from .fixed import FixedDirectionDesigner
+from .sdr import SDRDesigner
+from .sensing_only import SensingOnlyDesigner
+from .zf import ZFDesigner
+
+__all__ = [
+    "Designer",
+    "Design",
+    "Certificate",
+    "FixedDirectionDesigner",
+    "SDRDesigner",
+    "SensingOnlyDesigner",
+    "ZFDesigner",
+]

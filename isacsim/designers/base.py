@@ -1,0 +1,252 @@
+"""`Designer`: the template every beamforming designer follows.
+
+``design(problem, receiver, detector)``:
+
+1. relax: solve the convex relaxation, on the fast dual path (default) or
+   as a PICOS primal model with any installed PICOS solver;
+2. construct rank-one beams (Propositions 1/2);
+3. verify every constraint from the returned beams, repair a small miss by
+   a minimal power rescale, and certify.
+
+Subclasses choose which subspace each information beam may use
+(:meth:`Designer.directions`) and which echoes count
+(:meth:`Designer.detector_for`).
+"""
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+import attrs
+import numpy as np
+
+from ..detection import Detector
+from ..problem import DesignProblem
+from ..receivers import Receiver
+from .design import Certificate, Design
+from .program import TARGET_MARGIN, BeamProgram, span_basis
+from .rankone import rank_one_beams
+from .verify import TOLERANCE, check_design, repair_design
+
+__all__ = ["Designer", "DEFAULT_SOLVER"]
+
+#: The fast path: the reduced Lagrangian dual solved by CVXOPT directly.
+DEFAULT_SOLVER = "dual"
+#: A violation above this triggers the repair (well inside TOLERANCE).
+_REPAIR_TRIGGER = 1e-9
+#: Largest target tightening of the second solve.
+_MAX_MARGIN = 1e-3
+
+
+def _finish(problem, receiver, detector, relaxed):
+    """Rank-one beams from a relaxed solution, verified and repaired if need be.
+
+    Returns
+    -------
+    (w, R, Check, bool)
+        Beams, sensing covariances, their check, and whether a repair was kept
+        (only when it lowers the worst violation).
+    """
+    w, R = rank_one_beams(problem, relaxed.W, relaxed.R)
+    check = check_design(problem, receiver, detector, w, R)
+    if check.worst <= _REPAIR_TRIGGER:
+        return w, R, check, False
+    w_fixed, R_fixed = repair_design(problem, receiver, detector, w, R)
+    fixed = check_design(problem, receiver, detector, w_fixed, R_fixed)
+    if fixed.worst < check.worst:
+        return w_fixed, R_fixed, fixed, True
+    return w, R, check, False
+
+
+def _check_types(problem, receiver, detector):
+    for name, value, kind in (("problem", problem, DesignProblem), ("receiver", receiver, Receiver), ("detector", detector, Detector)):
+        if not isinstance(value, kind):
+            raise TypeError(f"{name}: expected a {kind.__name__}, got {type(value).__name__}")
+
+
+def _describe_users(users):
+    return ", ".join(f"cell {m} user {k}" for m, k in users)
+
+
+@attrs.frozen(kw_only=True)
+class Designer:
+    """Base designer: the SDR of (P1)-(P4) over the beams' subspaces.
+
+    Parameters
+    ----------
+    solver : str
+        ``"dual"`` (default: the reduced Lagrangian dual, CVXOPT) or the name
+        of an installed PICOS solver (``"cvxopt"``, ``"qics"``, ``"mosek"``,
+        ...), which then solves the straightforward primal model.
+    options : dict
+        Extra solver options (CVXOPT options on the dual path, PICOS options
+        otherwise).
+
+    Attributes
+    ----------
+    name : str
+        Registry name (class attribute), unique among designers.
+    """
+
+    name: ClassVar[str] = ""
+    solver: str = attrs.field(default=DEFAULT_SOLVER, validator=attrs.validators.instance_of(str))
+    options: dict = attrs.field(factory=dict, converter=dict)
+
+    # ---------------------------------------------------------- subclass API
+    def directions(self, problem):
+        """Fixed unit directions of the information beams, or None for free beams.
+
+        Parameters
+        ----------
+        problem : DesignProblem
+
+        Returns
+        -------
+        None or numpy.ndarray, complex, shape (L, K, Nt)
+            ``None`` lets each W_li be any PSD matrix (the SDR); an array
+            fixes ``w_li`` to a multiple of ``directions[l, i]`` so that only
+            its power is optimized.
+        """
+        return None
+
+    def detector_for(self, detector):
+        """The detector whose reflected power this designer maximizes."""
+        return detector
+
+    # ---------------------------------------------------------------- design
+    def design(self, problem, receiver, detector):
+        """Design beams for one problem.
+
+        Parameters
+        ----------
+        problem : DesignProblem
+        receiver : Receiver
+            The users' receiver type.
+        detector : Detector
+            Which echoes the BSs use for detection.
+
+        Returns
+        -------
+        Design
+            Status ``optimal`` (verified), ``inaccurate``, ``infeasible``
+            (with the users concerned) or ``error``; never raises for a
+            solver failure.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For bad input (wrong object kinds, an unknown solver, a problem
+            the designer cannot handle), naming the field.
+        """
+        started = time.perf_counter()
+        _check_types(problem, receiver, detector)
+        detector = self.detector_for(detector)
+        relax = self._relax_with(problem, receiver, detector, self.directions(problem))
+        try:
+            relaxed = relax(TARGET_MARGIN)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as error:
+            return self._empty(problem, receiver, detector, "error", f"solver failed: {error}", started)
+        if relaxed.status == "infeasible":
+            who = _describe_users(relaxed.culprits) if relaxed.culprits else "not identified by this solver"
+            reason = f"the SINR targets cannot all be met within the power budgets; users concerned: {who}"
+            return self._empty(problem, receiver, detector, "infeasible", reason, started, relaxed)
+        if relaxed.W is None:
+            return self._empty(problem, receiver, detector, "error", relaxed.message or "no solution returned", started, relaxed)
+        w, R, check, repaired = _finish(problem, receiver, detector, relaxed)
+        if check.worst > TOLERANCE:
+            # The interior-point residual was too large for these beams to be
+            # repaired by their powers alone: solve once more with the targets
+            # tightened past the miss, and keep whichever design is better.
+            margin = min(_MAX_MARGIN, TARGET_MARGIN + 10.0 * check.worst)
+            try:
+                retry = relax(margin)
+            except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+                retry = None
+            if retry is not None and retry.W is not None:
+                candidate = _finish(problem, receiver, detector, retry)
+                if candidate[2].worst < check.worst:
+                    w, R, check, repaired = candidate[0], candidate[1], candidate[2], True
+        reasons = []
+        if relaxed.status != "optimal":
+            reasons.append(f"solver did not converge ({relaxed.message})")
+        if check.worst > TOLERANCE:
+            reasons.append(
+                f"constraint miss after repair: SINR {check.sinr_violation:.2e}, power {check.power_violation:.2e}, "
+                f"PSD {check.psd_violation:.2e} (relative; tolerance {TOLERANCE:g})"
+            )
+        certificate = Certificate(
+            objective=check.objective,
+            bound=relaxed.bound,
+            duality_gap=relaxed.gap,
+            max_sinr_violation=check.sinr_violation,
+            max_power_violation=check.power_violation,
+            min_eig_r=check.min_eig_r,
+            rank_one_residual=(relaxed.bound - check.objective) / relaxed.bound if relaxed.bound > 0 else 0.0,
+            solve_seconds=time.perf_counter() - started,
+            solver=relaxed.solver,
+            iterations=relaxed.iterations,
+            repaired=bool(repaired),
+        )
+        return Design(
+            w=w,
+            R=R,
+            status="inaccurate" if reasons else "optimal",
+            reason="; ".join(reasons),
+            designer=self.name,
+            receiver=receiver,
+            detector=detector,
+            certificate=certificate,
+        )
+
+    # -------------------------------------------------------------- helpers
+    def _relax_with(self, problem, receiver, detector, directions):
+        """A callable ``relax(margin)`` that solves the relaxation; input is checked now."""
+        if self.solver == DEFAULT_SOLVER:
+            from .dual import solve_dual
+
+            return lambda margin: solve_dual(self._program(problem, receiver, detector, directions, margin), self.options)
+        from .picos_model import check_solver, solve_picos
+
+        check_solver(self.solver)
+        return lambda margin: solve_picos(
+            problem, receiver, detector, directions=directions, solver=self.solver, options=self.options, margin=margin
+        )
+
+    @staticmethod
+    def _program(problem, receiver, detector, directions, margin=TARGET_MARGIN):
+        n_users = problem.n_users_per_cell
+        steering = [np.conj(problem.A[:, l]) for l in range(problem.n_bs)]
+        spans = [span_basis(np.concatenate([steering[l], problem.H[l].reshape(-1, problem.n_tx)])) for l in range(problem.n_bs)]
+        # Every constraint on R_l involves only the steering vectors, plus the
+        # channels when sensing interference leaks to the users.
+        sensing = spans if receiver.sensing_leakage > 0 else [span_basis(s) for s in steering]
+        if directions is None:
+            beam_bases = [[spans[l]] * n_users for l in range(problem.n_bs)]
+            # For a Type-I receiver whose information echoes count, R folds into
+            # any W_li without changing a constraint: R = 0 loses nothing
+            # (MODEL-NOTES item 3) and the rank-one construction rebuilds R.
+            if receiver.sensing_leakage == 1.0 and detector.information_echoes:
+                sensing = None
+        else:
+            beam_bases = [[directions[l, i][:, None] for i in range(n_users)] for l in range(problem.n_bs)]
+        return BeamProgram.build(problem, receiver, detector, beam_bases, sensing, margin)
+
+    def _empty(self, problem, receiver, detector, status, reason, started, relaxed=None):
+        """A design without beams (infeasible or failed)."""
+        certificate = Certificate(
+            bound=relaxed.bound if relaxed is not None else float("nan"),
+            solve_seconds=time.perf_counter() - started,
+            solver=relaxed.solver if relaxed is not None else self.solver,
+            iterations=relaxed.iterations if relaxed is not None else -1,
+        )
+        shape = (problem.n_bs, problem.n_users_per_cell, problem.n_tx)
+        return Design(
+            w=np.zeros(shape, dtype=complex),
+            R=np.zeros((problem.n_bs, problem.n_tx, problem.n_tx), dtype=complex),
+            status=status,
+            reason=reason,
+            designer=self.name,
+            receiver=receiver,
+            detector=detector,
+            certificate=certificate,
+        )

@@ -1,0 +1,126 @@
+"""`Design`: what a beamforming designer hands out, with its certificate."""
+from __future__ import annotations
+
+import math
+
+import attrs
+import numpy as np
+
+__all__ = ["Design", "Certificate", "STATUSES"]
+
+#: Every status a :class:`Design` can carry.
+#:
+#: ``optimal``     verified: meets every constraint to 1e-6 relative.
+#: ``inaccurate``  the solver finished but the design misses a constraint by
+#:                 more than 1e-6 relative even after repair; see ``reason``.
+#: ``infeasible``  the SINR targets cannot be met; ``reason`` names the users.
+#: ``error``       the solver failed; ``reason`` says how.
+STATUSES = ("optimal", "inaccurate", "infeasible", "error")
+
+
+@attrs.frozen(kw_only=True)
+class Certificate:
+    """Numbers that let a reader check a design without trusting the solver.
+
+    Attributes
+    ----------
+    objective : float
+        Achieved objective of the returned beams: the minimum over the
+        sample points of the reflected power E [W] counted by the detector.
+    bound : float
+        Optimum of the convex relaxation [W]; an upper bound on any design
+        of this family (NaN when unknown).
+    duality_gap : float
+        Relative gap between the relaxation's primal and dual values.
+    max_sinr_violation : float
+        ``max(0, max (Gamma - SINR) / Gamma)``, recomputed from w, R.
+    max_power_violation : float
+        ``max(0, max (P - P_max) / P_max)``, recomputed from w, R.
+    min_eig_r : float
+        Smallest eigenvalue of any R_l [W] (>= 0 up to rounding).
+    rank_one_residual : float
+        ``(bound - objective) / bound``: how much the rank-one construction
+        and repair lost against the relaxation; ~0 when the SDR is tight.
+    solve_seconds : float
+        Wall time of the whole design call [s].
+    solver : str
+        Which solver path produced it.
+    iterations : int
+        Interior-point iterations (-1 if unknown).
+    repaired : bool
+        Whether a power rescale was needed to meet the constraints.
+    """
+
+    objective: float = math.nan
+    bound: float = math.nan
+    duality_gap: float = math.nan
+    max_sinr_violation: float = math.nan
+    max_power_violation: float = math.nan
+    min_eig_r: float = math.nan
+    rank_one_residual: float = math.nan
+    solve_seconds: float = math.nan
+    solver: str = ""
+    iterations: int = -1
+    repaired: bool = False
+
+    def as_dict(self):
+        """The fields as a JSON-friendly dict (NaN becomes None)."""
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in attrs.asdict(self).items()}
+
+
+_ARRAY_EQ = attrs.cmp_using(eq=np.array_equal)
+
+
+@attrs.frozen(kw_only=True)
+class Design:
+    """Beams and sensing covariances for one problem, with their status.
+
+    Attributes
+    ----------
+    w : numpy.ndarray, complex, shape (L, K, Nt)
+        Information beams; ``w[l, i]`` serves user i of cell l [sqrt(W)].
+    R : numpy.ndarray, complex, shape (L, Nt, Nt)
+        Dedicated sensing covariances [W], Hermitian PSD.
+    status : str
+        One of :data:`STATUSES`.
+    reason : str
+        Why the status is not ``optimal`` (empty when it is).
+    designer : str
+        Name of the designer.
+    receiver : Receiver
+        The receiver the design was made for.
+    detector : Detector
+        The detector the design was optimized for (for the sensing-only
+        benchmark it ignores information echoes); evaluate with it.
+    certificate : Certificate
+    """
+
+    w: np.ndarray = attrs.field(eq=_ARRAY_EQ)
+    R: np.ndarray = attrs.field(eq=_ARRAY_EQ)
+    status: str = attrs.field(validator=attrs.validators.in_(STATUSES))
+    reason: str = ""
+    designer: str
+    receiver: object
+    detector: object
+    certificate: Certificate = attrs.field(factory=Certificate)
+
+    @property
+    def synchronized(self):
+        """Scenario I (True) or II (False)."""
+        return self.detector.synchronized
+
+    def evaluate(self, problem):
+        """Performance of the design on ``problem``; see :func:`isacsim.evaluation.evaluate`."""
+        from ..evaluation import evaluate
+
+        return evaluate(problem, self)
+
+    @property
+    def ok(self):
+        """True when the design is usable (``optimal``)."""
+        return self.status == "optimal"
+
+    def save(self, path):
+        """Write ``w`` and ``R`` (and the status) to an ``.npz`` file."""
+        with open(path, "wb") as handle:
+            np.savez(handle, w=self.w, R=self.R, status=np.array(self.status), reason=np.array(self.reason))

@@ -1,0 +1,50 @@
+"""`RelaxedSolution`: what a convex solver returns for the relaxed design."""
+from __future__ import annotations
+
+import math
+
+import attrs
+import numpy as np  # noqa: F401  (annotations)
+
+__all__ = ["RelaxedSolution"]
+
+
+@attrs.frozen(kw_only=True)
+class RelaxedSolution:
+    """Solution of the relaxed (SDR) design problem, in physical units.
+
+    Attributes
+    ----------
+    status : str
+        ``"optimal"``, ``"infeasible"`` or ``"unknown"``.
+    W : numpy.ndarray or None, complex, shape (L, K, Nt, Nt)
+        Relaxed information covariances [W] (None without a primal point).
+    R : numpy.ndarray or None, complex, shape (L, Nt, Nt)
+        Relaxed sensing covariances [W].
+    value : float
+        Primal objective: min reflected power of (W, R) [W].
+    bound : float
+        Dual objective: upper bound on the optimum [W] (NaN if unknown).
+    gap : float
+        Relative duality gap reported by the solver (NaN if unknown).
+    iterations : int
+        Solver iterations (-1 if unknown).
+    culprits : tuple of (int, int)
+        For ``"infeasible"``: users (cell, index) named by the infeasibility
+        certificate, strongest first (empty if the solver gives none).
+    message : str
+        Solver's own words when not optimal.
+    solver : str
+        Name of the solver path.
+    """
+
+    status: str
+    W: np.ndarray | None = None
+    R: np.ndarray | None = None
+    value: float = math.nan
+    bound: float = math.nan
+    gap: float = math.nan
+    iterations: int = -1
+    culprits: tuple = ()
+    message: str = ""
+    solver: str = ""

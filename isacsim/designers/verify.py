@@ -1,0 +1,179 @@
+"""Verification and repair of a design against its own constraints.
+
+Every number is recomputed from the returned ``w`` and ``R`` with the core
+model's functions (:meth:`Receiver.sinr`, :meth:`Detector.reflected_power`);
+nothing is taken from the solver.
+"""
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from ..receivers import received_powers, sensing_interference
+
+__all__ = ["Check", "check_design", "repair_design", "TOLERANCE"]
+
+#: Largest relative constraint violation a design may carry and still be ``optimal``.
+TOLERANCE = 1e-6
+#: Target margin of the repair: constraints are met with this relative slack.
+_MARGIN = 1e-9
+
+
+@attrs.frozen
+class Check:
+    """Constraint residuals of one design.
+
+    Attributes
+    ----------
+    sinr_violation : float
+        ``max(0, max (Gamma - SINR) / Gamma)``.
+    power_violation : float
+        ``max(0, max (P - P_max) / P_max)``.
+    min_eig_r : float
+        Smallest eigenvalue over all R_l [W].
+    psd_violation : float
+        ``max(0, -min_eig_r) / max(P_max)``.
+    objective : float
+        Minimum reflected power over the sample points [W].
+    sinr : numpy.ndarray, shape (L, K)
+    tx_power : numpy.ndarray, shape (L,)
+    """
+
+    sinr_violation: float
+    power_violation: float
+    min_eig_r: float
+    psd_violation: float
+    objective: float
+    sinr: np.ndarray = attrs.field(eq=False)
+    tx_power: np.ndarray = attrs.field(eq=False)
+
+    @property
+    def worst(self):
+        """Largest of the three relative violations."""
+        return max(self.sinr_violation, self.power_violation, self.psd_violation)
+
+
+def transmit_power(w, R):
+    """Per-BS transmit power ``sum_i ||w_li||^2 + tr R_l``, shape (L,) [W]."""
+    return (np.abs(w) ** 2).sum(axis=(1, 2)) + np.einsum("lnn->l", R).real
+
+
+def check_design(problem, receiver, detector, w, R):
+    """Recompute every constraint of a design.
+
+    Parameters
+    ----------
+    problem : DesignProblem
+    receiver : Receiver
+    detector : Detector
+    w : numpy.ndarray, complex, shape (L, K, Nt)
+    R : numpy.ndarray, complex, shape (L, Nt, Nt)
+
+    Returns
+    -------
+    Check
+    """
+    sinr = receiver.sinr(problem, w, R)
+    tx = transmit_power(w, R)
+    min_eig = float(np.linalg.eigvalsh(R).min())
+    return Check(
+        sinr_violation=float(max(0.0, np.max((problem.gamma - sinr) / problem.gamma))),
+        power_violation=float(max(0.0, np.max((tx - problem.p_max) / problem.p_max))),
+        min_eig_r=min_eig,
+        psd_violation=max(0.0, -min_eig) / float(problem.p_max.max()),
+        objective=float(detector.reflected_power(problem, w, R).min()),
+        sinr=sinr,
+        tx_power=tx,
+    )
+
+
+def _shape_gains(problem, detector, w, R):
+    """Echo power per unit scale of each beam and each R_l, shape (Q, LK + L) [W]."""
+    link = detector.link_weights(problem) * problem.n_rx  # (Q, L)
+    beam = np.abs(np.einsum("qln,lin->qli", problem.A, w)) ** 2 if detector.information_echoes else np.zeros(
+        (problem.n_points,) + w.shape[:2]
+    )
+    sensing = np.einsum("qln,lnp,qlp->ql", problem.A, R, problem.A.conj()).real
+    return np.concatenate([(link[:, :, None] * beam).reshape(problem.n_points, -1), link * sensing], axis=1)
+
+
+def _rescale_powers(problem, receiver, detector, w, R):
+    """Best per-beam and per-R_l power factors for fixed beam shapes (an LP).
+
+    Maximizes the minimum reflected power over factors ``s`` (one per beam)
+    and ``r`` (one per R_l) subject to the exact SINR targets (tightened by
+    1e-9) and power budgets. The current design is the point ``s = r = 1``,
+    so for a nearly feasible design the LP moves it by about its violation.
+    Every row is normalised by its value at that point. Returns the factors
+    or None when the LP fails.
+    """
+    from scipy.optimize import linprog
+
+    n_users = problem.gamma.size
+    n_bs = problem.n_bs
+    received = received_powers(problem, w).reshape(n_users, n_users).T  # [at user u, from beam v]
+    gain = np.diag(received).copy()
+    cross = received - np.diag(gain)
+    leak = receiver.sensing_leakage * np.einsum("lmkn,lnp,lmkp->mkl", problem.H.conj(), R, problem.H).real.reshape(n_users, n_bs)
+    level = cross.sum(axis=1) + leak.sum(axis=1) + problem.sigma_c2  # interference + noise at s = r = 1
+    target = problem.gamma.ravel() * (1.0 + _MARGIN)
+    # SINR rows: target * (cross s + leak r + sigma) - gain s <= 0, divided by level
+    sinr_rows = np.hstack([target[:, None] * cross - np.diag(gain), target[:, None] * leak]) / level[:, None]
+    sinr_rhs = -target * problem.sigma_c2 / level
+    beam_power = (np.abs(w) ** 2).sum(axis=2)  # (L, K)
+    power_rows = np.zeros((n_bs, n_users + n_bs))
+    for l in range(n_bs):
+        power_rows[l, l * problem.n_users_per_cell : (l + 1) * problem.n_users_per_cell] = beam_power[l]
+        power_rows[l, n_users + l] = np.einsum("nn->", R[l]).real
+    power_rows /= problem.p_max[:, None]
+    shape = _shape_gains(problem, detector, w, R)
+    reference = max(float(shape.sum(axis=1).min()), 1e-300)
+    sense_rows = -shape / reference  # -(sensing) + t <= 0
+    n_vars = n_users + n_bs + 1
+    A_ub = np.vstack(
+        [
+            np.hstack([sense_rows, np.ones((problem.n_points, 1))]),
+            np.hstack([sinr_rows, np.zeros((n_users, 1))]),
+            np.hstack([power_rows, np.zeros((n_bs, 1))]),
+        ]
+    )
+    b_ub = np.concatenate([np.zeros(problem.n_points), sinr_rhs, np.ones(n_bs)])
+    cost = np.zeros(n_vars)
+    cost[-1] = -1.0
+    bounds = [(0, None)] * (n_vars - 1) + [(None, None)]
+    result = linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs",
+                     options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})
+    if result.status != 0:
+        return None
+    return result.x[:n_users], result.x[n_users:n_users + n_bs]
+
+
+def repair_design(problem, receiver, detector, w, R):
+    """Make a nearly feasible design feasible by re-optimizing its powers.
+
+    1. Negative eigenvalues of each R_l are clipped to zero.
+    2. With the beam shapes and the shape of each R_l fixed, one power factor
+       per beam and per R_l is re-optimized by a small LP
+       (:func:`_rescale_powers`): the exact SINR targets (with a 1e-9 margin)
+       and budgets hold at its vertex solution, and the detection objective
+       is as high as these shapes allow.
+
+    Parameters
+    ----------
+    problem, receiver, detector
+        As for :func:`check_design`.
+    w : numpy.ndarray, complex, shape (L, K, Nt)
+    R : numpy.ndarray, complex, shape (L, Nt, Nt)
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Repaired ``w`` and ``R`` (new arrays; the caller re-checks them).
+    """
+    values, vectors = np.linalg.eigh(R)
+    R = np.einsum("lnk,lk,lpk->lnp", vectors, np.maximum(values, 0.0), vectors.conj())
+    factors = _rescale_powers(problem, receiver, detector, w, R)
+    if factors is None:
+        return w.copy(), R
+    beam_factors, sensing_factors = factors
+    return w * np.sqrt(beam_factors).reshape(w.shape[:2])[..., None], R * sensing_factors[:, None, None]

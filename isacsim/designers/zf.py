@@ -1,0 +1,68 @@
+"""Benchmark: coordinated zero-forcing information beams, eq. (44)."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+import numpy as np
+
+from .fixed import FixedDirectionDesigner
+
+__all__ = ["ZFDesigner", "zero_forcing_directions"]
+
+
+def zero_forcing_directions(H):
+    """Coordinated ZF directions (MODEL-NOTES item 1).
+
+    ``w_mk`` is the projection of the user's own channel ``h_{m,m,k}`` onto
+    the null space of BS m's channels to all the *other* ``LK - 1`` users,
+    normalised.
+
+    Parameters
+    ----------
+    H : numpy.ndarray, complex, shape (L, L, K, Nt)
+
+    Returns
+    -------
+    numpy.ndarray, complex, shape (L, K, Nt)
+        Unit-norm directions.
+
+    Raises
+    ------
+    ValueError
+        If ``Nt < L K`` (no null space is left for some user) or a user's own
+        channel lies in the span of the others'.
+    """
+    n_bs, _, n_users, n_tx = H.shape
+    if n_tx < n_bs * n_users:
+        raise ValueError(
+            f"n_tx: zero-forcing needs at least L*K = {n_bs * n_users} transmit antennas per BS, got Nt = {n_tx}"
+        )
+    directions = np.empty((n_bs, n_users, n_tx), dtype=complex)
+    for m in range(n_bs):
+        channels = H[m].reshape(-1, n_tx)  # BS m to every user, (LK, Nt)
+        for k in range(n_users):
+            own = m * n_users + k
+            others = np.delete(channels, own, axis=0).T  # (Nt, LK - 1)
+            basis, _ = np.linalg.qr(others)
+            residual = channels[own] - basis @ (basis.conj().T @ channels[own])
+            norm = np.linalg.norm(residual)
+            if norm <= 1e-12 * np.linalg.norm(channels[own]):
+                raise ValueError(f"H: user {k} of cell {m} has no channel component outside the other users' span")
+            directions[m, k] = residual / norm
+    return directions
+
+
+@attrs.frozen(kw_only=True)
+class ZFDesigner(FixedDirectionDesigner):
+    """ISAC with coordinated ZF information beams and optimal powers and R.
+
+    The information beams of (44) null every other user's interference; their
+    powers and the sensing covariances solve (ZF1.1)-(ZF4.1).
+    """
+
+    name: ClassVar[str] = "zf"
+
+    def directions(self, problem):
+        """ZF directions of :func:`zero_forcing_directions`."""
+        return zero_forcing_directions(problem.H)
