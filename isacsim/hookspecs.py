@@ -1,0 +1,45 @@
+"""Plugin hooks of isacsim (pluggy).
+
+A plugin is a module or object with functions marked ``@hookimpl`` and named
+like the specs below. Third-party packages register it under the entry-point
+group ``isacsim``::
+
+    [options.entry_points]
+    isacsim =
+        my_plugin = my_package.plugin
+
+Set ``ISACSIM_DISABLE_PLUGINS=my_plugin,other`` to block external plugins by
+entry-point name.
+"""
+import pluggy
+
+__all__ = ["hookspec", "hookimpl", "isacsim_register_designers", "isacsim_register_receivers"]
+
+hookspec = pluggy.HookspecMarker("isacsim")
+hookimpl = pluggy.HookimplMarker("isacsim")
+
+
+@hookspec
+def isacsim_register_designers():
+    """Designer classes this plugin provides.
+
+    Returns
+    -------
+    list of type
+        Classes with a unique, non-empty class attribute ``name`` and a
+        method ``design(problem, receiver, detector) -> Design``; usually
+        subclasses of :class:`isacsim.designers.Designer`. They are created
+        with no arguments, or with ``solver=...`` when the user picks one.
+    """
+
+
+@hookspec
+def isacsim_register_receivers():
+    """Receiver classes this plugin provides.
+
+    Returns
+    -------
+    list of type
+        Subclasses of :class:`isacsim.Receiver` with a unique ``name`` and a
+        ``sensing_leakage`` in [0, 1]; created with no arguments.
+    """
