@@ -239,6 +239,8 @@ class DesignProblem:
             any value fails validation; the message names the key.
         """
         path = os.fspath(path)
+        if os.path.exists(path) and not zipfile.is_zipfile(path):
+            raise ValueError(f"{path}: not an .npz archive (expected a file written by DesignProblem.save)")
         try:
             with np.load(path, allow_pickle=False) as archive:
                 content = {key: archive[key] for key in archive.files}

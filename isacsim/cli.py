@@ -1,0 +1,201 @@
+"""The ``isacsim`` command line.
+
+Exit codes: 0 success, 3 infeasible design, 2 bad input or usage (one line on
+stderr, no traceback), 1 anything else.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import numpy as np
+
+__all__ = ["main", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE"]
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE = 0, 1, 2, 3
+
+
+class UsageError(ValueError):
+    """Bad command-line usage."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _finite_json(value):
+    """NaN/inf -> None so the JSON is standard."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# ------------------------------------------------------------------ problem
+def _add_problem(subparsers):
+    from .scenario import ScenarioConfig
+
+    defaults = ScenarioConfig()
+    p = subparsers.add_parser("problem", help="build the paper's network, print its DesignProblem and save it")
+    p.add_argument("--out", default="problem.npz", help="where to save the .npz (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="channel realization seed (default: %(default)s)")
+    p.add_argument("--users", type=int, default=defaults.n_users_per_cell, help="users per cell K")
+    p.add_argument("--nt", type=int, default=defaults.n_tx, help="transmit antennas per BS")
+    p.add_argument("--nr", type=int, default=defaults.n_rx, help="receive antennas per BS")
+    p.add_argument("--sinr-db", type=float, default=defaults.sinr_target_db, help="SINR target [dB]")
+    p.add_argument("--p-max", type=float, default=defaults.p_max_w, help="power budget per BS [W]")
+    p.add_argument("--p-fa", type=float, default=defaults.p_fa, help="false-alarm probability")
+    p.add_argument("--channel", choices=["rayleigh", "los"], default=defaults.channel)
+    p.add_argument("--user-angle", type=float, default=None, help="put the users at this angle from broadside [deg]")
+    p.set_defaults(handler=_run_problem)
+
+
+def _run_problem(args):
+    from .scenario import ScenarioConfig, realization_rng
+
+    config = ScenarioConfig(
+        n_users_per_cell=args.users,
+        n_tx=args.nt,
+        n_rx=args.nr,
+        sinr_target_db=args.sinr_db,
+        p_max_w=args.p_max,
+        p_fa=args.p_fa,
+        channel=args.channel,
+        user_angle_deg=args.user_angle,
+    )
+    problem = config.build(realization_rng(args.seed, 0))
+    problem.save(args.out)
+    print(problem.summary())
+    print(f"saved to {args.out}")
+    return EXIT_OK
+
+
+# -------------------------------------------------------------------- solve
+def _add_solve(subparsers):
+    p = subparsers.add_parser("solve", help="design beams for a saved DesignProblem")
+    p.add_argument("problem", help="DesignProblem .npz file")
+    p.add_argument("--designer", default="sdr", help="registered designer name (see 'isacsim designers')")
+    p.add_argument("--receiver", default="type-ii", help="registered receiver name: type-i or type-ii")
+    sync = p.add_mutually_exclusive_group()
+    sync.add_argument("--sync", dest="synchronized", action="store_true", default=True, help="Scenario I (default)")
+    sync.add_argument("--no-sync", dest="synchronized", action="store_false", help="Scenario II")
+    p.add_argument("--solver", default="dual", help="'dual' (fast path, default) or an installed PICOS solver")
+    p.add_argument("--out", default=None, help="save w and R to this .npz")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_run_solve)
+
+
+def _run_solve(args):
+    from .detection import Detector
+    from .plugins import get_designer, get_receiver
+    from .problem import DesignProblem
+
+    problem = DesignProblem.load(args.problem)
+    designer_class = get_designer(args.designer)
+    receiver = get_receiver(args.receiver)()
+    try:
+        designer = designer_class(solver=args.solver)
+    except TypeError:
+        if args.solver != "dual":
+            raise UsageError(f"--solver: designer {args.designer!r} takes no solver choice") from None
+        designer = designer_class()
+    design = designer.design(problem, receiver, Detector(synchronized=args.synchronized))
+    evaluation = design.evaluate(problem)
+    if args.out:
+        design.save(args.out)
+    report = {
+        "status": design.status,
+        "reason": design.reason,
+        "designer": args.designer,
+        "receiver": receiver.name,
+        "synchronized": args.synchronized,
+        "min_reflected_power_w": evaluation.min_reflected_power_w,
+        "min_detection_probability": evaluation.min_detection_probability,
+        "reflected_power_w": evaluation.reflected_power_w.tolist(),
+        "sinr_db": [[_finite_json(float(x)) for x in row] for row in evaluation.sinr_db],
+        "tx_power_w": evaluation.tx_power_w.tolist(),
+        "certificate": {k: _finite_json(v) for k, v in design.certificate.as_dict().items()},
+        "solve_seconds": design.certificate.solve_seconds,
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"status: {design.status}" + (f" ({design.reason})" if design.reason else ""))
+        if design.ok:
+            print(f"min reflected power: {evaluation.min_reflected_power_w:.4e} W")
+            print(f"min detection probability: {evaluation.min_detection_probability:.4f}")
+            print(f"SINR [dB]: {np.round(evaluation.sinr_db, 2).tolist()}")
+            print(f"transmit power [W]: {np.round(evaluation.tx_power_w, 4).tolist()}")
+        print(f"solve time: {design.certificate.solve_seconds * 1e3:.1f} ms")
+    if design.status == "infeasible":
+        return EXIT_INFEASIBLE
+    return EXIT_OK if design.ok else EXIT_FAILURE
+
+
+# ---------------------------------------------------------------- designers
+def _add_designers(subparsers):
+    p = subparsers.add_parser("designers", help="list registered designers and receivers with their plugins")
+    p.set_defaults(handler=_run_designers)
+
+
+def _run_designers(args):
+    from .plugins import designer_registry, receiver_registry
+
+    for title, registry in (("designers", designer_registry()), ("receivers", receiver_registry())):
+        print(f"{title}:")
+        for name, (cls, plugin) in registry.items():
+            doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+            print(f"  {name:<16} {plugin:<16} {doc}")
+    return EXIT_OK
+
+
+# -------------------------------------------------------------------- bench
+def _add_bench(subparsers):
+    p = subparsers.add_parser("bench", help="time the designers on paper-size instances")
+    p.add_argument("--instances", type=int, default=10, help="seeded instances per case (default: %(default)s)")
+    p.add_argument("--quick", action="store_true", help="3 instances, skip the slow baselines")
+    p.set_defaults(handler=_run_bench)
+
+
+def _run_bench(args):
+    from .bench import run_benchmark
+
+    if args.instances < 1:
+        raise UsageError("--instances: expected an integer >= 1")
+    run_benchmark(n_instances=3 if args.quick else args.instances, baselines=not args.quick)
+    return EXIT_OK
+
+
+def build_parser():
+    """The argument parser of the ``isacsim`` command."""
+    from . import __version__
+
+    parser = _Parser(prog="isacsim", description="Coordinated beamforming for networked ISAC.")
+    parser.add_argument("--version", action="version", version=f"isacsim {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for add in (_add_problem, _add_solve, _add_designers, _add_bench):
+        add(subparsers)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``isacsim`` console script; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except (ValueError, TypeError) as error:  # bad input, named by the validators
+        print(f"isacsim: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("isacsim: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - last resort: one line, exit 1
+        print(f"isacsim: failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""`ScenarioConfig`: every scalar that defines a family of design problems.
+
+A configuration plus a seeded generator gives one :class:`DesignProblem`.
+It is plain data (JSON-friendly), so a sweep changes one field with
+:meth:`ScenarioConfig.evolve` and a run records exactly what it computed.
+"""
+from __future__ import annotations
+
+import math
+
+import attrs
+import numpy as np
+
+from . import validation as v
+from .channels import LineOfSight, RadarLink, RayleighFading
+from .network import Network
+from .problem import DesignProblem
+from .targets import TargetGrid
+
+__all__ = ["ScenarioConfig", "realization_rng", "CHANNELS", "DEFAULT_KAPPA_C_DB", "DEFAULT_KAPPA_R_DB"]
+
+#: Communication channel models by name.
+CHANNELS = {"rayleigh": RayleighFading, "los": LineOfSight}
+#: Default communication path gain at 1 m [dB] (the paper gives none; see README).
+DEFAULT_KAPPA_C_DB = -50.0
+#: Default one-way radar path gain at 1 m [dB] (the paper gives none; see README).
+DEFAULT_KAPPA_R_DB = -50.0
+
+
+def _optional_finite(instance, attribute, value):
+    if value is not None:
+        v.finite(instance, attribute, value)
+
+
+@attrs.frozen(kw_only=True)
+class ScenarioConfig:
+    """The paper's Section V setting, with every choice a parameter.
+
+    Parameters
+    ----------
+    n_users_per_cell : int
+        K (1 uses the paper's CU positions; otherwise random, see
+        :meth:`Network.paper_layout`).
+    n_tx, n_rx : int
+        Antennas per BS.
+    p_max_w : float
+        Power budget per BS [W].
+    sinr_target_db : float
+        Common SINR target Gamma [dB].
+    p_fa : float
+        False-alarm probability.
+    sigma_c2_dbm, sigma_d2_dbm : float
+        User and radar noise powers [dBm].
+    channel : {"rayleigh", "los"}
+        Communication channel model.
+    kappa_c_db : float
+        Communication path gain at 1 m [dB].
+    path_loss_exponent : float
+        Communication path-loss exponent nu.
+    kappa_r_db : float
+        One-way radar path gain at 1 m [dB].
+    rcs : float
+        Target reflection coefficient zeta (all links).
+    user_angle_deg : float or None
+        If set, every cell's users stand at this angle from their BS's
+        broadside [deg] (Fig. 6); 0 points at the network centre.
+    user_distance_m : float
+        Distance of those users from their BS [m].
+    user_seed : int
+        Seed of random user positions (K != 1).
+    area_side_m : float
+        Side of the square target area centred at the origin [m].
+    points_per_side : int
+        Sample points per side (Q = points_per_side ** 2).
+    """
+
+    n_users_per_cell: int = attrs.field(default=1, validator=v.integer_at_least(1))
+    n_tx: int = attrs.field(default=32, validator=v.integer_at_least(1))
+    n_rx: int = attrs.field(default=32, validator=v.integer_at_least(1))
+    p_max_w: float = attrs.field(default=15.0, validator=v.positive)
+    sinr_target_db: float = attrs.field(default=15.0, validator=v.finite)
+    p_fa: float = attrs.field(default=1e-3, validator=v.open_unit_interval)
+    sigma_c2_dbm: float = attrs.field(default=-84.0, validator=v.finite)
+    sigma_d2_dbm: float = attrs.field(default=-102.0, validator=v.finite)
+    channel: str = attrs.field(default="rayleigh", validator=attrs.validators.in_(tuple(CHANNELS)))
+    kappa_c_db: float = attrs.field(default=DEFAULT_KAPPA_C_DB, validator=v.finite)
+    path_loss_exponent: float = attrs.field(default=3.0, validator=v.positive)
+    kappa_r_db: float = attrs.field(default=DEFAULT_KAPPA_R_DB, validator=v.finite)
+    rcs: float = attrs.field(default=1.0, validator=v.non_negative)
+    user_angle_deg: float | None = attrs.field(default=None, validator=_optional_finite)
+    user_distance_m: float = attrs.field(default=45.0, validator=v.positive)
+    user_seed: int = attrs.field(default=7, validator=v.integer_at_least(0))
+    area_side_m: float = attrs.field(default=2.0, validator=v.positive)
+    points_per_side: int = attrs.field(default=3, validator=v.integer_at_least(1))
+
+    def evolve(self, **changes):
+        """Copy with ``changes``; integer fields accept whole floats (e.g. 64.0)."""
+        fields = attrs.fields_dict(type(self))
+        for name, value in changes.items():
+            if name not in fields:
+                raise ValueError(f"{name}: not a ScenarioConfig field; fields are {', '.join(fields)}")
+            if fields[name].type in ("int",) and isinstance(value, float) and value.is_integer():
+                changes[name] = int(value)
+        return attrs.evolve(self, **changes)
+
+    def as_dict(self):
+        """The fields as a JSON-friendly dict."""
+        return attrs.asdict(self)
+
+    def network(self):
+        """The :class:`Network` of this configuration."""
+        network = Network.paper_layout(
+            self.n_users_per_cell,
+            n_tx=self.n_tx,
+            n_rx=self.n_rx,
+            p_max=self.p_max_w,
+            sinr_target_db=self.sinr_target_db,
+            user_seed=self.user_seed,
+        )
+        if self.user_angle_deg is not None:
+            network = network.with_users_at_angle(math.radians(self.user_angle_deg), self.user_distance_m)
+        return network
+
+    def grid(self):
+        """The Q sample points (:class:`TargetGrid`)."""
+        return TargetGrid.square(center=(0.0, 0.0), side=self.area_side_m, n_per_side=self.points_per_side)
+
+    def channel_model(self):
+        """The communication channel model."""
+        return CHANNELS[self.channel](kappa_db=self.kappa_c_db, exponent=self.path_loss_exponent)
+
+    def radar_model(self):
+        """The radar echo model."""
+        return RadarLink(kappa_db=self.kappa_r_db, rcs=self.rcs)
+
+    def build(self, rng=None, grid=None):
+        """One problem instance.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator or int or None
+            Source of the channel draw.
+        grid : TargetGrid or None
+            Override the sample points (e.g. a fine grid for coverage maps).
+
+        Returns
+        -------
+        DesignProblem
+        """
+        return DesignProblem.from_network(
+            self.network(),
+            self.grid() if grid is None else grid,
+            channel=self.channel_model(),
+            radar=self.radar_model(),
+            sigma_c2_dbm=self.sigma_c2_dbm,
+            sigma_d2_dbm=self.sigma_d2_dbm,
+            p_fa=self.p_fa,
+            rng=rng,
+        )
+
+
+def realization_rng(seed, realization):
+    """The generator of channel realization ``realization`` of a run seeded ``seed``.
+
+    It depends on ``(seed, realization)`` only, so every designer, receiver,
+    scenario and swept value sees the same channels (common random numbers),
+    whatever the number of workers or the order of tasks.
+    """
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(realization,)))
