@@ -1,0 +1,29 @@
+"""Shared fixtures: small seeded networks and random designs."""
+import numpy as np
+import pytest
+
+from isacsim.testing import small_problem
+
+
+def random_design(problem, rng, rank=None):
+    """Random beams w (L, K, Nt) and PSD R (L, Nt, Nt) of a given rank, scaled to ~p_max.
+
+    rank=None draws full-rank R; rank=0 gives R = 0.
+    """
+    L, K, Nt = problem.n_bs, problem.n_users_per_cell, problem.n_tx
+    rank = Nt if rank is None else rank
+    w = (rng.standard_normal((L, K, Nt)) + 1j * rng.standard_normal((L, K, Nt))) * np.sqrt(problem.p_max.max() / (4 * K * Nt))
+    B = (rng.standard_normal((L, Nt, rank)) + 1j * rng.standard_normal((L, Nt, rank))) * np.sqrt(problem.p_max.max() / (4 * Nt * max(rank, 1)))
+    R = B @ np.conj(np.swapaxes(B, 1, 2))
+    return w, R
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def problem():
+    """L = 3, K = 2, Nt = 8, Q = 4, Gamma = 5 dB."""
+    return small_problem(seed=0, n_users_per_cell=2, n_tx=8)
