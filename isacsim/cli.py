@@ -168,6 +168,49 @@ def _run_bench(args):
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- reproduce
+def _add_reproduce(subparsers):
+    p = subparsers.add_parser("reproduce", help="compute and plot a figure of the paper (see --list)")
+    p.add_argument("name", nargs="?", help="figure name, e.g. fig3")
+    p.add_argument("--list", action="store_true", help="list the reproducible figures")
+    p.add_argument("--quick", action="store_true", help="few realizations and points (a first look, CI)")
+    p.add_argument("--realizations", type=int, default=None, help="channel realizations per point")
+    p.add_argument("--out", default=None, help="output directory (default: results/NAME[-quick])")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+    p.add_argument("--seed", type=int, default=None, help="root seed of the channel realizations")
+    p.set_defaults(handler=_run_reproduce)
+
+
+def _run_reproduce(args):
+    from .figures import reproduce
+    from .reproduce import available, load
+
+    if args.list:
+        for name in available():
+            print(f"{name:<10} {load(name).title}")
+        return EXIT_OK
+    if not args.name:
+        raise UsageError("reproduce: give a figure NAME or --list")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers: expected an integer >= 1")
+    figure = load(args.name)
+    report = reproduce(
+        figure,
+        args.out,
+        quick=args.quick,
+        realizations=args.realizations,
+        seed=args.seed,
+        workers=args.workers,
+        scheduler=args.scheduler,
+    )
+    print(
+        f"{figure.name}: {report.n_tasks} tasks ({report.n_computed} computed, {report.n_resumed} resumed) "
+        f"in {report.wall_seconds:.1f} s -> {report.directory}/ (results.csv, summary.csv, {figure.name}.png, metadata.json)"
+    )
+    return EXIT_OK
+
+
 def build_parser():
     """The argument parser of the ``isacsim`` command."""
     from . import __version__
@@ -176,7 +219,7 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"isacsim {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for add in (_add_problem, _add_solve, _add_designers, _add_bench):
+    for add in (_add_reproduce, _add_problem, _add_solve, _add_designers, _add_bench):
         add(subparsers)
     return parser
 

@@ -22,9 +22,9 @@ __all__ = ["ScenarioConfig", "realization_rng", "CHANNELS", "DEFAULT_KAPPA_C_DB"
 #: Communication channel models by name.
 CHANNELS = {"rayleigh": RayleighFading, "los": LineOfSight}
 #: Default communication path gain at 1 m [dB] (the paper gives none; see README).
-DEFAULT_KAPPA_C_DB = -50.0
+DEFAULT_KAPPA_C_DB = -55.0
 #: Default one-way radar path gain at 1 m [dB] (the paper gives none; see README).
-DEFAULT_KAPPA_R_DB = -50.0
+DEFAULT_KAPPA_R_DB = -49.0
 
 
 def _optional_finite(instance, attribute, value):

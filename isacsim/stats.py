@@ -66,4 +66,4 @@ def mean_interval(values, confidence=0.95):
     if n < 2:
         return mean, np.nan, np.nan
     half = stats.t.ppf(0.5 + confidence / 2.0, n - 1) * values.std(ddof=1) / np.sqrt(n)
-    return mean, mean - half, mean + half
+    return mean, float(mean - half), float(mean + half)

@@ -1,0 +1,141 @@
+"""Reproducible figures: a job (what to compute) plus a plot (how to show it).
+
+``reproduce(figure, ...)`` runs the job into an output directory (resumable,
+parallel) and draws ``DIR/NAME.png`` from the summary. The paper's figures
+are defined in the ``scenarios/`` scripts (:mod:`isacsim.reproduce`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+import numpy as np
+
+from . import plotting
+from .scenario import ScenarioConfig
+from .simulation import CoverageMap, Simulation, Topology, run
+
+__all__ = ["CurveFigure", "TopologyFigure", "CoverageFigure", "reproduce"]
+
+
+def _evolve(job, quick_changes, quick, realizations, seed):
+    changes = dict(quick_changes) if quick else {}
+    if realizations is not None:
+        if not (isinstance(realizations, int) and realizations >= 1):
+            raise ValueError(f"--realizations: expected an integer >= 1, got {realizations!r}")
+        changes["n_realizations"] = realizations
+    if seed is not None:
+        changes["seed"] = seed
+    return attrs.evolve(job, **changes)
+
+
+@attrs.frozen(kw_only=True)
+class CurveFigure:
+    """p_D versus one swept parameter, Scenario I and II panels.
+
+    Parameters
+    ----------
+    name, title : str
+    simulation : Simulation
+        The full-fidelity sweep.
+    x_label : str
+        Axis label of the swept value.
+    x_scale : {"linear", "log"}
+    quick : dict
+        :class:`Simulation` fields replaced in ``--quick`` mode.
+    """
+
+    name: str
+    title: str
+    simulation: Simulation
+    x_label: str
+    x_scale: str = "linear"
+    quick: dict = attrs.field(factory=lambda: {"n_realizations": 4})
+
+    def job(self, *, quick=False, realizations=None, seed=None):
+        """The :class:`Simulation` to run."""
+        return _evolve(self.simulation, self.quick, quick, realizations, seed)
+
+    def plot(self, job, report, path):
+        """Draw the two panels."""
+        plotting.plot_curves(report.summary, path, title=self.title, x_label=self.x_label, x_scale=self.x_scale)
+
+
+@attrs.frozen(kw_only=True)
+class TopologyFigure:
+    """The network layout of a configuration."""
+
+    name: str
+    title: str
+    config: ScenarioConfig
+
+    def job(self, *, quick=False, realizations=None, seed=None):
+        """The :class:`Topology` (no realizations: ``quick`` changes nothing)."""
+        return Topology(config=self.config)
+
+    def plot(self, job, report, path):
+        """Draw the layout."""
+        from .simulation.store import ResultStore
+
+        rows = list(ResultStore(report.directory, job.describe(), job.columns).rows())
+        plotting.plot_topology(rows, path, title=self.title)
+
+
+@attrs.frozen(kw_only=True)
+class CoverageFigure:
+    """Heat maps of mean p_D between and beyond the design points."""
+
+    name: str
+    title: str
+    coverage: CoverageMap
+    quick: dict = attrs.field(factory=lambda: {"n_realizations": 2, "n_per_side": 21})
+
+    def job(self, *, quick=False, realizations=None, seed=None):
+        """The :class:`CoverageMap` to run."""
+        return _evolve(self.coverage, self.quick, quick, realizations, seed)
+
+    def plot(self, job, report, path):
+        """Draw one heat map per scheme."""
+        plotting.plot_coverage(report.summary, path, title=self.title, design_points=np.asarray(job.config.grid().points))
+
+
+def reproduce(figure, out=None, *, quick=False, realizations=None, seed=None, workers=None, scheduler=None, progress=None):
+    """Compute a figure's numbers and draw it.
+
+    Parameters
+    ----------
+    figure : CurveFigure or TopologyFigure or CoverageFigure
+    out : str or Path or None
+        Output directory; default ``results/NAME`` (``results/NAME-quick``).
+    quick : bool
+        Fewer realizations and points, for a first look or CI.
+    realizations : int or None
+        Override the number of channel realizations.
+    seed : int or None
+        Override the root seed.
+    workers : int or None
+        Local worker processes (default: all cores).
+    scheduler : str or None
+        Dask scheduler address (``tcp://host:port``).
+    progress : bool or None
+        Progress bar (default: only on a terminal).
+
+    Returns
+    -------
+    RunReport
+        With ``directory`` holding ``results.csv``, ``summary.csv``,
+        ``NAME.png`` and ``metadata.json``.
+    """
+    directory = Path(out) if out is not None else Path("results") / (figure.name + ("-quick" if quick else ""))
+    job = figure.job(quick=quick, realizations=realizations, seed=seed)
+    report = run(
+        job,
+        directory,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        label=figure.name,
+        extra_metadata={"figure": figure.name, "title": figure.title, "quick": quick},
+    )
+    figure.plot(job, report, directory / f"{figure.name}.png")
+    return report

@@ -1,0 +1,41 @@
+"""The registry of reproducible figures: the scripts in ``scenarios/``.
+
+Each script is a module of the installed package ``isacsim_scenarios`` that
+defines ``FIGURE`` (a :mod:`isacsim.figures` object) and can also be run
+directly (``python scenarios/fig3.py --quick``).
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+__all__ = ["available", "load", "main"]
+
+_PACKAGE = "isacsim_scenarios"
+
+
+def available():
+    """Names of every reproducible figure, sorted naturally (fig2 < fig10)."""
+    package = importlib.import_module(_PACKAGE)
+    names = [m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_")]
+    return sorted(names, key=lambda n: (n.rstrip("0123456789"), int(n[len(n.rstrip("0123456789")):] or 0)))
+
+
+def load(name):
+    """The ``FIGURE`` of scenario ``name``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the known ones.
+    """
+    if name not in available():
+        raise ValueError(f"NAME: unknown figure {name!r}; available: {', '.join(available())}")
+    return importlib.import_module(f"{_PACKAGE}.{name}").FIGURE
+
+
+def main(name, argv=None):
+    """Run ``isacsim reproduce NAME`` with ``argv`` (for the scripts' ``__main__``)."""
+    from .cli import main as cli_main
+
+    return cli_main(["reproduce", name, *(argv or [])])

@@ -1,0 +1,100 @@
+"""Aggregation of per-solve rows into the summary table.
+
+Conventions (also in the README):
+
+* An ``infeasible`` realization is a design that fails its users: it counts
+  as ``p_D = 0`` in ``p_d_mean``; ``n_infeasible`` reports how many.
+* ``p_d_mean_feasible`` averages over the realizations with a design
+  (``optimal`` or ``inaccurate``) only.
+* ``error`` rows (a solver or input failure) are excluded from both means and
+  counted in ``n_error``.
+* ``p_d_low``/``p_d_high`` are the 95 % Student-t interval of ``p_d_mean``
+  over realizations.
+
+Values are ordered by realization before averaging, so the summary is
+bit-for-bit independent of the order the tasks finished in.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from ..stats import mean_interval
+
+__all__ = ["SUMMARY_COLUMNS", "summarize_sweep", "as_float"]
+
+SUMMARY_COLUMNS = (
+    "scenario",
+    "designer",
+    "receiver",
+    "x_name",
+    "x",
+    "p_d_mean",
+    "p_d_low",
+    "p_d_high",
+    "p_d_mean_feasible",
+    "reflected_power_mean_w",
+    "n_realizations",
+    "n_ok",
+    "n_inaccurate",
+    "n_infeasible",
+    "n_error",
+)
+
+
+def as_float(value):
+    """CSV cell -> float (empty or 'nan' -> NaN)."""
+    if value in ("", None):
+        return math.nan
+    return float(value)
+
+
+def summarize_sweep(rows):
+    """Summary rows, one per (scenario, designer, receiver, swept value).
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Result rows (typed, or strings as read back from ``results.csv``).
+
+    Returns
+    -------
+    list of dict
+        With the keys of :data:`SUMMARY_COLUMNS`, ordered by scenario,
+        designer, receiver and swept value.
+    """
+    groups = defaultdict(list)
+    for row in rows:
+        key = (row["scenario"], row["designer"], row["receiver"], row["x_name"], int(row["x_index"]))
+        groups[key].append((int(row["realization"]), as_float(row["x"]), row["status"], as_float(row["min_p_d"]), as_float(row["min_reflected_power_w"])))
+    summary = []
+    for key in sorted(groups):
+        scenario, designer, receiver, x_name, _ = key
+        entries = sorted(groups[key])
+        status = [e[2] for e in entries]
+        counted = [(0.0 if s == "infeasible" else e[3]) for e, s in zip(entries, status) if s in ("optimal", "inaccurate", "infeasible")]
+        feasible = [e[3] for e, s in zip(entries, status) if s in ("optimal", "inaccurate")]
+        power = [e[4] for e, s in zip(entries, status) if s in ("optimal", "inaccurate")]
+        mean, low, high = mean_interval(counted)
+        summary.append(
+            {
+                "scenario": scenario,
+                "designer": designer,
+                "receiver": receiver,
+                "x_name": x_name,
+                "x": entries[0][1],
+                "p_d_mean": mean,
+                "p_d_low": low,
+                "p_d_high": high,
+                "p_d_mean_feasible": float(np.mean(feasible)) if feasible else math.nan,
+                "reflected_power_mean_w": float(np.mean(power)) if power else math.nan,
+                "n_realizations": len(entries),
+                "n_ok": status.count("optimal"),
+                "n_inaccurate": status.count("inaccurate"),
+                "n_infeasible": status.count("infeasible"),
+                "n_error": status.count("error"),
+            }
+        )
+    return summary

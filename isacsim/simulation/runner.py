@@ -1,0 +1,121 @@
+"""`run`: drive a job's tasks through an executor into a resumable store."""
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import attrs
+
+from .executors import default_workers, run_tasks
+from .progress import Progress
+from .store import ResultStore, write_csv, write_json
+
+__all__ = ["run", "RunReport", "package_versions"]
+
+
+@attrs.frozen
+class RunReport:
+    """What a run did.
+
+    Attributes
+    ----------
+    directory : Path
+        Output directory.
+    n_tasks : int
+        Tasks of the job.
+    n_computed : int
+        Tasks computed by this invocation.
+    n_resumed : int
+        Tasks found finished on disk and skipped.
+    wall_seconds : float
+        Wall time of this invocation [s].
+    summary : list of dict
+        The summary rows.
+    """
+
+    directory: Path
+    n_tasks: int
+    n_computed: int
+    n_resumed: int
+    wall_seconds: float
+    summary: list
+
+
+def package_versions():
+    """Versions of the packages that determine the numbers."""
+    versions = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for name in ("isacsim", "numpy", "scipy", "cvxopt", "picos", "attrs", "pluggy", "matplotlib", "distributed"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def run(job, directory, *, workers=None, scheduler=None, progress=None, label="", extra_metadata=None):
+    """Run every unfinished task of ``job`` and write the results.
+
+    Writes ``results.csv`` (appended as tasks finish, sorted at the end),
+    ``summary.csv``, ``run.json`` (the job's description, checked on resume)
+    and ``metadata.json`` (description, versions, solver, wall time).
+
+    Parameters
+    ----------
+    job : object
+        With ``describe()``, ``columns``, ``summary_columns``, ``tasks()``,
+        ``rows_per_task(task)``, ``run_task(task)`` and ``summarize(rows)``.
+    directory : str or Path
+        Output directory; re-running with the same directory resumes.
+    workers : int or None
+        Local worker processes; ``None`` uses every core.
+    scheduler : str or None
+        Dask scheduler address; runs the tasks on that cluster instead.
+    progress : bool or None
+        Draw a progress bar (``None``: only on a terminal).
+    label : str
+        Progress bar label.
+    extra_metadata : dict or None
+        Added to ``metadata.json``.
+
+    Returns
+    -------
+    RunReport
+
+    Raises
+    ------
+    ConfigMismatch
+        If ``directory`` holds results of another job description.
+    """
+    started = time.monotonic()
+    directory = Path(directory)
+    store = ResultStore(directory, job.describe(), job.columns)
+    tasks = job.tasks()
+    finished = store.open(job.rows_per_task)
+    pending = [task for task in tasks if task not in finished]
+    workers = default_workers() if workers is None else workers
+    bar = Progress(len(pending), label=label, enabled=progress)
+    try:
+        for _, rows in run_tasks(job, pending, workers=workers, scheduler=scheduler):
+            store.append(rows)
+            bar.advance()
+    finally:
+        bar.close()
+    store.sort(tasks)
+    summary = job.summarize(store.rows())
+    write_csv(directory / "summary.csv", job.summary_columns, summary)
+    wall = time.monotonic() - started
+    write_json(
+        directory / "metadata.json",
+        {
+            "description": job.describe(),
+            "tasks": {"total": len(tasks), "computed_now": len(pending), "resumed": len(tasks) - len(pending)},
+            "execution": {"workers": None if scheduler else workers, "scheduler": scheduler, "wall_seconds": wall},
+            "solver": "reduced Lagrangian dual, CVXOPT conelp (isacsim.designers.dual)",
+            "versions": package_versions(),
+            **(extra_metadata or {}),
+        },
+    )
+    return RunReport(directory, len(tasks), len(pending), len(tasks) - len(pending), wall, summary)

@@ -1,0 +1,153 @@
+"""`ResultStore`: results appended as tasks finish, and resumed after a kill.
+
+``DIR/results.csv`` gets one block of rows per finished task, written with a
+single write, flushed and fsync'ed. ``DIR/run.json`` records the run's
+description: re-running with the same ``DIR`` resumes (finished tasks are
+skipped, a half-written task is dropped and redone, no row is duplicated),
+and a different description is refused.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+__all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv"]
+
+
+class ConfigMismatch(ValueError):
+    """The output directory holds results of another configuration."""
+
+
+def write_json(path, content):
+    """Write JSON atomically (temp file + rename)."""
+    _atomic_write(path, json.dumps(content, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_csv(path, columns, rows):
+    """Write a CSV atomically."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    _atomic_write(path, buffer.getvalue())
+
+
+def _atomic_write(path, text):
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _differences(old, new, prefix=""):
+    keys = sorted(set(old) | set(new))
+    out = []
+    for key in keys:
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out.extend(_differences(a, b, f"{prefix}{key}."))
+        elif a != b:
+            out.append(f"{prefix}{key}: {a!r} -> {b!r}")
+    return out
+
+
+class ResultStore:
+    """Append-only, resumable result file of one run.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The run's output directory (created if missing).
+    description : dict
+        JSON-friendly description of what is computed.
+    columns : sequence of str
+        Column order of ``results.csv``.
+    """
+
+    def __init__(self, directory, description, columns):
+        self.directory = Path(directory)
+        self.description = json.loads(json.dumps(description, default=str))
+        self.columns = list(columns)
+        self.results_path = self.directory / "results.csv"
+        self.run_path = self.directory / "run.json"
+
+    def open(self, rows_per_task):
+        """Check the description, repair a half-written file, list finished tasks.
+
+        Parameters
+        ----------
+        rows_per_task : callable
+            ``rows_per_task(task) -> int``, the rows of a finished task.
+
+        Returns
+        -------
+        set of str
+            Tasks already finished.
+
+        Raises
+        ------
+        ConfigMismatch
+            If the directory holds a run with another description.
+        """
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if self.run_path.exists():
+            recorded = json.loads(self.run_path.read_text())["description"]
+            if recorded != self.description:
+                changes = "; ".join(_differences(recorded, self.description)[:6])
+                raise ConfigMismatch(
+                    f"{self.directory}: holds results of a different configuration ({changes}); "
+                    "choose another --out or delete the directory"
+                )
+        else:
+            write_json(self.run_path, {"description": self.description})
+        if not self.results_path.exists():
+            write_csv(self.results_path, self.columns, [])
+            return set()
+        return self._repair(rows_per_task)
+
+    def _repair(self, rows_per_task):
+        text = self.results_path.read_text()
+        if text and not text.endswith("\n"):  # killed in the middle of a line
+            text = text[: text.rfind("\n") + 1]
+        rows = list(csv.DictReader(io.StringIO(text)))
+        if rows and list(rows[0].keys()) != self.columns:
+            raise ConfigMismatch(f"{self.results_path}: has columns {list(rows[0].keys())}, expected {self.columns}")
+        counts = Counter(row["task"] for row in rows)
+        finished = {task for task, n in counts.items() if n == rows_per_task(task)}
+        kept = [row for row in rows if row["task"] in finished]
+        if len(kept) != len(rows) or not text == self.results_path.read_text():
+            write_csv(self.results_path, self.columns, kept)
+        return finished
+
+    def append(self, rows):
+        """Append one task's rows durably (one write, flush, fsync)."""
+        buffer = io.StringIO()
+        csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n").writerows(rows)
+        with open(self.results_path, "a", newline="") as handle:
+            handle.write(buffer.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def rows(self):
+        """Iterate over the stored rows (dicts of strings)."""
+        with open(self.results_path, newline="") as handle:
+            yield from csv.DictReader(handle)
+
+    def sort(self, task_order):
+        """Rewrite ``results.csv`` in task order (stable within a task)."""
+        rank = {task: i for i, task in enumerate(task_order)}
+        rows = sorted(self.rows(), key=lambda row: rank.get(row["task"], len(rank)))
+        write_csv(self.results_path, self.columns, rows)
