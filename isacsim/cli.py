@@ -235,6 +235,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("isacsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as error:  # noqa: BLE001 - last resort: one line, exit 1
         print(f"isacsim: failed: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_FAILURE

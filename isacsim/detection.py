@@ -90,8 +90,8 @@ class Detector:
             return problem.G.sum(axis=1)
         return np.diagonal(problem.G, axis1=1, axis2=2).copy()
 
-    def beam_gains(self, problem, w, R):
-        """Transmit gain of each BS towards each point.
+    def gains_by_signal(self, problem, w, R):
+        """Transmit gain of every information beam and every R_l towards each point.
 
         Parameters
         ----------
@@ -101,16 +101,28 @@ class Detector:
 
         Returns
         -------
-        numpy.ndarray, float, shape (Q, L)
-            ``sum_i |a^T w_{l,i}|^2 + a^T R_l a^*`` [W] (the first sum only
-            with ``information_echoes``).
+        beams : numpy.ndarray, float, shape (Q, L, K)
+            ``|a_{q,l}^T w_{l,i}|^2`` [W]; zeros without ``information_echoes``.
+        sensing : numpy.ndarray, float, shape (Q, L)
+            ``a_{q,l}^T R_l a_{q,l}^*`` [W].
         """
         A = problem.A
-        gains = np.einsum("qln,lnp,qlp->ql", A, np.asarray(R, dtype=complex), A.conj()).real
-        if self.information_echoes:
-            amplitude = np.einsum("qln,lin->qli", A, np.asarray(w, dtype=complex))
-            gains = gains + (amplitude.real**2 + amplitude.imag**2).sum(axis=2)
-        return gains
+        sensing = np.einsum("qln,lnp,qlp->ql", A, np.asarray(R, dtype=complex), A.conj()).real
+        amplitude = np.einsum("qln,lin->qli", A, np.asarray(w, dtype=complex))
+        beams = amplitude.real**2 + amplitude.imag**2
+        return (beams if self.information_echoes else np.zeros_like(beams)), sensing
+
+    def beam_gains(self, problem, w, R):
+        """Transmit gain of each BS towards each point.
+
+        Returns
+        -------
+        numpy.ndarray, float, shape (Q, L)
+            ``sum_i |a^T w_{l,i}|^2 + a^T R_l a^*`` [W] (the first sum only
+            with ``information_echoes``); see :meth:`gains_by_signal`.
+        """
+        beams, sensing = self.gains_by_signal(problem, w, R)
+        return beams.sum(axis=2) + sensing
 
     def reflected_power(self, problem, w, R):
         """Received reflection-signal power E at every sample point.

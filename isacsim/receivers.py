@@ -17,7 +17,7 @@ from typing import ClassVar
 import attrs
 import numpy as np
 
-__all__ = ["Receiver", "TypeI", "TypeII", "received_powers"]
+__all__ = ["Receiver", "TypeI", "TypeII", "received_powers", "sensing_interference", "sensing_interference_by_bs"]
 
 
 def received_powers(problem, w):
@@ -38,8 +38,8 @@ def received_powers(problem, w):
     return amplitude.real**2 + amplitude.imag**2
 
 
-def sensing_interference(problem, R):
-    """Power of the dedicated sensing signals at every user.
+def sensing_interference_by_bs(problem, R):
+    """Power of each BS's dedicated sensing signal at every user.
 
     Parameters
     ----------
@@ -49,10 +49,21 @@ def sensing_interference(problem, R):
 
     Returns
     -------
+    numpy.ndarray, float, shape (L, L, K)
+        ``[l, m, k] = h_{l,m,k}^H R_l h_{l,m,k}`` [W].
+    """
+    return np.einsum("lmkn,lnp,lmkp->lmk", problem.H.conj(), R, problem.H).real
+
+
+def sensing_interference(problem, R):
+    """Total power of the dedicated sensing signals at every user.
+
+    Returns
+    -------
     numpy.ndarray, float, shape (L, K)
         ``sum_l h_{l,m,k}^H R_l h_{l,m,k}`` [W] for user k of cell m.
     """
-    return np.einsum("lmkn,lnp,lmkp->mk", problem.H.conj(), R, problem.H).real
+    return sensing_interference_by_bs(problem, R).sum(axis=0)
 
 
 @attrs.frozen

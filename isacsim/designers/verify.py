@@ -9,7 +9,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ..receivers import received_powers, sensing_interference
+from ..receivers import received_powers, sensing_interference_by_bs
 
 __all__ = ["Check", "check_design", "repair_design", "TOLERANCE"]
 
@@ -90,11 +90,8 @@ def check_design(problem, receiver, detector, w, R):
 def _shape_gains(problem, detector, w, R):
     """Echo power per unit scale of each beam and each R_l, shape (Q, LK + L) [W]."""
     link = detector.link_weights(problem) * problem.n_rx  # (Q, L)
-    beam = np.abs(np.einsum("qln,lin->qli", problem.A, w)) ** 2 if detector.information_echoes else np.zeros(
-        (problem.n_points,) + w.shape[:2]
-    )
-    sensing = np.einsum("qln,lnp,qlp->ql", problem.A, R, problem.A.conj()).real
-    return np.concatenate([(link[:, :, None] * beam).reshape(problem.n_points, -1), link * sensing], axis=1)
+    beams, sensing = detector.gains_by_signal(problem, w, R)
+    return np.concatenate([(link[:, :, None] * beams).reshape(problem.n_points, -1), link * sensing], axis=1)
 
 
 def _rescale_powers(problem, receiver, detector, w, R):
@@ -114,7 +111,7 @@ def _rescale_powers(problem, receiver, detector, w, R):
     received = received_powers(problem, w).reshape(n_users, n_users).T  # [at user u, from beam v]
     gain = np.diag(received).copy()
     cross = received - np.diag(gain)
-    leak = receiver.sensing_leakage * np.einsum("lmkn,lnp,lmkp->mkl", problem.H.conj(), R, problem.H).real.reshape(n_users, n_bs)
+    leak = receiver.sensing_leakage * sensing_interference_by_bs(problem, R).reshape(n_bs, n_users).T  # [user, BS]
     level = cross.sum(axis=1) + leak.sum(axis=1) + problem.sigma_c2  # interference + noise at s = r = 1
     target = problem.gamma.ravel() * (1.0 + _MARGIN)
     # SINR rows: target * (cross s + leak r + sigma) - gain s <= 0, divided by level
