@@ -137,3 +137,21 @@ def test_conformance_check_catches_a_cheating_designer():
 
     with pytest.raises(AssertionError, match="SINR"):
         check_designer(Cheater)
+
+
+PICOS_SOLVERS = ["cvxopt", "qics", "mosek", "clarabel", "scs", "smcp"]
+
+
+@pytest.mark.parametrize("solver", PICOS_SOLVERS)
+@pytest.mark.parametrize("designer", [SDRDesigner, ZFDesigner], ids=lambda c: c.name)
+def test_every_installed_picos_solver_agrees_with_the_fast_path(solver, designer):
+    import picos
+
+    if solver not in picos.available_solvers():
+        pytest.skip(f"PICOS solver {solver!r} is not installed")
+    problem = small_problem(seed=4, n_users_per_cell=1, n_tx=6, sinr_target_db=10.0)
+    fast = designer().design(problem, TypeII(), Detector())
+    other = designer(solver=solver).design(problem, TypeII(), Detector())
+    assert other.status == fast.status == "optimal", other.reason
+    assert other.certificate.objective == pytest.approx(fast.certificate.objective, rel=1e-5)
+    assert other.certificate.solver == f"picos-{solver}"
