@@ -5,6 +5,9 @@ Beamforming for Networked Integrated Sensing and Communications"):
 
 >>> from isacsim import Network, TargetGrid, DesignProblem, TypeII, Detector
 """
+
+__version__ = "0.1.0"
+
 from .channels import LineOfSight, RadarLink, RayleighFading
 from .detection import Detector
 from .network import BaseStation, CommUser, Network
@@ -13,8 +16,6 @@ from .receivers import Receiver, TypeI, TypeII
 from .targets import TargetGrid
 from .hookspecs import hookimpl
 from .units import db_to_linear, dbm_to_watt, linear_to_db, watt_to_dbm
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BaseStation",

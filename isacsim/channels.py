@@ -13,7 +13,27 @@ from . import validation as v
 from .geometry import distance, ula_steering
 from .units import db_to_linear
 
-__all__ = ["path_gain", "RayleighFading", "LineOfSight", "RadarLink", "steering_matrix"]
+__all__ = [
+    "path_gain",
+    "RayleighFading",
+    "LineOfSight",
+    "RadarLink",
+    "steering_matrix",
+    "DEFAULT_KAPPA_C_DB",
+    "DEFAULT_PATH_LOSS_EXPONENT",
+    "DEFAULT_KAPPA_R_DB",
+]
+
+#: Communication path gain at 1 m [dB]. The paper gives none; -55 dB puts the
+#: strongest single-beam SNR of a paper CU (46 m, Nt = 32, 15 W) near 36 dB,
+#: so SINR targets of 0-30 dB range from nearly free to costly (README).
+DEFAULT_KAPPA_C_DB = -55.0
+#: Communication path-loss exponent nu.
+DEFAULT_PATH_LOSS_EXPONENT = 3.0
+#: One-way radar path gain at 1 m [dB]. The paper gives none; -49 dB puts the
+#: best synchronized p_D of Figs. 3-5 near 0.8 and the unsynchronized near 0.2
+#: (MODEL-NOTES item 5; README).
+DEFAULT_KAPPA_R_DB = -49.0
 
 
 def path_gain(dist, kappa_db, exponent, d0=1.0):
@@ -67,8 +87,8 @@ class RayleighFading:
         Reference distance [m].
     """
 
-    kappa_db: float = attrs.field(default=-30.0, validator=v.finite)
-    exponent: float = attrs.field(default=3.0, validator=v.positive)
+    kappa_db: float = attrs.field(default=DEFAULT_KAPPA_C_DB, validator=v.finite)
+    exponent: float = attrs.field(default=DEFAULT_PATH_LOSS_EXPONENT, validator=v.positive)
     d0: float = attrs.field(default=1.0, validator=v.positive)
 
     def draw(self, network, rng):
@@ -104,8 +124,8 @@ class LineOfSight:
         Path loss as for :class:`RayleighFading`.
     """
 
-    kappa_db: float = attrs.field(default=-30.0, validator=v.finite)
-    exponent: float = attrs.field(default=3.0, validator=v.positive)
+    kappa_db: float = attrs.field(default=DEFAULT_KAPPA_C_DB, validator=v.finite)
+    exponent: float = attrs.field(default=DEFAULT_PATH_LOSS_EXPONENT, validator=v.positive)
     d0: float = attrs.field(default=1.0, validator=v.positive)
 
     def draw(self, network, rng=None):
@@ -153,7 +173,7 @@ class RadarLink:
         Reference distance [m].
     """
 
-    kappa_db: float = attrs.field(default=-50.0, validator=v.finite)
+    kappa_db: float = attrs.field(default=DEFAULT_KAPPA_R_DB, validator=v.finite)
     rcs: float | tuple = attrs.field(default=1.0, converter=_as_rcs, validator=_check_rcs)
     d_ref: float = attrs.field(default=1.0, validator=v.positive)
 

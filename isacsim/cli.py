@@ -55,6 +55,8 @@ def _add_problem(subparsers):
 def _run_problem(args):
     from .scenario import ScenarioConfig, realization_rng
 
+    if args.seed < 0:
+        raise UsageError("--seed: expected an integer >= 0")
     config = ScenarioConfig(
         n_users_per_cell=args.users,
         n_tx=args.nt,
@@ -188,12 +190,15 @@ def _run_reproduce(args):
 
     if args.list:
         for name in available():
-            print(f"{name:<10} {load(name).title}")
+            plain = load(name).title.replace("$", "").replace("\\", "").replace("_{max}", "max").replace("_{FA}", "FA")
+            print(f"{name:<10} {plain}")
         return EXIT_OK
     if not args.name:
         raise UsageError("reproduce: give a figure NAME or --list")
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers: expected an integer >= 1")
+    if args.seed is not None and args.seed < 0:
+        raise UsageError("--seed: expected an integer >= 0")
     figure = load(args.name)
     report = reproduce(
         figure,

@@ -76,17 +76,6 @@ def sensing_beams(R, rtol=1e-9):
     return beams
 
 
-def _receive_steering(problem, q, m):
-    """ULA receive steering vector of BS m towards point q, shape (Nr,).
-
-    The array shares the transmit array's geometry, so its phase step is read
-    off ``A[q, m]``. The detector's statistics depend on it only through
-    ``||a_r||^2 = N_r``.
-    """
-    step = problem.A[q, m, 1] / problem.A[q, m, 0] if problem.n_tx > 1 else 1.0
-    return step ** np.arange(problem.n_rx)
-
-
 def echo_signal(detector, problem, w, R, q):
     """The noiseless stacked observation ``alpha`` of eq. (12) at point q.
 
@@ -114,8 +103,10 @@ def echo_signal(detector, problem, w, R, q):
     blocks = []
     for beams in beam_sets:
         for m, l in links:
-            # H_{m,l} = zeta_hat a_r,m a_t,l^T with zeta_hat = sqrt(G[q, m, l])
-            response = np.sqrt(problem.G[q, m, l]) * _receive_steering(problem, q, m)
+            # H_{m,l} = zeta_hat a_r,m a_t,l^T with zeta_hat = sqrt(G[q, m, l]). The LRT
+            # statistic depends on the receive steering a_r only through
+            # ||a_r||^2 = N_r (eq. (20)), so any unit-modulus vector will do.
+            response = np.sqrt(problem.G[q, m, l]) * np.ones(problem.n_rx)
             blocks.extend(response * (problem.A[q, l] @ beam) for beam in beams[l])
     return np.concatenate(blocks) if blocks else np.zeros(0, dtype=complex)
 

@@ -122,6 +122,9 @@ class DesignProblem:
                 raise ValueError(f"{name}: expected shape {shape} to match H {self.H.shape}, got {actual}")
         if self.A.shape[0] < 1:
             raise ValueError("A: expected at least one sample point (Q >= 1), got 0")
+        if np.any(np.linalg.norm(self.A, axis=2) == 0):
+            q, l = np.argwhere(np.linalg.norm(self.A, axis=2) == 0)[0]
+            raise ValueError(f"A: expected non-zero steering vectors, A[{q}, {l}] is all zeros")
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -218,6 +221,8 @@ class DesignProblem:
         """
         path = os.fspath(path)
         directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise ValueError(f"{path}: the directory {directory} does not exist")
         fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -12,19 +12,15 @@ import attrs
 import numpy as np
 
 from . import validation as v
-from .channels import LineOfSight, RadarLink, RayleighFading
+from .channels import DEFAULT_KAPPA_C_DB, DEFAULT_KAPPA_R_DB, DEFAULT_PATH_LOSS_EXPONENT, LineOfSight, RadarLink, RayleighFading
 from .network import Network
 from .problem import DesignProblem
 from .targets import TargetGrid
 
-__all__ = ["ScenarioConfig", "realization_rng", "CHANNELS", "DEFAULT_KAPPA_C_DB", "DEFAULT_KAPPA_R_DB"]
+__all__ = ["ScenarioConfig", "realization_rng", "CHANNELS"]
 
 #: Communication channel models by name.
 CHANNELS = {"rayleigh": RayleighFading, "los": LineOfSight}
-#: Default communication path gain at 1 m [dB] (the paper gives none; see README).
-DEFAULT_KAPPA_C_DB = -55.0
-#: Default one-way radar path gain at 1 m [dB] (the paper gives none; see README).
-DEFAULT_KAPPA_R_DB = -49.0
 
 
 def _optional_finite(instance, attribute, value):
@@ -84,7 +80,7 @@ class ScenarioConfig:
     sigma_d2_dbm: float = attrs.field(default=-102.0, validator=v.finite)
     channel: str = attrs.field(default="rayleigh", validator=attrs.validators.in_(tuple(CHANNELS)))
     kappa_c_db: float = attrs.field(default=DEFAULT_KAPPA_C_DB, validator=v.finite)
-    path_loss_exponent: float = attrs.field(default=3.0, validator=v.positive)
+    path_loss_exponent: float = attrs.field(default=DEFAULT_PATH_LOSS_EXPONENT, validator=v.positive)
     kappa_r_db: float = attrs.field(default=DEFAULT_KAPPA_R_DB, validator=v.finite)
     rcs: float = attrs.field(default=1.0, validator=v.non_negative)
     user_angle_deg: float | None = attrs.field(default=None, validator=_optional_finite)

@@ -136,7 +136,7 @@ def as_array(name, value, *, kind, shape, positive=False, non_negative=False):
             raise ValueError(f"{name}: expected a real {kind} array, got complex values")
         raw = np.real(raw)
     if kind == "int" and raw.dtype.kind == "f":
-        if np.any(raw != np.round(raw)):
+        if not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw)) or np.any(np.abs(raw) > 2**62):
             raise ValueError(f"{name}: expected integers, got {raw!r}")
     array = np.asarray(raw, dtype=dtypes[kind], order="C")
     if len(shape) != array.ndim or any(s is not None and s != a for s, a in zip(shape, array.shape)):

@@ -98,3 +98,12 @@ def test_console_script_runs_and_lists_designers():
     result = subprocess.run([sys.executable, "-m", "isacsim.cli", "designers"], capture_output=True, text=True, check=True)
     for name in ("sdr", "zf", "sensing-only", "type-i", "type-ii"):
         assert name in result.stdout
+
+
+def test_bad_seed_and_missing_output_directory_exit_2(tmp_path, capsys):
+    code, _, err = run("problem", "--seed", -1, "--out", tmp_path / "p.npz", capsys=capsys)
+    assert code == 2 and "--seed" in err
+    code, _, err = run("problem", "--out", tmp_path / "missing" / "p.npz", capsys=capsys)
+    assert code == 2 and "does not exist" in err
+    code, _, err = run("reproduce", "fig3", "--seed", -5, capsys=capsys)
+    assert code == 2 and "--seed" in err

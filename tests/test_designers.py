@@ -155,3 +155,25 @@ def test_every_installed_picos_solver_agrees_with_the_fast_path(solver, designer
     assert other.status == fast.status == "optimal", other.reason
     assert other.certificate.objective == pytest.approx(fast.certificate.objective, rel=1e-5)
     assert other.certificate.solver == f"picos-{solver}"
+
+
+def test_fixed_directions_of_any_length_give_the_same_design():
+    class LongZF(ZFDesigner):
+        name = "long-zf"
+
+        def directions(self, problem):
+            return 3.0 * super().directions(problem)
+
+    problem = small_problem(seed=2, n_users_per_cell=1, n_tx=6)
+    reference = ZFDesigner().design(problem, TypeII(), Detector())
+    scaled = LongZF().design(problem, TypeII(), Detector())
+    assert scaled.status == "optimal"
+    assert scaled.certificate.objective == pytest.approx(reference.certificate.objective, rel=1e-6)
+
+
+def test_zero_forcing_without_a_null_space_direction_is_infeasible():
+    problem = small_problem(seed=0, n_users_per_cell=1, n_tx=6)
+    H = problem.H.copy()
+    H[0, 2, 0] = 2.0 * H[0, 0, 0]  # BS 0 sees user 0 of cell 2 along its own user's channel
+    design = ZFDesigner().design(problem.evolve(H=H), TypeII(), Detector())
+    assert design.status == "infeasible" and "cell 0 user 0" in design.reason

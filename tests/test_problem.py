@@ -39,6 +39,7 @@ def _bad_inputs(p):
     yield "H", dict(H=np.where(np.arange(Nt) == 0, np.nan, p.H))
     yield "A", dict(A=p.A[:, :, :-1])
     yield "A", dict(A=np.full_like(p.A, np.inf))
+    yield "A", dict(A=np.where(np.arange(p.n_points)[:, None, None] == 0, 0.0, p.A))  # a zero steering vector
     yield "G", dict(G=-p.G)
     yield "G", dict(G=p.G[:, :, :-1])
     yield "gamma", dict(gamma=np.zeros((L, K)))
@@ -50,6 +51,7 @@ def _bad_inputs(p):
     yield "sigma_d2", dict(sigma_d2=np.ones(2))
     yield "n_rx", dict(n_rx=0)
     yield "n_rx", dict(n_rx=2.5)
+    yield "n_rx", dict(n_rx=1e30)
     yield "p_fa", dict(p_fa=0.0)
     yield "p_fa", dict(p_fa=1.0)
     yield "p_fa", dict(p_fa=float("nan"))

@@ -191,3 +191,34 @@ def test_invalid_sweeps_are_clear():
         small_sweep(x_name="p_fa", x_values=(0.5, 1.5))
     with pytest.raises(ValueError, match="n_realizations"):
         small_sweep(n_realizations=0)
+
+
+def test_line_breaks_in_a_reason_cannot_corrupt_a_resumed_file(tmp_path):
+    from isacsim.simulation.store import ResultStore
+
+    columns = ("task", "value", "reason")
+    store = ResultStore(tmp_path, {"kind": "test"}, columns)
+    store.open(lambda task: 1)
+    store.append([{"task": "a", "value": 1, "reason": "first line\nsecond line"}])
+    store.append([{"task": "b", "value": 2, "reason": "ok"}])
+    text = (tmp_path / "results.csv").read_text()
+    assert text.count("\n") == 3  # header + one line per row
+    (tmp_path / "results.csv").write_text(text + 'c,3,"unterminat')  # killed inside a quoted cell
+    again = ResultStore(tmp_path, {"kind": "test"}, columns)
+    assert again.open(lambda task: 1) == {"a", "b"}
+    again.append([{"task": "c", "value": 3, "reason": "redone"}])
+    assert [(r["task"], r["reason"]) for r in again.rows()] == [("a", "first line second line"), ("b", "ok"), ("c", "redone")]
+
+
+def test_results_without_their_configuration_are_refused(tmp_path):
+    run(small_sweep(n_realizations=1), tmp_path / "out", workers=1)
+    (tmp_path / "out" / "run.json").unlink()
+    with pytest.raises(ConfigMismatch, match="run.json"):
+        run(small_sweep(n_realizations=1), tmp_path / "out", workers=1)
+
+
+def test_a_point_that_cannot_be_built_is_recorded(tmp_path):
+    sweep = Simulation(config=SMALL.evolve(points_per_side=3), x_name="area_side_m", x_values=(2.0, 160.0), schemes=SCHEMES[:1], n_realizations=1)
+    report = run(sweep, tmp_path / "out", workers=1)  # a 160 m area puts a sample point on BS 1
+    status = {r["x"]: (r["n_ok"], r["n_error"]) for r in report.summary}
+    assert status[2.0] == (1, 0) and status[160.0] == (0, 1)

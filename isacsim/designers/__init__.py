@@ -6,7 +6,7 @@ Each designer has a unique ``name`` and ``design(problem, receiver, detector)
 :class:`FixedDirectionDesigner`.
 """
 from .base import Designer
-from .design import Certificate, Design
+from .design import Certificate, Design, NoBeamDirection
 from .fixed import FixedDirectionDesigner
 from .sdr import SDRDesigner
 from .sensing_only import SensingOnlyDesigner
@@ -16,6 +16,7 @@ __all__ = [
     "Designer",
     "Design",
     "Certificate",
+    "NoBeamDirection",
     "FixedDirectionDesigner",
     "SDRDesigner",
     "SensingOnlyDesigner",

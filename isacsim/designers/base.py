@@ -23,7 +23,7 @@ import numpy as np
 from ..detection import Detector
 from ..problem import DesignProblem
 from ..receivers import Receiver
-from .design import Certificate, Design
+from .design import Certificate, Design, NoBeamDirection
 from .program import TARGET_MARGIN, BeamProgram, span_basis
 from .rankone import rank_one_beams
 from .verify import TOLERANCE, check_design, repair_design
@@ -36,6 +36,8 @@ DEFAULT_SOLVER = "dual"
 _REPAIR_TRIGGER = 1e-9
 #: Largest target tightening of the second solve.
 _MAX_MARGIN = 1e-3
+#: A design missing a constraint by more than this is unusable: status error.
+_UNUSABLE = 1e-3
 
 
 def _finish(problem, receiver, detector, relaxed):
@@ -90,7 +92,7 @@ class Designer:
 
     name: ClassVar[str] = ""
     solver: str = attrs.field(default=DEFAULT_SOLVER, validator=attrs.validators.instance_of(str))
-    options: dict = attrs.field(factory=dict, converter=dict)
+    options: dict = attrs.field(factory=dict, converter=lambda value: dict(value or {}))
 
     # ---------------------------------------------------------- subclass API
     def directions(self, problem):
@@ -141,11 +143,16 @@ class Designer:
         started = time.perf_counter()
         _check_types(problem, receiver, detector)
         detector = self.detector_for(detector)
-        relax = self._relax_with(problem, receiver, detector, self.directions(problem))
+        try:
+            directions = self._unit_directions(problem)
+        except NoBeamDirection as error:
+            reason = f"no beam direction exists for {_describe_users(error.users)}: {error}"
+            return self._empty(problem, receiver, detector, "infeasible", reason, started)
+        relax = self._relax_with(problem, receiver, detector, directions)  # input errors raise here
         try:
             relaxed = relax(TARGET_MARGIN)
-        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as error:
-            return self._empty(problem, receiver, detector, "error", f"solver failed: {error}", started)
+        except Exception as error:  # noqa: BLE001 - a solver failure is a result, not a crash
+            return self._empty(problem, receiver, detector, "error", f"solver failed: {type(error).__name__}: {error}", started)
         if relaxed.status == "infeasible":
             who = _describe_users(relaxed.culprits) if relaxed.culprits else "not identified by this solver"
             reason = f"the SINR targets cannot all be met within the power budgets; users concerned: {who}"
@@ -153,6 +160,7 @@ class Designer:
         if relaxed.W is None:
             return self._empty(problem, receiver, detector, "error", relaxed.message or "no solution returned", started, relaxed)
         w, R, check, repaired = _finish(problem, receiver, detector, relaxed)
+        used = relaxed
         if check.worst > TOLERANCE:
             # The interior-point residual was too large for these beams to be
             # repaired by their powers alone: solve once more with the targets
@@ -160,16 +168,18 @@ class Designer:
             margin = min(_MAX_MARGIN, TARGET_MARGIN + 10.0 * check.worst)
             try:
                 retry = relax(margin)
-            except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+            except Exception:  # noqa: BLE001 - keep the first design
                 retry = None
             if retry is not None and retry.W is not None:
                 candidate = _finish(problem, receiver, detector, retry)
                 if candidate[2].worst < check.worst:
-                    w, R, check, repaired = candidate[0], candidate[1], candidate[2], True
-        reasons = []
-        if relaxed.status != "optimal":
-            reasons.append(f"solver did not converge ({relaxed.message})")
+                    w, R, check, repaired, used = candidate[0], candidate[1], candidate[2], True, retry
+        status, reasons = "optimal", []
+        if used.status != "optimal":
+            status = "inaccurate"
+            reasons.append(f"solver did not converge ({used.message})")
         if check.worst > TOLERANCE:
+            status = "inaccurate" if check.worst <= _UNUSABLE else "error"
             reasons.append(
                 f"constraint miss after repair: SINR {check.sinr_violation:.2e}, power {check.power_violation:.2e}, "
                 f"PSD {check.psd_violation:.2e} (relative; tolerance {TOLERANCE:g})"
@@ -181,16 +191,16 @@ class Designer:
             max_sinr_violation=check.sinr_violation,
             max_power_violation=check.power_violation,
             min_eig_r=check.min_eig_r,
-            rank_one_residual=(relaxed.bound - check.objective) / relaxed.bound if relaxed.bound > 0 else 0.0,
+            rank_one_residual=(used.value - check.objective) / used.value if used.value > 0 else 0.0,
             solve_seconds=time.perf_counter() - started,
-            solver=relaxed.solver,
-            iterations=relaxed.iterations,
+            solver=used.solver,
+            iterations=used.iterations,
             repaired=bool(repaired),
         )
         return Design(
             w=w,
             R=R,
-            status="inaccurate" if reasons else "optimal",
+            status=status,
             reason="; ".join(reasons),
             designer=self.name,
             receiver=receiver,
@@ -199,12 +209,32 @@ class Designer:
         )
 
     # -------------------------------------------------------------- helpers
+    def _unit_directions(self, problem):
+        """:meth:`directions`, checked and normalised to unit length."""
+        directions = self.directions(problem)
+        if directions is None:
+            return None
+        shape = (problem.n_bs, problem.n_users_per_cell, problem.n_tx)
+        directions = np.asarray(directions, dtype=complex)
+        if directions.shape != shape or not np.all(np.isfinite(directions)):
+            raise ValueError(f"{type(self).__name__}.directions: expected finite values of shape {shape}, got {directions.shape}")
+        norms = np.linalg.norm(directions, axis=2)
+        if np.any(norms == 0):
+            raise NoBeamDirection("zero-length direction", [tuple(int(v) for v in u) for u in np.argwhere(norms == 0)])
+        return directions / norms[..., None]
+
     def _relax_with(self, problem, receiver, detector, directions):
         """A callable ``relax(margin)`` that solves the relaxation; input is checked now."""
         if self.solver == DEFAULT_SOLVER:
             from .dual import solve_dual
 
-            return lambda margin: solve_dual(self._program(problem, receiver, detector, directions, margin), self.options)
+            first = self._program(problem, receiver, detector, directions)  # raises for bad input
+
+            def relax(margin):
+                program = first if margin == TARGET_MARGIN else self._program(problem, receiver, detector, directions, margin)
+                return solve_dual(program, self.options)
+
+            return relax
         from .picos_model import check_solver, solve_picos
 
         check_solver(self.solver)

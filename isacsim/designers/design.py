@@ -6,16 +6,36 @@ import math
 import attrs
 import numpy as np
 
-__all__ = ["Design", "Certificate", "STATUSES"]
+__all__ = ["Design", "Certificate", "STATUSES", "NoBeamDirection"]
 
 #: Every status a :class:`Design` can carry.
 #:
 #: ``optimal``     verified: meets every constraint to 1e-6 relative.
 #: ``inaccurate``  the solver finished but the design misses a constraint by
-#:                 more than 1e-6 relative even after repair; see ``reason``.
+#:                 more than 1e-6 (and at most 1e-3) relative even after
+#:                 repair, or the solver stopped short; see ``reason``.
 #: ``infeasible``  the SINR targets cannot be met; ``reason`` names the users.
-#: ``error``       the solver failed; ``reason`` says how.
+#: ``error``       the solver failed, or the design misses a constraint by
+#:                 more than 1e-3; ``reason`` says how.
 STATUSES = ("optimal", "inaccurate", "infeasible", "error")
+
+
+class NoBeamDirection(Exception):
+    """A fixed-direction designer has no beam direction for some users.
+
+    Raised by :meth:`Designer.directions`; the designer then returns a design
+    with status ``infeasible``.
+
+    Parameters
+    ----------
+    message : str
+    users : list of (int, int)
+        The users (cell, index) concerned.
+    """
+
+    def __init__(self, message, users):
+        super().__init__(message)
+        self.users = list(users)
 
 
 @attrs.frozen(kw_only=True)
@@ -39,8 +59,9 @@ class Certificate:
     min_eig_r : float
         Smallest eigenvalue of any R_l [W] (>= 0 up to rounding).
     rank_one_residual : float
-        ``(bound - objective) / bound``: how much the rank-one construction
-        and repair lost against the relaxation; ~0 when the SDR is tight.
+        ``(value - objective) / value`` with ``value`` the relaxation's primal
+        objective: how much the rank-one construction and repair lost against
+        the relaxed solution; ~0 when the SDR is tight.
     solve_seconds : float
         Wall time of the whole design call [s].
     solver : str
@@ -48,7 +69,8 @@ class Certificate:
     iterations : int
         Interior-point iterations (-1 if unknown).
     repaired : bool
-        Whether a power rescale was needed to meet the constraints.
+        Whether the constraints needed a repair: a re-optimization of the
+        beams' powers, or a second solve with tightened SINR targets.
     """
 
     objective: float = math.nan

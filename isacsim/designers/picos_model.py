@@ -150,7 +150,7 @@ def solve_picos(problem, receiver, detector, *, directions=None, solver="cvxopt"
         W=W,
         R=R,
         value=value,
-        bound=value,
+        bound=math.nan,  # PICOS reports the primal value; no dual bound is read here
         gap=math.nan,
         solver=f"picos-{solver}",
         message=solution.claimedStatus,

@@ -6,6 +6,7 @@ from typing import ClassVar
 import attrs
 import numpy as np
 
+from .design import NoBeamDirection
 from .fixed import FixedDirectionDesigner
 
 __all__ = ["ZFDesigner", "zero_forcing_directions"]
@@ -30,8 +31,10 @@ def zero_forcing_directions(H):
     Raises
     ------
     ValueError
-        If ``Nt < L K`` (no null space is left for some user) or a user's own
-        channel lies in the span of the others'.
+        If ``Nt < L K``: zero-forcing does not exist for this configuration.
+    NoBeamDirection
+        If a user's own channel lies in the span of the others' (the channel
+        realization admits no ZF beam for that user: an infeasible design).
     """
     n_bs, _, n_users, n_tx = H.shape
     if n_tx < n_bs * n_users:
@@ -39,17 +42,22 @@ def zero_forcing_directions(H):
             f"n_tx: zero-forcing needs at least L*K = {n_bs * n_users} transmit antennas per BS, got Nt = {n_tx}"
         )
     directions = np.empty((n_bs, n_users, n_tx), dtype=complex)
+    degenerate = []
     for m in range(n_bs):
         channels = H[m].reshape(-1, n_tx)  # BS m to every user, (LK, Nt)
         for k in range(n_users):
             own = m * n_users + k
             others = np.delete(channels, own, axis=0).T  # (Nt, LK - 1)
-            basis, _ = np.linalg.qr(others)
+            u, s, _ = np.linalg.svd(others, full_matrices=False)
+            basis = u[:, s > 1e-10 * s.max()] if s.size and s.max() > 0 else u[:, :0]  # their true span
             residual = channels[own] - basis @ (basis.conj().T @ channels[own])
             norm = np.linalg.norm(residual)
-            if norm <= 1e-12 * np.linalg.norm(channels[own]):
-                raise ValueError(f"H: user {k} of cell {m} has no channel component outside the other users' span")
+            if norm <= 1e-9 * np.linalg.norm(channels[own]):
+                degenerate.append((m, k))
+                continue
             directions[m, k] = residual / norm
+    if degenerate:
+        raise NoBeamDirection("the own channel lies in the span of the other users' channels", degenerate)
     return directions
 
 

@@ -11,6 +11,8 @@ import math
 import attrs
 import numpy as np
 
+from .. import __version__
+from .. import validation as v
 from ..scenario import ScenarioConfig, realization_rng
 from ..stats import mean_interval
 from ..targets import TargetGrid
@@ -40,13 +42,16 @@ class CoverageMap:
 
     config: ScenarioConfig = attrs.field(factory=ScenarioConfig)
     schemes: tuple = attrs.field(converter=tuple, factory=lambda: (Scheme("sdr", "type-ii", True),))
-    half_width_m: float = 10.0
-    n_per_side: int = 41
-    n_realizations: int = 10
-    seed: int = 2024
+    half_width_m: float = attrs.field(default=10.0, validator=v.positive)
+    n_per_side: int = attrs.field(default=41, validator=v.integer_at_least(2))
+    n_realizations: int = attrs.field(default=10, validator=v.integer_at_least(1))
+    seed: int = attrs.field(default=2024, validator=v.integer_at_least(0))
 
     columns = ("task", "scenario", "designer", "receiver", "realization", "seed", "status", "point", "x_m", "y_m", "p_d", "reflected_power_w")
-    summary_columns = ("scenario", "designer", "receiver", "x_name", "x", "y_m", "p_d_mean", "p_d_low", "p_d_high", "n_ok", "n_infeasible", "n_error")
+    summary_columns = (
+        "scenario", "designer", "receiver", "x_name", "x", "y_m", "p_d_mean", "p_d_low", "p_d_high",
+        "p_d_mean_feasible", "n_realizations", "n_ok", "n_inaccurate", "n_infeasible", "n_error",
+    )
 
     def describe(self):
         """JSON-friendly description."""
@@ -58,6 +63,7 @@ class CoverageMap:
             "n_per_side": self.n_per_side,
             "n_realizations": self.n_realizations,
             "seed": self.seed,
+            "isacsim": __version__,
         }
 
     def fine_grid(self):
@@ -108,8 +114,11 @@ class CoverageMap:
             entries = [r for _, r in sorted(groups[key], key=lambda e: e[0])]
             status = [r["status"] for r in entries]
             values = [0.0 if r["status"] == "infeasible" else float(r["p_d"]) for r in entries if r["status"] != "error"]
+            feasible = [float(r["p_d"]) for r in entries if r["status"] in ("optimal", "inaccurate")]
             mean, low, high = mean_interval(values)
             out.append({"scenario": key[0], "designer": key[1], "receiver": key[2], "x_name": "x_m", "x": float(entries[0]["x_m"]),
                         "y_m": float(entries[0]["y_m"]), "p_d_mean": mean, "p_d_low": low, "p_d_high": high,
-                        "n_ok": status.count("optimal"), "n_infeasible": status.count("infeasible"), "n_error": status.count("error")})
+                        "p_d_mean_feasible": float(np.mean(feasible)) if feasible else math.nan, "n_realizations": len(entries),
+                        "n_ok": status.count("optimal"), "n_inaccurate": status.count("inaccurate"),
+                        "n_infeasible": status.count("infeasible"), "n_error": status.count("error")})
         return out

@@ -10,8 +10,10 @@ import os
 
 __all__ = ["run_tasks", "default_workers"]
 
-#: Keep each worker's BLAS single-threaded: the problems are small, the
-#: parallelism is across tasks, and results stay identical across worker counts.
+#: Single-threaded BLAS for spawned workers (set before they import numpy):
+#: the parallelism is across tasks. Forked workers inherit the parent's BLAS;
+#: the matrices here are too small for BLAS to thread, and the tests check
+#: that results are identical across worker counts.
 _SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 

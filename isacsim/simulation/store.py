@@ -28,12 +28,18 @@ def write_json(path, content):
     _atomic_write(path, json.dumps(content, indent=2, sort_keys=True, default=str) + "\n")
 
 
+def _one_line(row):
+    """Cells without line breaks, so that every record is exactly one line and a
+    file cut at its last newline holds only whole records."""
+    return {k: (v.replace("\r", " ").replace("\n", " ") if isinstance(v, str) else v) for k, v in row.items()}
+
+
 def write_csv(path, columns, rows):
-    """Write a CSV atomically."""
+    """Write a CSV atomically, one line per row."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(_one_line(row) for row in rows)
     _atomic_write(path, buffer.getvalue())
 
 
@@ -111,6 +117,11 @@ class ResultStore:
                     f"{self.directory}: holds results of a different configuration ({changes}); "
                     "choose another --out or delete the directory"
                 )
+        elif self.results_path.exists():
+            raise ConfigMismatch(
+                f"{self.directory}: has results.csv but no run.json, so the configuration that produced it is "
+                "unknown; choose another --out or delete the directory"
+            )
         else:
             write_json(self.run_path, {"description": self.description})
         if not self.results_path.exists():
@@ -135,7 +146,7 @@ class ResultStore:
     def append(self, rows):
         """Append one task's rows durably (one write, flush, fsync)."""
         buffer = io.StringIO()
-        csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n").writerows(rows)
+        csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n").writerows(_one_line(row) for row in rows)
         with open(self.results_path, "a", newline="") as handle:
             handle.write(buffer.getvalue())
             handle.flush()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import attrs
 
+from .. import __version__
+from .. import validation as v
 from ..scenario import ScenarioConfig, realization_rng
 from .aggregate import SUMMARY_COLUMNS, summarize_sweep
 from .rows import SOLVE_COLUMNS, error_row, solve_row
@@ -20,6 +22,13 @@ __all__ = ["Simulation", "EVALUATION_ONLY"]
 #: Fields that change the detector's evaluation but not the design: a sweep
 #: over them solves once per realization and evaluates every value.
 EVALUATION_ONLY = ("p_fa", "sigma_d2_dbm")
+
+
+def _as_values(values):
+    try:
+        return tuple(float(x) for x in values)
+    except (TypeError, ValueError):
+        raise ValueError(f"x_values: expected a sequence of numbers, got {values!r}") from None
 
 
 def _check_sweep(instance, attribute, value):
@@ -50,16 +59,14 @@ class Simulation:
 
     config: ScenarioConfig = attrs.field(factory=ScenarioConfig)
     x_name: str = "sinr_target_db"
-    x_values: tuple = attrs.field(default=(15.0,), converter=lambda xs: tuple(float(x) for x in xs), validator=_check_sweep)
+    x_values: tuple = attrs.field(default=(15.0,), converter=_as_values, validator=_check_sweep)
     schemes: tuple = attrs.field(default=PAPER_SCHEMES, converter=tuple)
-    n_realizations: int = attrs.field(default=10)
-    seed: int = attrs.field(default=2024)
+    n_realizations: int = attrs.field(default=10, validator=v.integer_at_least(1))
+    seed: int = attrs.field(default=2024, validator=v.integer_at_least(0))
 
     def __attrs_post_init__(self):
         if self.x_name not in attrs.fields_dict(ScenarioConfig):
             raise ValueError(f"x_name: {self.x_name!r} is not a ScenarioConfig field")
-        if not (isinstance(self.n_realizations, int) and self.n_realizations >= 1):
-            raise ValueError(f"n_realizations: expected an integer >= 1, got {self.n_realizations!r}")
         for value in self.x_values:  # every point must be a valid configuration
             self.config.evolve(**{self.x_name: value})
         for scheme in self.schemes:
@@ -79,6 +86,7 @@ class Simulation:
             "schemes": [attrs.asdict(s) for s in self.schemes],
             "n_realizations": self.n_realizations,
             "seed": self.seed,
+            "isacsim": __version__,
         }
 
     # ------------------------------------------------------------------ tasks
@@ -108,13 +116,21 @@ class Simulation:
         def build(value):
             return self.config.evolve(**{self.x_name: value}).build(realization_rng(self.seed, realization))
 
-        # An evaluation-only sweep designs once, on the first value's problem.
-        shared = build(self.x_values[0]) if evaluation_only else None
         designs = {}
         rows = []
+        try:  # an evaluation-only sweep designs once, on the first value's problem
+            shared = build(self.x_values[0]) if evaluation_only else None
+        except Exception as error:  # noqa: BLE001 - recorded below for every point
+            shared = error
         for i in indices:
             x = self.x_values[i]
-            problem = build(x)
+            try:
+                if isinstance(shared, Exception):
+                    raise shared
+                problem = build(x)
+            except Exception as error:  # noqa: BLE001 - a point that cannot be built is recorded
+                rows.extend(error_row(task, scheme, self.x_name, x, i, realization, self.seed, error) for scheme in self.schemes)
+                continue
             for scheme in self.schemes:
                 coordinates = (task, scheme, self.x_name, x, i, realization, self.seed)
                 try:

@@ -6,6 +6,7 @@ import math
 import attrs
 import numpy as np
 
+from .. import __version__
 from ..scenario import ScenarioConfig
 
 __all__ = ["Topology"]
@@ -27,7 +28,7 @@ class Topology:
 
     def describe(self):
         """JSON-friendly description."""
-        return {"kind": "topology", "config": self.config.as_dict()}
+        return {"kind": "topology", "config": self.config.as_dict(), "isacsim": __version__}
 
     def tasks(self):
         """One task."""
