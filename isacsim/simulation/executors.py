@@ -70,7 +70,7 @@ def _dask(job, tasks, address):
     except ImportError:
         raise ValueError("--scheduler: needs Dask distributed; install the extra: pip install 'isacsim[dist]'") from None
     try:
-        client = Client(address, timeout="20s")
+        client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as error:
         raise ValueError(f"--scheduler: cannot reach a Dask scheduler at {address!r} ({error})") from None
     with client:
