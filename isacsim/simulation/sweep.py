@@ -116,18 +116,13 @@ class Simulation:
         def build(value):
             return self.config.evolve(**{self.x_name: value}).build(realization_rng(self.seed, realization))
 
-        designs = {}
-        rows = []
-        try:  # an evaluation-only sweep designs once, on the first value's problem
-            shared = build(self.x_values[0]) if evaluation_only else None
-        except Exception as error:  # noqa: BLE001 - recorded below for every point
-            shared = error
+        rows, designs = [], {}
         for i in indices:
             x = self.x_values[i]
             try:
-                if isinstance(shared, Exception):
-                    raise shared
                 problem = build(x)
+                # An evaluation-only sweep designs once per scheme, on the first value's problem.
+                design_problem = build(self.x_values[0]) if evaluation_only else problem
             except Exception as error:  # noqa: BLE001 - a point that cannot be built is recorded
                 rows.extend(error_row(task, scheme, self.x_name, x, i, realization, self.seed, error) for scheme in self.schemes)
                 continue
@@ -136,7 +131,7 @@ class Simulation:
                 try:
                     if scheme not in designs:
                         designer, receiver, detector = scheme.make()
-                        designs[scheme] = designer.design(problem if shared is None else shared, receiver, detector)
+                        designs[scheme] = designer.design(design_problem, receiver, detector)
                     design = designs[scheme]
                     rows.append(solve_row(*coordinates, design, design.evaluate(problem)))
                 except Exception as error:  # noqa: BLE001 - a failed point never kills the sweep
