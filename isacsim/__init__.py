@@ -13,6 +13,8 @@ from .detection import Detector
 from .network import BaseStation, CommUser, Network
 from .problem import DesignProblem
 from .receivers import Receiver, TypeI, TypeII
+from .scenario import ScenarioConfig
+from .simulation import Simulation
 from .targets import TargetGrid
 from .hookspecs import hookimpl
 from .units import db_to_linear, dbm_to_watt, linear_to_db, watt_to_dbm
@@ -27,6 +29,8 @@ __all__ = [
     "TypeI",
     "TypeII",
     "Detector",
+    "ScenarioConfig",
+    "Simulation",
     "hookimpl",
     "RayleighFading",
     "LineOfSight",
