@@ -4,10 +4,25 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .designers.verify import transmit_power
 from .units import linear_to_db
 
-__all__ = ["Evaluation", "evaluate"]
+__all__ = ["Evaluation", "evaluate", "transmit_power"]
+
+
+def transmit_power(w, R):
+    """Per-BS transmit power ``sum_i ||w_li||^2 + tr R_l``.
+
+    Parameters
+    ----------
+    w : numpy.ndarray, complex, shape (L, K, Nt)
+    R : numpy.ndarray, complex, shape (L, Nt, Nt)
+
+    Returns
+    -------
+    numpy.ndarray, float, shape (L,)
+        [W].
+    """
+    return (np.abs(w) ** 2).sum(axis=(1, 2)) + np.einsum("lnn->l", R).real
 
 
 @attrs.frozen(kw_only=True)

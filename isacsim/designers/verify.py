@@ -9,6 +9,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from ..evaluation import transmit_power
 from ..receivers import received_powers, sensing_interference_by_bs
 
 __all__ = ["Check", "check_design", "repair_design", "TOLERANCE"]
@@ -51,11 +52,6 @@ class Check:
     def worst(self):
         """Largest of the three relative violations."""
         return max(self.sinr_violation, self.power_violation, self.psd_violation)
-
-
-def transmit_power(w, R):
-    """Per-BS transmit power ``sum_i ||w_li||^2 + tr R_l``, shape (L,) [W]."""
-    return (np.abs(w) ** 2).sum(axis=(1, 2)) + np.einsum("lnn->l", R).real
 
 
 def check_design(problem, receiver, detector, w, R):

@@ -9,7 +9,7 @@ Conventions (also in the README):
 * ``error`` rows (a solver or input failure) are excluded from both means and
   counted in ``n_error``.
 * ``p_d_low``/``p_d_high`` are the 95 % Student-t interval of ``p_d_mean``
-  over realizations.
+  over realizations, clipped to [0, 1].
 
 Values are ordered by realization before averaging, so the summary is
 bit-for-bit independent of the order the tasks finished in.
@@ -78,6 +78,7 @@ def summarize_sweep(rows):
         feasible = [e[3] for e, s in zip(entries, status) if s in ("optimal", "inaccurate")]
         power = [e[4] for e, s in zip(entries, status) if s in ("optimal", "inaccurate")]
         mean, low, high = mean_interval(counted)
+        low, high = (min(max(bound, 0.0), 1.0) if math.isfinite(bound) else bound for bound in (low, high))
         summary.append(
             {
                 "scenario": scenario,

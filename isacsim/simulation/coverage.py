@@ -14,8 +14,8 @@ import numpy as np
 from .. import __version__
 from .. import validation as v
 from ..scenario import ScenarioConfig, realization_rng
-from ..stats import mean_interval
 from ..targets import TargetGrid
+from .aggregate import summarize_sweep
 from .schemes import Scheme
 
 __all__ = ["CoverageMap"]
@@ -50,7 +50,7 @@ class CoverageMap:
     columns = ("task", "scenario", "designer", "receiver", "realization", "seed", "status", "point", "x_m", "y_m", "p_d", "reflected_power_w")
     summary_columns = (
         "scenario", "designer", "receiver", "x_name", "x", "y_m", "p_d_mean", "p_d_low", "p_d_high",
-        "p_d_mean_feasible", "n_realizations", "n_ok", "n_inaccurate", "n_infeasible", "n_error",
+        "p_d_mean_feasible", "reflected_power_mean_w", "n_realizations", "n_ok", "n_inaccurate", "n_infeasible", "n_error",
     )
 
     def describe(self):
@@ -104,21 +104,21 @@ class CoverageMap:
         return rows
 
     def summarize(self, rows):
-        """Mean p_D per scheme and grid point (infeasible counts as 0)."""
-        groups = {}
-        for row in rows:
-            key = (row["scenario"], row["designer"], row["receiver"], int(row["point"]))
-            groups.setdefault(key, []).append((int(row["realization"]), row))
-        out = []
-        for key in sorted(groups):
-            entries = [r for _, r in sorted(groups[key], key=lambda e: e[0])]
-            status = [r["status"] for r in entries]
-            values = [0.0 if r["status"] == "infeasible" else float(r["p_d"]) for r in entries if r["status"] != "error"]
-            feasible = [float(r["p_d"]) for r in entries if r["status"] in ("optimal", "inaccurate")]
-            mean, low, high = mean_interval(values)
-            out.append({"scenario": key[0], "designer": key[1], "receiver": key[2], "x_name": "x_m", "x": float(entries[0]["x_m"]),
-                        "y_m": float(entries[0]["y_m"]), "p_d_mean": mean, "p_d_low": low, "p_d_high": high,
-                        "p_d_mean_feasible": float(np.mean(feasible)) if feasible else math.nan, "n_realizations": len(entries),
-                        "n_ok": status.count("optimal"), "n_inaccurate": status.count("inaccurate"),
-                        "n_infeasible": status.count("infeasible"), "n_error": status.count("error")})
-        return out
+        """Mean p_D per scheme and grid point, aggregated like a sweep over points.
+
+        Same conventions as :func:`summarize_sweep` (infeasible counts as 0);
+        each point is reported by its coordinates ``x`` and ``y_m`` [m].
+        """
+        position = {}
+
+        def by_point():
+            for row in rows:
+                position[int(row["point"])] = (float(row["x_m"]), float(row["y_m"]))
+                yield {**row, "x_name": "point", "x": row["point"], "x_index": row["point"], "min_p_d": row["p_d"],
+                       "min_reflected_power_w": row["reflected_power_w"]}
+
+        summary = summarize_sweep(by_point())
+        for entry in summary:
+            entry["x"], entry["y_m"] = position[int(entry["x"])]
+            entry["x_name"] = "x_m"
+        return [{k: entry[k] for k in self.summary_columns} for entry in summary]
