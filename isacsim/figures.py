@@ -75,10 +75,9 @@ class TopologyFigure:
 
     def plot(self, job, report, path):
         """Draw the layout."""
-        from .simulation.store import ResultStore
+        from .simulation.store import read_csv
 
-        rows = list(ResultStore(report.directory, job.describe(), job.columns).rows())
-        plotting.plot_topology(rows, path, title=self.title)
+        plotting.plot_topology(list(read_csv(report.directory / "results.csv")), path, title=self.title)
 
 
 @attrs.frozen(kw_only=True)

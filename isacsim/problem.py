@@ -6,13 +6,13 @@ the public ``.npz`` file format (see the README).
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 
 import attrs
 import numpy as np
 
 from . import validation as v
+from .atomic import atomic_write
 from .channels import steering_matrix
 from .units import dbm_to_watt, linear_to_db, watt_to_dbm
 
@@ -219,19 +219,8 @@ class DesignProblem:
         path : str or os.PathLike
             Destination; written exactly there (no suffix is added).
         """
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise ValueError(f"{path}: the directory {directory} does not exist")
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, **self.to_arrays())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        arrays = self.to_arrays()
+        atomic_write(path, lambda handle: np.savez(handle, **arrays), binary=True)
 
     @classmethod
     def load(cls, path):

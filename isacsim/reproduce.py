@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-__all__ = ["available", "load", "main"]
+__all__ = ["available", "load", "main", "script"]
 
 _PACKAGE = "isacsim_scenarios"
 
@@ -39,3 +39,13 @@ def main(name, argv=None):
     from .cli import main as cli_main
 
     return cli_main(["reproduce", name, *(argv or [])])
+
+
+def script(figure):
+    """Entry point of a scenario script: ``python scenarios/NAME.py [options]``.
+
+    Exits with the code of ``isacsim reproduce NAME [options]``.
+    """
+    import sys
+
+    sys.exit(main(figure.name, sys.argv[1:]))

@@ -18,6 +18,7 @@ import numpy as np
 
 from .designers.design import STATUSES, Design
 from .detection import Detector
+from .evaluation import transmit_power
 from .receivers import TypeI, TypeII
 from .scenario import ScenarioConfig, realization_rng
 
@@ -79,7 +80,7 @@ def _check_one(cls, design, problem, receiver, detector, context):
     miss = float(np.max((problem.gamma - sinr) / problem.gamma))
     if miss > TOLERANCE:
         _fail(cls, context, f"SINR target missed by {miss:.3e} (relative)")
-    power = (np.abs(design.w) ** 2).sum(axis=(1, 2)) + np.einsum("lnn->l", design.R).real
+    power = transmit_power(design.w, design.R)
     excess = float(np.max((power - problem.p_max) / problem.p_max))
     if excess > TOLERANCE:
         _fail(cls, context, f"power budget exceeded by {excess:.3e} (relative)")

@@ -5,8 +5,6 @@ The designs are made for the 3 x 3 sample points of the 2 m x 2 m area
 grid over 20 m x 20 m: how the detection probability falls off between and
 beyond the design points, for the proposed design (both receivers) and ZF.
 """
-import sys
-
 from isacsim.figures import CoverageFigure
 from isacsim.simulation import CoverageMap, Scheme
 from isacsim_scenarios._common import K1
@@ -24,6 +22,6 @@ FIGURE = CoverageFigure(
 )
 
 if __name__ == "__main__":
-    from isacsim.reproduce import main
+    from isacsim.reproduce import script
 
-    sys.exit(main(FIGURE.name, sys.argv[1:]))
+    script(FIGURE)

@@ -1,6 +1,4 @@
 """Fig. 2: the networked ISAC topology, 3 BSs each serving one CU (Section V)."""
-import sys
-
 from isacsim.figures import TopologyFigure
 from isacsim.scenario import ScenarioConfig
 
@@ -11,6 +9,6 @@ FIGURE = TopologyFigure(
 )
 
 if __name__ == "__main__":
-    from isacsim.reproduce import main
+    from isacsim.reproduce import script
 
-    sys.exit(main(FIGURE.name, sys.argv[1:]))
+    script(FIGURE)

@@ -1,6 +1,4 @@
 """Fig. 5: pD versus the power budget Pmax, K = 1, Gamma = 25 dB, pFA = 1e-3."""
-import sys
-
 from isacsim.figures import CurveFigure
 from isacsim.simulation import PAPER_SCHEMES, Simulation
 from isacsim_scenarios._common import K1, REALIZATIONS
@@ -16,6 +14,6 @@ FIGURE = CurveFigure(
 )
 
 if __name__ == "__main__":
-    from isacsim.reproduce import main
+    from isacsim.reproduce import script
 
-    sys.exit(main(FIGURE.name, sys.argv[1:]))
+    script(FIGURE)

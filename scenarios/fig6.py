@@ -4,8 +4,6 @@ Each CU stands 45 m from its BS at angle theta from the array broadside,
 which points at the network centre (theta = 0: the CU is in the direction of
 the target area).
 """
-import sys
-
 from isacsim.figures import CurveFigure
 from isacsim.simulation import PAPER_SCHEMES, Simulation
 from isacsim_scenarios._common import K1, REALIZATIONS
@@ -26,6 +24,6 @@ FIGURE = CurveFigure(
 )
 
 if __name__ == "__main__":
-    from isacsim.reproduce import main
+    from isacsim.reproduce import script
 
-    sys.exit(main(FIGURE.name, sys.argv[1:]))
+    script(FIGURE)

@@ -1,6 +1,4 @@
 """Fig. 9: pD versus the false-alarm probability, K = 3, Pmax = 15 W, Gamma = 15 dB."""
-import sys
-
 from isacsim.figures import CurveFigure
 from isacsim.simulation import PAPER_SCHEMES, Simulation
 from isacsim_scenarios._common import K3, P_FA_VALUES, REALIZATIONS
@@ -15,6 +13,6 @@ FIGURE = CurveFigure(
 )
 
 if __name__ == "__main__":
-    from isacsim.reproduce import main
+    from isacsim.reproduce import script
 
-    sys.exit(main(FIGURE.name, sys.argv[1:]))
+    script(FIGURE)

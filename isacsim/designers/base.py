@@ -197,16 +197,8 @@ class Designer:
             iterations=used.iterations,
             repaired=bool(repaired),
         )
-        return Design(
-            w=w,
-            R=R,
-            status=status,
-            reason="; ".join(reasons),
-            designer=self.name,
-            receiver=receiver,
-            detector=detector,
-            certificate=certificate,
-        )
+        reason = "; ".join(reasons)
+        return Design(w=w, R=R, status=status, reason=reason, designer=self.name, receiver=receiver, detector=detector, certificate=certificate)
 
     # -------------------------------------------------------------- helpers
     def _unit_directions(self, problem):
@@ -269,14 +261,6 @@ class Designer:
             solver=relaxed.solver if relaxed is not None else self.solver,
             iterations=relaxed.iterations if relaxed is not None else -1,
         )
-        shape = (problem.n_bs, problem.n_users_per_cell, problem.n_tx)
-        return Design(
-            w=np.zeros(shape, dtype=complex),
-            R=np.zeros((problem.n_bs, problem.n_tx, problem.n_tx), dtype=complex),
-            status=status,
-            reason=reason,
-            designer=self.name,
-            receiver=receiver,
-            detector=detector,
-            certificate=certificate,
-        )
+        w = np.zeros((problem.n_bs, problem.n_users_per_cell, problem.n_tx), dtype=complex)
+        R = np.zeros((problem.n_bs, problem.n_tx, problem.n_tx), dtype=complex)
+        return Design(w=w, R=R, status=status, reason=reason, designer=self.name, receiver=receiver, detector=detector, certificate=certificate)

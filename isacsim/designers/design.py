@@ -143,6 +143,8 @@ class Design:
         return self.status == "optimal"
 
     def save(self, path):
-        """Write ``w`` and ``R`` (and the status) to an ``.npz`` file."""
-        with open(path, "wb") as handle:
-            np.savez(handle, w=self.w, R=self.R, status=np.array(self.status), reason=np.array(self.reason))
+        """Write ``w`` and ``R`` (and the status) to an ``.npz`` file (atomically)."""
+        from ..atomic import atomic_write
+
+        arrays = {"w": self.w, "R": self.R, "status": np.array(self.status), "reason": np.array(self.reason)}
+        atomic_write(path, lambda handle: np.savez(handle, **arrays), binary=True)

@@ -12,11 +12,12 @@ import csv
 import io
 import json
 import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
-__all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv"]
+from ..atomic import atomic_write
+
+__all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv", "read_csv"]
 
 
 class ConfigMismatch(ValueError):
@@ -25,7 +26,14 @@ class ConfigMismatch(ValueError):
 
 def write_json(path, content):
     """Write JSON atomically (temp file + rename)."""
-    _atomic_write(path, json.dumps(content, indent=2, sort_keys=True, default=str) + "\n")
+    text = json.dumps(content, indent=2, sort_keys=True, default=str) + "\n"
+    atomic_write(path, lambda handle: handle.write(text))
+
+
+def read_csv(path):
+    """Iterate over the rows of a CSV written here (dicts of strings)."""
+    with open(path, newline="") as handle:
+        yield from csv.DictReader(handle)
 
 
 def _one_line(row):
@@ -40,22 +48,7 @@ def write_csv(path, columns, rows):
     writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     writer.writerows(_one_line(row) for row in rows)
-    _atomic_write(path, buffer.getvalue())
-
-
-def _atomic_write(path, text):
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda handle: handle.write(buffer.getvalue()))
 
 
 def _differences(old, new, prefix=""):
@@ -131,7 +124,8 @@ class ResultStore:
 
     def _repair(self, rows_per_task):
         text = self.results_path.read_text()
-        if text and not text.endswith("\n"):  # killed in the middle of a line
+        torn = bool(text) and not text.endswith("\n")  # killed in the middle of a line
+        if torn:
             text = text[: text.rfind("\n") + 1]
         rows = list(csv.DictReader(io.StringIO(text)))
         if rows and list(rows[0].keys()) != self.columns:
@@ -139,7 +133,7 @@ class ResultStore:
         counts = Counter(row["task"] for row in rows)
         finished = {task for task, n in counts.items() if n == rows_per_task(task)}
         kept = [row for row in rows if row["task"] in finished]
-        if len(kept) != len(rows) or not text == self.results_path.read_text():
+        if torn or len(kept) != len(rows):
             write_csv(self.results_path, self.columns, kept)
         return finished
 
@@ -154,8 +148,7 @@ class ResultStore:
 
     def rows(self):
         """Iterate over the stored rows (dicts of strings)."""
-        with open(self.results_path, newline="") as handle:
-            yield from csv.DictReader(handle)
+        yield from read_csv(self.results_path)
 
     def sort(self, task_order):
         """Rewrite ``results.csv`` in task order (stable within a task)."""

@@ -116,13 +116,13 @@ class Simulation:
         def build(value):
             return self.config.evolve(**{self.x_name: value}).build(realization_rng(self.seed, realization))
 
+        # An evaluation-only sweep keeps each scheme's design from its first
+        # problem (the swept value changes only the evaluation); others redesign.
         rows, designs = [], {}
         for i in indices:
             x = self.x_values[i]
             try:
                 problem = build(x)
-                # An evaluation-only sweep designs once per scheme, on the first value's problem.
-                design_problem = build(self.x_values[0]) if evaluation_only else problem
             except Exception as error:  # noqa: BLE001 - a point that cannot be built is recorded
                 rows.extend(error_row(task, scheme, self.x_name, x, i, realization, self.seed, error) for scheme in self.schemes)
                 continue
@@ -131,7 +131,7 @@ class Simulation:
                 try:
                     if scheme not in designs:
                         designer, receiver, detector = scheme.make()
-                        designs[scheme] = designer.design(design_problem, receiver, detector)
+                        designs[scheme] = designer.design(problem, receiver, detector)
                     design = designs[scheme]
                     rows.append(solve_row(*coordinates, design, design.evaluate(problem)))
                 except Exception as error:  # noqa: BLE001 - a failed point never kills the sweep
