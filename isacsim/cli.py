@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 
+from .designers.solvers import DEFAULT_SOLVER
+
 __all__ = ["main", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE"]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE = 0, 1, 2, 3
@@ -83,7 +85,12 @@ def _add_solve(subparsers):
     sync = p.add_mutually_exclusive_group()
     sync.add_argument("--sync", dest="synchronized", action="store_true", default=True, help="Scenario I (default)")
     sync.add_argument("--no-sync", dest="synchronized", action="store_false", help="Scenario II")
-    p.add_argument("--solver", default="dual", help="'dual' (fast path, default) or an installed PICOS solver")
+    p.add_argument(
+        "--solver",
+        default=DEFAULT_SOLVER,
+        help=f"relaxation solver: 'structured' (default), 'cvxopt' (the reduced dual in CVXOPT) "
+        f"or 'picos:NAME' (the primal model with an installed PICOS solver NAME)",
+    )
     p.add_argument("--out", default=None, help="save w and R to this .npz")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_run_solve)
@@ -100,7 +107,7 @@ def _run_solve(args):
     try:
         designer = designer_class(solver=args.solver)
     except TypeError:
-        if args.solver != "dual":
+        if args.solver != DEFAULT_SOLVER:
             raise UsageError(f"--solver: designer {args.designer!r} takes no solver choice") from None
         designer = designer_class()
     design = designer.design(problem, receiver, Detector(synchronized=args.synchronized))

@@ -2,8 +2,9 @@
 
 ``design(problem, receiver, detector)``:
 
-1. relax: solve the convex relaxation, on the fast dual path (default) or
-   as a PICOS primal model with any installed PICOS solver;
+1. relax: solve the convex relaxation with the chosen solver
+   (:mod:`isacsim.designers.solvers`: the structured interior-point method
+   by default, CVXOPT on the reduced dual, or a PICOS primal model);
 2. construct rank-one beams (Propositions 1/2);
 3. verify every constraint from the returned beams, repair a small miss by
    a minimal power rescale, and certify.
@@ -26,12 +27,11 @@ from ..receivers import Receiver
 from .design import Certificate, Design, NoBeamDirection
 from .program import TARGET_MARGIN, BeamProgram, span_basis
 from .rankone import rank_one_beams
+from .solvers import DEFAULT_SOLVER, PICOS_PREFIX, check_solver_name, program_solver
 from .verify import TOLERANCE, check_design, repair_design
 
 __all__ = ["Designer", "DEFAULT_SOLVER"]
 
-#: The fast path: the reduced Lagrangian dual solved by CVXOPT directly.
-DEFAULT_SOLVER = "dual"
 #: A violation above this triggers the repair (well inside TOLERANCE).
 _REPAIR_TRIGGER = 1e-9
 #: Largest target tightening of the second solve.
@@ -77,12 +77,12 @@ class Designer:
     Parameters
     ----------
     solver : str
-        ``"dual"`` (default: the reduced Lagrangian dual, CVXOPT) or the name
-        of an installed PICOS solver (``"cvxopt"``, ``"qics"``, ``"mosek"``,
-        ...), which then solves the straightforward primal model.
+        ``"structured"`` (default: the structure-exploiting interior-point
+        method), ``"cvxopt"`` (the same reduced dual, CVXOPT's generic SDP
+        solver) or ``"picos:NAME"`` (the straightforward primal model with
+        the installed PICOS solver NAME); see :mod:`isacsim.designers.solvers`.
     options : dict
-        Extra solver options (CVXOPT options on the dual path, PICOS options
-        otherwise).
+        Extra options of that solver.
 
     Attributes
     ----------
@@ -217,22 +217,22 @@ class Designer:
 
     def _relax_with(self, problem, receiver, detector, directions):
         """A callable ``relax(margin)`` that solves the relaxation; input is checked now."""
-        if self.solver == DEFAULT_SOLVER:
-            from .dual import solve_dual
+        check_solver_name(self.solver)
+        if self.solver.startswith(PICOS_PREFIX):
+            from .picos_model import solve_picos
 
-            first = self._program(problem, receiver, detector, directions)  # raises for bad input
+            name = self.solver[len(PICOS_PREFIX) :]
+            return lambda margin: solve_picos(
+                problem, receiver, detector, directions=directions, solver=name, options=self.options, margin=margin
+            )
+        solve = program_solver(self.solver)
+        first = self._program(problem, receiver, detector, directions)  # raises for bad input
 
-            def relax(margin):
-                program = first if margin == TARGET_MARGIN else self._program(problem, receiver, detector, directions, margin)
-                return solve_dual(program, self.options)
+        def relax(margin):
+            program = first if margin == TARGET_MARGIN else self._program(problem, receiver, detector, directions, margin)
+            return solve(program, self.options)
 
-            return relax
-        from .picos_model import check_solver, solve_picos
-
-        check_solver(self.solver)
-        return lambda margin: solve_picos(
-            problem, receiver, detector, directions=directions, solver=self.solver, options=self.options, margin=margin
-        )
+        return relax
 
     @staticmethod
     def _program(problem, receiver, detector, directions, margin=TARGET_MARGIN):

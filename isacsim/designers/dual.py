@@ -40,18 +40,6 @@ def _outer_embeddings(vectors):
     return outer.reshape(vectors.shape[0], -1)
 
 
-def _block_rows(program, block):
-    """Projected vectors and their coefficients in the block's LMI."""
-    l = block.bs
-    basis_conj = block.basis.conj()
-    g = program.steering[:, l, :] @ basis_conj  # (Q, d)
-    f = program.channels[l].reshape(-1, basis_conj.shape[0]) @ basis_conj  # (LK, d)
-    coefficients = np.concatenate(
-        [program.sensing_weight(block) * program.weights[:, l], program.sinr_coefficients(block).ravel()]
-    )
-    return np.concatenate([g, f]), coefficients
-
-
 def _to_complex(z, dimension):
     """Hermitian d x d matrix from the real 2d x 2d multiplier of an embedded LMI."""
     z = np.tril(z) + np.tril(z, -1).T
@@ -84,7 +72,7 @@ def solve_dual(program, options=None):
     linear_rows = [-np.eye(n_vars)]
     lmi_blocks, lmi_rhs, kinds = [], [], []
     for block in program.blocks:
-        vectors, coefficients = _block_rows(program, block)
+        vectors, coefficients = program.block_rows(block)
         d = block.basis.shape[1]
         if d == 1:
             row = np.zeros(n_vars)

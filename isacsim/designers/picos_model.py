@@ -4,7 +4,7 @@ This is the readable form of (SDR1.1)-(SDR4.1), written the way the paper
 states them, eqs. (33)/(34)/(41)/(42): one Hermitian PSD variable per
 information beam (or a power per fixed beam direction) and per sensing
 covariance, every constraint as an inner product. It serves every installed
-PICOS solver (``--solver cvxopt``, ``qics``, ``mosek``, ...) and is the
+PICOS solver (``--solver picos:cvxopt``, ``picos:qics``, ``picos:mosek``, ...) and is the
 independent reference the tests compare the fast dual path against. It
 shares no code with that path beyond the problem arrays.
 
@@ -30,8 +30,8 @@ def check_solver(name):
     available = picos.available_solvers()
     if name not in available:
         raise ValueError(
-            f"solver: expected 'dual' (the default fast path) or an installed PICOS solver "
-            f"({', '.join(sorted(available)) or 'none'}), got {name!r}"
+            f"solver: expected 'picos:NAME' with NAME an installed PICOS solver "
+            f"({', '.join(sorted(available)) or 'none'}), got 'picos:{name}'"
         )
 
 
@@ -138,9 +138,9 @@ def solve_picos(problem, receiver, detector, *, directions=None, solver="cvxopt"
     settings = {"dualize": True, **(options or {})}
     solution = model.solve(solver=solver, primals=None, duals=None, verbosity=0, **settings)
     if solution.problemStatus == picos_solution.PS_INFEASIBLE:
-        return RelaxedSolution(status="infeasible", solver=f"picos-{solver}", message=solution.claimedStatus)
+        return RelaxedSolution(status="infeasible", solver=f"picos:{solver}", message=solution.claimedStatus)
     if solution.primalStatus not in (picos_solution.SS_OPTIMAL, picos_solution.SS_FEASIBLE) or handles["t"].value is None:
-        return RelaxedSolution(status="unknown", solver=f"picos-{solver}", message=f"PICOS status {solution.claimedStatus}")
+        return RelaxedSolution(status="unknown", solver=f"picos:{solver}", message=f"PICOS status {solution.claimedStatus}")
     scale = handles["power_scale"]
     W = np.array([[np.array(w.value, dtype=complex) for w in row] for row in handles["W"]]) * scale
     R = np.array([np.array(r.value, dtype=complex) for r in handles["R"]]) * scale
@@ -152,6 +152,6 @@ def solve_picos(problem, receiver, detector, *, directions=None, solver="cvxopt"
         value=value,
         bound=math.nan,  # PICOS reports the primal value; no dual bound is read here
         gap=math.nan,
-        solver=f"picos-{solver}",
+        solver=f"picos:{solver}",
         message=solution.claimedStatus,
     )

@@ -222,6 +222,26 @@ class BeamProgram:
         """Whether ``block`` counts in the objective (1.0) or not (0.0)."""
         return 1.0 if (block.is_sensing or self.information_echoes) else 0.0
 
+    def block_rows(self, block):
+        """The block's data in the dual: projected vectors and their coefficients.
+
+        The dual LMI of ``block`` is ``nu_l I - sum_j y_j c_j v_j v_j^H >= 0``
+        over the ``Q + LK`` multipliers ``y = (lambda, mu)``.
+
+        Returns
+        -------
+        vectors : numpy.ndarray, complex, shape (Q + LK, d)
+            ``v_j = V^H b_ql`` for the points, then ``V^H h_lmk`` for the users.
+        coefficients : numpy.ndarray, float, shape (Q + LK,)
+            ``s c_ql`` for the points, :meth:`sinr_coefficients` for the users.
+        """
+        l = block.bs
+        basis_conj = block.basis.conj()
+        g = self.steering[:, l, :] @ basis_conj  # (Q, d)
+        f = self.channels[l].reshape(-1, basis_conj.shape[0]) @ basis_conj  # (LK, d)
+        coefficients = np.concatenate([self.sensing_weight(block) * self.weights[:, l], self.sinr_coefficients(block).ravel()])
+        return np.concatenate([g, f]), coefficients
+
     def assemble(self, matrices):
         """Physical covariances from the blocks' reduced matrices.
 

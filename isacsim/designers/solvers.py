@@ -1,0 +1,59 @@
+"""Solvers of the relaxed design problem, a small registry keyed by name.
+
+Every designer solves one convex relaxation; which solver does it is a
+strategy, chosen by name (``Designer(solver=...)``, ``isacsim solve
+--solver``), never by the designer:
+
+``structured`` (default)
+    The structure-exploiting interior-point method on the reduced dual
+    (:mod:`isacsim.designers.structured`).
+``cvxopt``
+    The same reduced dual handed to CVXOPT's generic ``solvers.sdp``
+    (:mod:`isacsim.designers.dual`): the previous default, kept as the
+    benchmark's baseline and as a cross-check.
+``picos:NAME``
+    The straightforward primal model, as the paper writes it, solved by the
+    installed PICOS solver ``NAME`` (``picos:cvxopt``, ``picos:qics``,
+    ``picos:mosek``, ...) (:mod:`isacsim.designers.picos_model`).
+
+The certificate of every design names the solver that ran.
+"""
+from __future__ import annotations
+
+import importlib
+
+__all__ = ["DEFAULT_SOLVER", "PROGRAM_SOLVERS", "PICOS_PREFIX", "check_solver_name", "program_solver"]
+
+DEFAULT_SOLVER = "structured"
+#: Solvers of a :class:`~isacsim.designers.program.BeamProgram`: name -> (module, function).
+PROGRAM_SOLVERS = {
+    "structured": ("isacsim.designers.structured", "solve_structured"),
+    "cvxopt": ("isacsim.designers.dual", "solve_dual"),
+}
+PICOS_PREFIX = "picos:"
+
+
+def check_solver_name(name):
+    """Raise ValueError, naming the choices, unless ``name`` is a usable solver.
+
+    Parameters
+    ----------
+    name : str
+    """
+    if name in PROGRAM_SOLVERS:
+        return
+    if name.startswith(PICOS_PREFIX):
+        from .picos_model import check_solver
+
+        check_solver(name[len(PICOS_PREFIX) :])
+        return
+    raise ValueError(
+        f"solver: expected one of {', '.join(repr(n) for n in PROGRAM_SOLVERS)} "
+        f"(default {DEFAULT_SOLVER!r}) or '{PICOS_PREFIX}NAME' for an installed PICOS solver NAME, got {name!r}"
+    )
+
+
+def program_solver(name):
+    """The function ``solve(program, options) -> RelaxedSolution`` registered as ``name``."""
+    module, function = PROGRAM_SOLVERS[name]
+    return getattr(importlib.import_module(module), function)
