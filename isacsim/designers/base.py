@@ -21,6 +21,7 @@ from typing import ClassVar
 import attrs
 import numpy as np
 
+from ..blas import single_threaded_blas
 from ..detection import Detector
 from ..problem import DesignProblem
 from ..receivers import Receiver
@@ -141,6 +142,10 @@ class Designer:
             the designer cannot handle), naming the field.
         """
         started = time.perf_counter()
+        with single_threaded_blas():
+            return self._design(problem, receiver, detector, started)
+
+    def _design(self, problem, receiver, detector, started):
         _check_types(problem, receiver, detector)
         detector = self.detector_for(detector)
         try:
