@@ -4,7 +4,8 @@ Conventions (stated once, used everywhere)
 ------------------------------------------
 * Positions are 2-D ``(x, y)`` in metres.
 * A BS's array *broadside* is an azimuth in radians, measured counter-clockwise
-  from the +x axis. By default it points at the network centre.
+  from the +x axis. By default it points at the network centre, or at a
+  ``facing`` point (:meth:`isacsim.Network.from_sites`).
 * The angle ``theta`` of a point as seen from a BS is measured from broadside,
   counter-clockwise positive, wrapped to ``(-pi, pi]``.
 * The steering vector of an ``n``-element ULA with spacing ``d`` (in

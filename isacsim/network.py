@@ -10,13 +10,18 @@ import numpy as np
 
 from . import validation as v
 from .geometry import angle_from_broadside, azimuth
+from .lattice import hexagonal_sites
 
-__all__ = ["BaseStation", "CommUser", "Network", "PAPER_BS_POSITIONS", "PAPER_CU_POSITIONS"]
+__all__ = ["BaseStation", "CommUser", "Network", "PAPER_BS_POSITIONS", "PAPER_CU_POSITIONS", "PAPER_INTER_SITE_DISTANCE"]
 
 #: BS positions of the paper's Section V [m].
 PAPER_BS_POSITIONS = ((80.0, 0.0), (-40.0, 40.0 * np.sqrt(3.0)), (-40.0, -40.0 * np.sqrt(3.0)))
 #: The K = 1 CU positions of the paper's Section V [m], one per cell.
 PAPER_CU_POSITIONS = ((38.85, -20.97), (-1.26, 44.13), (-37.58, -23.16))
+#: Distance between neighbouring BSs of the paper's layout, 80 sqrt(3) [m].
+PAPER_INTER_SITE_DISTANCE = 80.0 * np.sqrt(3.0)
+#: User distances from their BS in the paper's Figs. 7-10 [m].
+PAPER_USER_DISTANCE = (20.0, 60.0)
 
 
 def _optional_angle(instance, attribute, value):
@@ -41,7 +46,8 @@ class BaseStation:
     broadside : float or None
         Azimuth of the array broadside [rad], counter-clockwise from +x.
         ``None`` (default) points it at the network centre (see
-        :meth:`Network.broadside`).
+        :meth:`Network.broadside`); a BS standing there needs an explicit
+        value.
     """
 
     position: tuple = attrs.field(converter=v.as_point, validator=v.point)
@@ -112,6 +118,8 @@ class Network:
             values = {getattr(bs, field) for bs in self.base_stations}
             if len(values) > 1:
                 raise ValueError(f"base_stations: expected one common {field}, got {sorted(values)}")
+        for l in range(self.n_bs):  # no BS without an orientation
+            self.broadside(l)
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -177,7 +185,8 @@ class Network:
         ------
         ValueError
             If ``broadside`` is unset and the BS stands at the network centre
-            (e.g. a single-BS network), where no direction is defined.
+            (e.g. a single-BS network), where no direction is defined. A
+            :class:`Network` checks this for every BS when it is built.
         """
         bs = self.base_stations[bs_index]
         if bs.broadside is not None:
@@ -186,7 +195,8 @@ class Network:
         if np.hypot(*offset) < 1e-9:
             raise ValueError(
                 f"base_stations[{bs_index}].broadside: expected an explicit array orientation [rad]; "
-                "the BS stands at the network centre, so 'towards the centre' is undefined"
+                "the BS stands at the network centre, so 'towards the centre' is undefined "
+                "(or build the network with a 'facing' point: Network.from_sites, Network.hexagonal)"
             )
         return float(azimuth(bs.position, self.centre))
 
@@ -227,6 +237,98 @@ class Network:
 
     # ---------------------------------------------------------------- layouts
     @classmethod
+    def from_sites(
+        cls,
+        sites,
+        *,
+        user_positions=None,
+        n_users_per_cell=None,
+        user_seed=7,
+        user_distance=PAPER_USER_DISTANCE,
+        facing=None,
+        n_tx=32,
+        n_rx=32,
+        p_max=15.0,
+        sinr_target_db=15.0,
+    ):
+        """A network with one BS per site: the building block of every layout.
+
+        Parameters
+        ----------
+        sites : array_like, shape (L, 2)
+            BS positions [m], L >= 1.
+        user_positions : array_like, shape (L, K, 2), or None
+            ``user_positions[m, k]`` is user k of cell m [m]. ``None`` draws
+            ``n_users_per_cell`` users per cell with
+            :meth:`with_random_users` (uniform in area over the front
+            half-annulus ``user_distance`` around their BS, from
+            ``user_seed``).
+        n_users_per_cell : int or None
+            K of the drawn users (default 1); if given with
+            ``user_positions``, it must match their K.
+        user_seed : int
+            Seed of the drawn users.
+        user_distance : (float, float)
+            Range of the drawn users' distances from their BS [m].
+        facing : (float, float) or None
+            A point [m] every BS's broadside faces (e.g. the centre of the
+            target area). ``None`` leaves ``broadside`` unset, so each BS
+            faces the network centre (:meth:`broadside`).
+        n_tx, n_rx : int
+            Antennas per BS.
+        p_max : float
+            Power budget per BS [W].
+        sinr_target_db : float
+            Common SINR target Gamma [dB].
+
+        Returns
+        -------
+        Network
+
+        Raises
+        ------
+        ValueError
+            Naming the field: bad shapes or values, a BS standing at
+            ``facing`` (its broadside would be undefined), or, with
+            ``facing=None``, a BS at the network centre.
+
+        Examples
+        --------
+        >>> sites = [(0.0, 0.0), (100.0, 0.0), (50.0, 80.0), (-60.0, 70.0)]
+        >>> network = Network.from_sites(sites, n_users_per_cell=2, facing=(40.0, 30.0))
+        >>> network.n_bs, network.n_users_per_cell
+        (4, 2)
+        """
+        sites = v.as_array("sites", sites, kind="float", shape=(None, 2))
+        if facing is None:
+            broadsides = [None] * len(sites)
+        else:
+            facing = v.require_point("facing", facing)
+            broadsides = []
+            for l, site in enumerate(sites):
+                if np.hypot(*(np.asarray(facing) - site)) < 1e-9:
+                    raise ValueError(
+                        f"facing: expected a point away from every BS [m]; BS {l} stands at {facing}, "
+                        "where its broadside is undefined (face the arrays at e.g. the target area's centre)"
+                    )
+                broadsides.append(float(azimuth(site, facing)))
+        stations = [
+            BaseStation(position=site, broadside=b, n_tx=n_tx, n_rx=n_rx, p_max=p_max) for site, b in zip(sites, broadsides)
+        ]
+        if user_positions is not None:
+            positions = v.as_array("user_positions", user_positions, kind="float", shape=(len(sites), None, 2))
+            if n_users_per_cell is not None and n_users_per_cell != positions.shape[1]:
+                raise ValueError(
+                    f"n_users_per_cell: expected the K = {positions.shape[1]} of user_positions, got {n_users_per_cell!r}"
+                )
+            users = [CommUser(position=p, cell=m, sinr_target_db=sinr_target_db) for m in range(len(sites)) for p in positions[m]]
+            return cls(base_stations=stations, users=users)
+        skeleton = cls(base_stations=stations, users=[CommUser(position=(0.0, 0.0), cell=m) for m in range(len(sites))])
+        return skeleton.with_random_users(
+            1 if n_users_per_cell is None else n_users_per_cell, seed=user_seed, distance=user_distance, sinr_target_db=sinr_target_db
+        )
+
+    @classmethod
     def paper_layout(
         cls,
         n_users_per_cell=1,
@@ -236,9 +338,12 @@ class Network:
         p_max=15.0,
         sinr_target_db=15.0,
         user_seed=7,
-        user_distance=(20.0, 60.0),
+        user_distance=PAPER_USER_DISTANCE,
     ):
         """The three-BS network of the paper's Section V.
+
+        The BSs stand 80 m from the origin (the centre of the target area),
+        :data:`PAPER_INTER_SITE_DISTANCE` apart, their arrays facing it.
 
         Parameters
         ----------
@@ -263,12 +368,18 @@ class Network:
         -------
         Network
         """
-        stations = [BaseStation(position=p, n_tx=n_tx, n_rx=n_rx, p_max=p_max) for p in PAPER_BS_POSITIONS]
-        if n_users_per_cell == 1:
-            users = [CommUser(position=p, cell=m, sinr_target_db=sinr_target_db) for m, p in enumerate(PAPER_CU_POSITIONS)]
-            return cls(base_stations=stations, users=users)
-        skeleton = cls(base_stations=stations, users=[CommUser(position=(0.0, 0.0), cell=m) for m in range(3)])
-        return skeleton.with_random_users(n_users_per_cell, seed=user_seed, distance=user_distance, sinr_target_db=sinr_target_db)
+        fixed = n_users_per_cell == 1
+        return cls.from_sites(
+            PAPER_BS_POSITIONS,
+            user_positions=np.array(PAPER_CU_POSITIONS)[:, None, :] if fixed else None,
+            n_users_per_cell=n_users_per_cell,
+            user_seed=user_seed,
+            user_distance=user_distance,
+            n_tx=n_tx,
+            n_rx=n_rx,
+            p_max=p_max,
+            sinr_target_db=sinr_target_db,
+        )
 
     @classmethod
     def ring(cls, n_bs, *, radius=80.0, n_users_per_cell=1, user_theta=0.0, user_distance=45.0, n_tx=32, n_rx=32, p_max=15.0, sinr_target_db=15.0):
@@ -296,20 +407,102 @@ class Network:
         if not radius > 0:
             raise ValueError(f"radius: expected a radius > 0 [m], got {radius!r}")
         angles = 2.0 * np.pi * np.arange(n_bs) / n_bs
-        stations = [
-            BaseStation(position=(radius * np.cos(a), radius * np.sin(a)), n_tx=n_tx, n_rx=n_rx, p_max=p_max)
-            for a in angles
-        ]
-        users = []
-        for m, bs in enumerate(stations):
+        sites = np.array([(radius * np.cos(a), radius * np.sin(a)) for a in angles])
+        users = np.empty((n_bs, n_users_per_cell, 2))
+        for m in range(n_bs):
             facing = angles[m] + np.pi
             for k in range(n_users_per_cell):
                 heading = facing + user_theta + np.pi * (k - (n_users_per_cell - 1) / 2) / (n_users_per_cell + 1)
-                position = np.asarray(bs.position) + user_distance * np.array([np.cos(heading), np.sin(heading)])
-                users.append(CommUser(position=position, cell=m, sinr_target_db=sinr_target_db))
-        return cls(base_stations=stations, users=users)
+                users[m, k] = sites[m] + user_distance * np.array([np.cos(heading), np.sin(heading)])
+        return cls.from_sites(sites, user_positions=users, n_tx=n_tx, n_rx=n_rx, p_max=p_max, sinr_target_db=sinr_target_db)
 
-    def with_random_users(self, n_users_per_cell, *, seed, distance=(20.0, 60.0), sinr_target_db=None):
+    @classmethod
+    def hexagonal(
+        cls,
+        n_rings=1,
+        *,
+        facing,
+        inter_site_distance=PAPER_INTER_SITE_DISTANCE,
+        center=(0.0, 0.0),
+        rotation=0.0,
+        n_users_per_cell=1,
+        user_seed=7,
+        user_distance=None,
+        n_tx=32,
+        n_rx=32,
+        p_max=15.0,
+        sinr_target_db=15.0,
+    ):
+        """A hexagonal network: a centre site and ``n_rings`` rings around it.
+
+        The sites are those of :func:`isacsim.lattice.hexagonal_sites`: 7
+        for one ring, 19 for two; BS 0 is the centre site. Since a BS
+        stands at the network centre, "towards the centre" cannot orient the
+        arrays: every BS's broadside faces the point ``facing`` instead
+        (normally the centre of the target area).
+
+        Parameters
+        ----------
+        n_rings : int
+            Rings of sites around the centre site, >= 1.
+        facing : (float, float)
+            The point every array's broadside faces [m]; no BS may stand
+            there.
+        inter_site_distance : float
+            Distance between neighbouring BSs D [m] (default: the paper's,
+            80 sqrt(3) = 138.6 m).
+        center : (float, float)
+            Position of the centre site [m].
+        rotation : float
+            Azimuth of the centre site's first neighbour [rad],
+            counter-clockwise from +x; the neighbours stand at
+            ``rotation + k pi / 3``.
+        n_users_per_cell : int
+            K >= 1 users per cell, drawn from ``user_seed`` uniformly in area
+            over the front half-annulus ``user_distance`` around their BS
+            (within +-90 deg of broadside, :meth:`with_random_users`).
+        user_seed : int
+            Seed of the user positions.
+        user_distance : (float, float) or None
+            Range of user distances from their BS [m], with maximum
+            <= D / 2 so that every user stays in its own hexagonal cell
+            (nearer its own BS than any other). ``None``: the paper's
+            20-60 m scaled by D / (80 sqrt(3)).
+        n_tx, n_rx, p_max, sinr_target_db
+            As for :meth:`from_sites`.
+
+        Returns
+        -------
+        Network
+
+        Raises
+        ------
+        ValueError
+            Naming the field: ``n_rings`` < 1, a non-positive distance,
+            users that could leave their cell, a BS standing at ``facing``.
+        """
+        sites = hexagonal_sites(n_rings, inter_site_distance, center=center, rotation=rotation)
+        if user_distance is None:
+            scale = inter_site_distance / PAPER_INTER_SITE_DISTANCE
+            user_distance = (PAPER_USER_DISTANCE[0] * scale, PAPER_USER_DISTANCE[1] * scale)
+        elif not max(user_distance) <= inter_site_distance / 2:
+            raise ValueError(
+                f"user_distance: expected a maximum <= inter_site_distance / 2 = {inter_site_distance / 2:.6g} m "
+                f"(users inside their own cell), got {user_distance!r}"
+            )
+        return cls.from_sites(
+            sites,
+            n_users_per_cell=n_users_per_cell,
+            user_seed=user_seed,
+            user_distance=user_distance,
+            facing=facing,
+            n_tx=n_tx,
+            n_rx=n_rx,
+            p_max=p_max,
+            sinr_target_db=sinr_target_db,
+        )
+
+    def with_random_users(self, n_users_per_cell, *, seed, distance=PAPER_USER_DISTANCE, sinr_target_db=None):
         """Copy with K users per cell at random positions in front of their BS.
 
         Parameters

@@ -57,9 +57,7 @@ class TargetGrid:
         n_per_side : int
             Points per side, >= 1 (1 gives the centre only).
         """
-        center = v.as_point(center)
-        if not (isinstance(center, tuple) and all(np.isfinite(center))):
-            raise ValueError(f"center: expected a position (x, y) [m], got {center!r}")
+        center = v.require_point("center", center)
         if not side > 0:
             raise ValueError(f"side: expected a length > 0 [m], got {side!r}")
         if not (isinstance(n_per_side, (int, np.integer)) and n_per_side >= 1):

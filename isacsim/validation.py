@@ -20,6 +20,9 @@ __all__ = [
     "as_point",
     "point",
     "as_array",
+    "require_real",
+    "require_positive",
+    "require_point",
 ]
 
 
@@ -34,11 +37,31 @@ def _check_real(name, value):
         _fail(name, "a finite number", value)
 
 
+def require_real(name, value):
+    """Check that ``value`` is a finite real number; errors name ``name``."""
+    _check_real(name, value)
+    return value
+
+
+def require_positive(name, value):
+    """Check that ``value`` is a finite real number > 0; errors name ``name``."""
+    _check_real(name, value)
+    if not value > 0:
+        _fail(name, "a number > 0", value)
+    return value
+
+
+def require_point(name, value):
+    """``value`` as a position ``(x, y)`` of two finite floats [m]; errors name ``name``."""
+    converted = as_point(value)
+    if not (isinstance(converted, tuple) and all(np.isfinite(converted))):
+        _fail(name, "a position (x, y) of two finite numbers [m]", value)
+    return converted
+
+
 def positive(instance, attribute, value):
     """attrs validator: a finite real number > 0."""
-    _check_real(attribute.name, value)
-    if not value > 0:
-        _fail(attribute.name, "a number > 0", value)
+    require_positive(attribute.name, value)
 
 
 def non_negative(instance, attribute, value):

@@ -50,9 +50,8 @@ def test_network_rejects_unequal_cells_and_unknown_cells():
 
 
 def test_single_bs_needs_an_orientation():
-    network = Network(base_stations=[BaseStation(position=(0, 0))], users=[CommUser(position=(5, 0), cell=0)])
-    with pytest.raises(ValueError, match="broadside"):
-        network.broadside(0)
+    with pytest.raises(ValueError, match="broadside"):  # refused when built, not when first used
+        Network(base_stations=[BaseStation(position=(0, 0))], users=[CommUser(position=(5, 0), cell=0)])
     oriented = Network(base_stations=[BaseStation(position=(0, 0), broadside=0.0)], users=[CommUser(position=(5, 0), cell=0)])
     assert oriented.broadside(0) == 0.0
 
