@@ -13,19 +13,33 @@ import numpy as np
 
 from . import validation as v
 from .channels import DEFAULT_KAPPA_C_DB, DEFAULT_KAPPA_R_DB, DEFAULT_PATH_LOSS_EXPONENT, LineOfSight, RadarLink, RayleighFading
-from .network import Network
+from .lattice import hexagonal_rings
+from .network import PAPER_INTER_SITE_DISTANCE, Network
 from .problem import DesignProblem
 from .targets import TargetGrid
 
-__all__ = ["ScenarioConfig", "realization_rng", "CHANNELS"]
+__all__ = ["ScenarioConfig", "realization_rng", "CHANNELS", "AREA_CENTRE"]
 
 #: Communication channel models by name.
 CHANNELS = {"rayleigh": RayleighFading, "los": LineOfSight}
+#: Centre of the target area [m]; every BS's broadside faces it.
+AREA_CENTRE = (0.0, 0.0)
 
 
 def _optional_finite(instance, attribute, value):
     if value is not None:
         v.finite(instance, attribute, value)
+
+
+def _cell_count(instance, attribute, value):
+    v.integer_at_least(1)(instance, attribute, value)
+    if value != 3:
+        try:
+            hexagonal_rings(value)
+        except ValueError:
+            raise ValueError(
+                f"n_cells: expected 3 (the paper's layout) or a hexagonal count 1 + 3 n (n + 1) (7, 19, 37, ...), got {value!r}"
+            ) from None
 
 
 @attrs.frozen(kw_only=True)
@@ -34,9 +48,25 @@ class ScenarioConfig:
 
     Parameters
     ----------
+    n_cells : int
+        L, the number of BSs. 3 (default) is the paper's layout
+        (:meth:`Network.paper_layout`). 7, 19, ... (``1 + 3 n (n + 1)``) is
+        a hexagonal layout with ``n`` rings (:meth:`Network.hexagonal`) on
+        the same lattice: its centre site is the paper's BS 1 at
+        ``(D / sqrt(3), 0)`` with neighbours at 30 + 60 k deg, so it holds
+        the paper's three sites (for the default D) and the target area
+        sits at a corner of the centre cell, D / sqrt(3) (80 m) from the
+        three nearest BSs, as in the paper. Every BS faces the target area's
+        centre, :data:`AREA_CENTRE`.
+    inter_site_distance_m : float
+        Distance between neighbouring BSs D of a hexagonal layout [m]; the
+        paper's layout has its own, 80 sqrt(3) = 138.6 m (the default), and
+        accepts no other.
     n_users_per_cell : int
-        K (1 uses the paper's CU positions; otherwise random, see
-        :meth:`Network.paper_layout`).
+        K (1 in the paper's layout uses the paper's CU positions; otherwise
+        the users are drawn from ``user_seed`` in the front half-annulus
+        20-60 m around their BS (scaled by D / 138.6 m in a hexagonal
+        layout), see :meth:`Network.paper_layout`, :meth:`Network.hexagonal`).
     n_tx, n_rx : int
         Antennas per BS.
     p_max_w : float
@@ -59,17 +89,20 @@ class ScenarioConfig:
         Target reflection coefficient zeta (all links).
     user_angle_deg : float or None
         If set, every cell's users stand at this angle from their BS's
-        broadside [deg] (Fig. 6); 0 points at the network centre.
+        broadside [deg] (Fig. 6); 0 points at the target area's centre.
     user_distance_m : float
         Distance of those users from their BS [m].
     user_seed : int
-        Seed of random user positions (K != 1).
+        Seed of random user positions (K != 1, or any K in a hexagonal
+        layout).
     area_side_m : float
         Side of the square target area centred at the origin [m].
     points_per_side : int
         Sample points per side (Q = points_per_side ** 2).
     """
 
+    n_cells: int = attrs.field(default=3, validator=_cell_count)
+    inter_site_distance_m: float = attrs.field(default=PAPER_INTER_SITE_DISTANCE, validator=v.positive)
     n_users_per_cell: int = attrs.field(default=1, validator=v.integer_at_least(1))
     n_tx: int = attrs.field(default=32, validator=v.integer_at_least(1))
     n_rx: int = attrs.field(default=32, validator=v.integer_at_least(1))
@@ -89,6 +122,13 @@ class ScenarioConfig:
     area_side_m: float = attrs.field(default=2.0, validator=v.positive)
     points_per_side: int = attrs.field(default=3, validator=v.integer_at_least(1))
 
+    def __attrs_post_init__(self):
+        if self.n_cells == 3 and not math.isclose(self.inter_site_distance_m, PAPER_INTER_SITE_DISTANCE, rel_tol=1e-12):
+            raise ValueError(
+                f"inter_site_distance_m: the paper's layout (n_cells = 3) has D = 80 sqrt(3) = {PAPER_INTER_SITE_DISTANCE:.4f} m, "
+                f"got {self.inter_site_distance_m!r}; another D needs a hexagonal layout (n_cells = 7, 19, ...)"
+            )
+
     def evolve(self, **changes):
         """Copy with ``changes``; integer fields accept whole floats (e.g. 64.0)."""
         fields = attrs.fields_dict(type(self))
@@ -105,21 +145,27 @@ class ScenarioConfig:
 
     def network(self):
         """The :class:`Network` of this configuration."""
-        network = Network.paper_layout(
-            self.n_users_per_cell,
-            n_tx=self.n_tx,
-            n_rx=self.n_rx,
-            p_max=self.p_max_w,
-            sinr_target_db=self.sinr_target_db,
-            user_seed=self.user_seed,
-        )
+        common = dict(n_tx=self.n_tx, n_rx=self.n_rx, p_max=self.p_max_w, sinr_target_db=self.sinr_target_db, user_seed=self.user_seed)
+        if self.n_cells == 3:
+            network = Network.paper_layout(self.n_users_per_cell, **common)
+        else:
+            isd = self.inter_site_distance_m
+            network = Network.hexagonal(
+                hexagonal_rings(self.n_cells),
+                facing=AREA_CENTRE,
+                inter_site_distance=isd,
+                center=(isd / math.sqrt(3.0), 0.0),
+                rotation=math.pi / 6,
+                n_users_per_cell=self.n_users_per_cell,
+                **common,
+            )
         if self.user_angle_deg is not None:
             network = network.with_users_at_angle(math.radians(self.user_angle_deg), self.user_distance_m)
         return network
 
     def grid(self):
         """The Q sample points (:class:`TargetGrid`)."""
-        return TargetGrid.square(center=(0.0, 0.0), side=self.area_side_m, n_per_side=self.points_per_side)
+        return TargetGrid.square(center=AREA_CENTRE, side=self.area_side_m, n_per_side=self.points_per_side)
 
     def channel_model(self):
         """The communication channel model."""

@@ -37,7 +37,7 @@ class Topology:
     def rows_per_task(self, task):
         """BSs + users + sample points."""
         c = self.config
-        return 3 + 3 * c.n_users_per_cell + c.points_per_side**2
+        return c.n_cells * (1 + c.n_users_per_cell) + c.points_per_side**2
 
     def run_task(self, task):
         """One row per BS, user and sample point."""
