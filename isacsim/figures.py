@@ -13,7 +13,8 @@ import numpy as np
 
 from . import plotting
 from .scenario import ScenarioConfig
-from .simulation import CoverageMap, Simulation, Topology, run
+from .simulation import SOLVE_TIME_COLUMNS, CoverageMap, Simulation, Topology, run, summarize_solve_times
+from .simulation.store import read_csv, write_csv
 
 __all__ = ["CurveFigure", "TopologyFigure", "CoverageFigure", "reproduce"]
 
@@ -41,6 +42,12 @@ class CurveFigure:
     x_label : str
         Axis label of the swept value.
     x_scale : {"linear", "log"}
+    x_ticks : tuple of float or None
+        Label exactly these swept values (default: matplotlib's ticks).
+    solve_times : bool
+        Also show the median solve time per design against the swept value
+        (a second row of panels) and write it to ``solve_times.csv``
+        (:func:`isacsim.simulation.summarize_solve_times`).
     quick : dict
         :class:`Simulation` fields replaced in ``--quick`` mode.
     """
@@ -50,6 +57,8 @@ class CurveFigure:
     simulation: Simulation
     x_label: str
     x_scale: str = "linear"
+    x_ticks: tuple | None = None
+    solve_times: bool = False
     quick: dict = attrs.field(factory=lambda: {"n_realizations": 4})
 
     def job(self, *, quick=False, realizations=None, seed=None):
@@ -57,8 +66,14 @@ class CurveFigure:
         return _evolve(self.simulation, self.quick, quick, realizations, seed)
 
     def plot(self, job, report, path):
-        """Draw the two panels."""
-        plotting.plot_curves(report.summary, path, title=self.title, x_label=self.x_label, x_scale=self.x_scale)
+        """Draw the two panels (and the solve times, if asked for)."""
+        times = None
+        if self.solve_times:
+            times = summarize_solve_times(read_csv(report.directory / "results.csv"))
+            write_csv(report.directory / "solve_times.csv", SOLVE_TIME_COLUMNS, times)
+        plotting.plot_curves(
+            report.summary, path, title=self.title, x_label=self.x_label, x_scale=self.x_scale, x_ticks=self.x_ticks, solve_times=times
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -75,8 +90,6 @@ class TopologyFigure:
 
     def plot(self, job, report, path):
         """Draw the layout."""
-        from .simulation.store import read_csv
-
         plotting.plot_topology(list(read_csv(report.directory / "results.csv")), path, title=self.title)
 
 

@@ -39,7 +39,27 @@ def _f(value):
     return math.nan if value in ("", None) else float(value)
 
 
-def plot_curves(summary, path, *, title, x_label, x_scale="linear"):
+def _by_scheme(rows):
+    """Rows grouped by (scenario, designer, receiver)."""
+    curves = defaultdict(list)
+    for row in rows:
+        curves[row["scenario"], row["designer"], row["receiver"]].append(row)
+    return curves
+
+
+def _panel_curves(curves, scenario):
+    """``(designer, receiver, rows, x)`` of one scenario's curves, rows sorted by x."""
+    for (sc, designer, receiver), rows in sorted(curves.items()):
+        if sc == scenario:
+            rows = sorted(rows, key=lambda r: _f(r["x"]))
+            yield designer, receiver, rows, np.array([_f(r["x"]) for r in rows])
+
+
+def _style(designer, receiver):
+    return dict(_STYLE.get((designer, receiver), dict(label=f"{designer}, {receiver}")))
+
+
+def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None, solve_times=None):
     """Two panels (Scenario I, II) of mean p_D versus the swept value.
 
     Error bars are the 95 % confidence interval over realizations; a red ring
@@ -53,22 +73,25 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear"):
         PNG destination.
     title, x_label : str
     x_scale : {"linear", "log"}
+    x_ticks : sequence of float or None
+        Label exactly these swept values (default: matplotlib's ticks).
+    solve_times : list of dict or None
+        Rows of :func:`isacsim.simulation.summarize_solve_times`; if given, a
+        second row of panels shows the median solve time [s] (log scale).
     """
     plt = _pyplot()
-    curves = defaultdict(list)
-    for row in summary:
-        curves[row["scenario"], row["designer"], row["receiver"]].append(row)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
+    curves = _by_scheme(summary)
+    if solve_times is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
+    else:
+        fig, grid = plt.subplots(2, 2, figsize=(11, 8.2), sharey="row")
+        axes = grid[0]
     for ax, (scenario, panel_title) in zip(axes, _PANELS):
-        for (sc, designer, receiver), rows in sorted(curves.items()):
-            if sc != scenario:
-                continue
-            rows = sorted(rows, key=lambda r: _f(r["x"]))
-            x = np.array([_f(r["x"]) for r in rows])
+        for designer, receiver, rows, x in _panel_curves(curves, scenario):
             y = np.array([_f(r["p_d_mean"]) for r in rows])
             low = np.array([_f(r["p_d_low"]) for r in rows])
             high = np.array([_f(r["p_d_high"]) for r in rows])
-            style = dict(_STYLE.get((designer, receiver), dict(label=f"{designer}, {receiver}")))
+            style = _style(designer, receiver)
             err = np.vstack([np.nan_to_num(y - low), np.nan_to_num(high - y)])
             ax.errorbar(x, y, yerr=err, capsize=2, markersize=5, linewidth=1.4, **style)
             bad = np.array([int(_f(r["n_infeasible"])) > 0 for r in rows])
@@ -80,15 +103,40 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear"):
         ax.set_ylim(-0.02, 1.02)
         ax.grid(True, alpha=0.3)
     axes[0].set_ylabel("Detection probability $p_D$ (min over the area)")
+    if solve_times is not None:
+        _plot_solve_times(grid[1], solve_times, x_label=x_label, x_scale=x_scale)
+    if x_ticks is not None:
+        for ax in np.ravel(grid if solve_times is not None else axes):
+            ax.set_xticks(list(x_ticks), [f"{t:g}" for t in x_ticks])
+            ax.minorticks_off()
     handles, labels = axes[0].get_legend_handles_labels()
     if any(int(_f(r["n_infeasible"])) > 0 for r in summary):
         handles.append(axes[0].scatter([], [], s=120, facecolors="none", edgecolors="red"))
         labels.append("some realizations infeasible")
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.1, 1, 0.95))
+    fig.tight_layout(rect=(0, 0.1 if solve_times is None else 0.06, 1, 0.95))
     fig.savefig(path, dpi=120, metadata=_PNG)
     plt.close(fig)
+
+
+def _plot_solve_times(axes, solve_times, *, x_label, x_scale):
+    """Median solve time per scheme versus the swept value, one panel per scenario."""
+    curves = _by_scheme(solve_times)
+    titles = ("(c) solve time, Scenario I", "(d) solve time, Scenario II")
+    for ax, (scenario, _), panel_title in zip(axes, _PANELS, titles):
+        for designer, receiver, rows, x in _panel_curves(curves, scenario):
+            y = np.array([_f(r["solve_seconds_median"]) for r in rows])
+            shown = np.isfinite(y) & (y > 0)
+            style = _style(designer, receiver)
+            style.pop("label")
+            ax.plot(x[shown], y[shown], markersize=5, linewidth=1.4, **style)
+        ax.set_title(panel_title)
+        ax.set_xlabel(x_label)
+        ax.set_xscale(x_scale)
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("median solve time per design [s]")
 
 
 def plot_topology(rows, path, *, title):

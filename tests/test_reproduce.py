@@ -36,7 +36,8 @@ def test_quick_mode_runs_end_to_end(name, tmp_path):
 
 def test_reproduce_cli_lists_runs_and_refuses_a_changed_run(tmp_path, capsys):
     assert main(["reproduce", "--list"]) == 0
-    assert "fig3" in capsys.readouterr().out
+    listing = capsys.readouterr().out
+    assert "fig3" in listing and "netsize" in listing
     out = tmp_path / "fig2"
     assert main(["reproduce", "fig2", "--out", str(out)]) == 0
     assert (out / "fig2.png").exists()
@@ -45,3 +46,41 @@ def test_reproduce_cli_lists_runs_and_refuses_a_changed_run(tmp_path, capsys):
     assert "different configuration" in err and err.count("\n") == 1
     assert main(["reproduce", "nonexistent"]) == 2
     assert main(["reproduce", "fig3", "--workers", "0"]) == 2
+
+
+def test_netsize_job_sweeps_the_number_of_cells():
+    figure = load("netsize")
+    full, quick = figure.job(), figure.job(quick=True)
+    for job in (full, quick):
+        assert job.x_name == "n_cells" and job.x_values == (3.0, 7.0, 19.0)
+        c = job.config
+        assert (c.n_users_per_cell, c.n_tx, c.points_per_side**2) == (4, 64, 49)
+        assert [c.evolve(n_cells=x).network().n_bs for x in job.x_values] == [3, 7, 19]
+        curves = {(s.designer, s.receiver, s.synchronized) for s in job.schemes}
+        assert {(d, "type-ii", sync) for d in ("sdr", "zf", "sensing-only") for sync in (True, False)} <= curves
+    assert full.n_realizations >= 50 and {s.receiver for s in full.schemes} == {"type-i", "type-ii"}
+    assert quick.n_realizations <= 3 and len(quick.schemes) == 6
+    assert figure.solve_times
+
+
+def test_netsize_tiny_version_end_to_end(tmp_path):
+    """L = 3, 7, 19 with K = 1, Nt = 20 (>= LK, so ZF exists), Q = 9, one realization."""
+    import attrs
+
+    figure = load("netsize")
+    sweep = figure.simulation
+    tiny = attrs.evolve(
+        sweep, config=sweep.config.evolve(n_users_per_cell=1, n_tx=20, n_rx=8, points_per_side=3), n_realizations=1
+    )
+    report = reproduce(attrs.evolve(figure, simulation=tiny), tmp_path, workers=1)
+    assert report.n_computed == 3
+    for file in ("results.csv", "summary.csv", "metadata.json", "solve_times.csv", "netsize.png"):
+        assert (tmp_path / file).stat().st_size > 0
+    with open(tmp_path / "summary.csv", newline="") as handle:
+        summary = list(csv.DictReader(handle))
+    assert len(summary) == 3 * len(tiny.schemes)
+    assert all(int(r["n_ok"]) == 1 and int(r["n_error"]) == 0 for r in summary)
+    with open(tmp_path / "solve_times.csv", newline="") as handle:
+        times = list(csv.DictReader(handle))
+    assert {float(r["x"]) for r in times} == {3.0, 7.0, 19.0}
+    assert all(int(r["n_solves"]) == 1 and float(r["solve_seconds_median"]) > 0 for r in times)

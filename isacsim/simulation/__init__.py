@@ -5,7 +5,7 @@
 >>> sim = Simulation(config=ScenarioConfig(), x_name="sinr_target_db", x_values=[0, 10, 20], n_realizations=5)
 >>> report = run(sim, "out/my-sweep")          # doctest: +SKIP
 """
-from .aggregate import SUMMARY_COLUMNS, summarize_sweep
+from .aggregate import SOLVE_TIME_COLUMNS, SUMMARY_COLUMNS, summarize_solve_times, summarize_sweep
 from .coverage import CoverageMap
 from .executors import run_tasks
 from .runner import RunReport, run
@@ -27,5 +27,7 @@ __all__ = [
     "ConfigMismatch",
     "summarize_sweep",
     "SUMMARY_COLUMNS",
+    "summarize_solve_times",
+    "SOLVE_TIME_COLUMNS",
     "EVALUATION_ONLY",
 ]

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..stats import mean_interval
 
-__all__ = ["SUMMARY_COLUMNS", "summarize_sweep", "as_float"]
+__all__ = ["SUMMARY_COLUMNS", "SOLVE_TIME_COLUMNS", "summarize_sweep", "summarize_solve_times", "as_float"]
 
 SUMMARY_COLUMNS = (
     "scenario",
@@ -43,12 +43,32 @@ SUMMARY_COLUMNS = (
     "n_error",
 )
 
+#: Columns of :func:`summarize_solve_times`.
+SOLVE_TIME_COLUMNS = (
+    "scenario",
+    "designer",
+    "receiver",
+    "x_name",
+    "x",
+    "solve_seconds_median",
+    "solve_seconds_max",
+    "n_solves",
+)
+
 
 def as_float(value):
     """CSV cell -> float (empty or 'nan' -> NaN)."""
     if value in ("", None):
         return math.nan
     return float(value)
+
+
+def _by_point(rows):
+    """Rows grouped by (scenario, designer, receiver, x_name, x_index), sorted, each by realization."""
+    groups = defaultdict(list)
+    for row in rows:
+        groups[row["scenario"], row["designer"], row["receiver"], row["x_name"], int(row["x_index"])].append(row)
+    return {key: sorted(groups[key], key=lambda row: int(row["realization"])) for key in sorted(groups)}
 
 
 def summarize_sweep(rows):
@@ -65,14 +85,10 @@ def summarize_sweep(rows):
         With the keys of :data:`SUMMARY_COLUMNS`, ordered by scenario,
         designer, receiver and swept value.
     """
-    groups = defaultdict(list)
-    for row in rows:
-        key = (row["scenario"], row["designer"], row["receiver"], row["x_name"], int(row["x_index"]))
-        groups[key].append((int(row["realization"]), as_float(row["x"]), row["status"], as_float(row["min_p_d"]), as_float(row["min_reflected_power_w"])))
     summary = []
-    for key in sorted(groups):
+    for key, group in _by_point(rows).items():
         scenario, designer, receiver, x_name, _ = key
-        entries = sorted(groups[key])
+        entries = [(int(r["realization"]), as_float(r["x"]), r["status"], as_float(r["min_p_d"]), as_float(r["min_reflected_power_w"])) for r in group]
         status = [e[2] for e in entries]
         counted = [(0.0 if s == "infeasible" else e[3]) for e, s in zip(entries, status) if s in ("optimal", "inaccurate", "infeasible")]
         feasible = [e[3] for e, s in zip(entries, status) if s in ("optimal", "inaccurate")]
@@ -96,6 +112,43 @@ def summarize_sweep(rows):
                 "n_inaccurate": status.count("inaccurate"),
                 "n_infeasible": status.count("infeasible"),
                 "n_error": status.count("error"),
+            }
+        )
+    return summary
+
+
+def summarize_solve_times(rows):
+    """Median and largest solve time per (scenario, designer, receiver, swept value).
+
+    Every solve that returned a design or an infeasibility certificate
+    counts; ``error`` rows (no solve) do not. Solve times vary from run to
+    run, which is why they are not part of :func:`summarize_sweep`.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Result rows with ``solve_seconds``.
+
+    Returns
+    -------
+    list of dict
+        With the keys of :data:`SOLVE_TIME_COLUMNS` (times in [s]; NaN where
+        no solve counted), ordered like :func:`summarize_sweep`.
+    """
+    summary = []
+    for (scenario, designer, receiver, x_name, _), group in _by_point(rows).items():
+        seconds = [as_float(r["solve_seconds"]) for r in group if r["status"] != "error"]
+        seconds = [s for s in seconds if math.isfinite(s)]
+        summary.append(
+            {
+                "scenario": scenario,
+                "designer": designer,
+                "receiver": receiver,
+                "x_name": x_name,
+                "x": as_float(group[0]["x"]),
+                "solve_seconds_median": float(np.median(seconds)) if seconds else math.nan,
+                "solve_seconds_max": max(seconds) if seconds else math.nan,
+                "n_solves": len(seconds),
             }
         )
     return summary
