@@ -13,7 +13,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-__all__ = ["BlockGroup", "Orthant", "group_blocks", "cone_step", "orthant_step", "hermitian_part", "conjugate_transpose", "triangular_inverse"]
+__all__ = ["BlockGroup", "Orthant", "group_blocks", "cone_steps", "orthant_step", "hermitian_part", "conjugate_transpose", "triangular_inverse"]
 
 #: Blocks up to this dimension get exact eigenvalues for their step length;
 #: larger ones a Lanczos estimate (the step is then verified by Cholesky).
@@ -81,6 +81,11 @@ class BlockGroup:
         diagonal = np.einsum("bii->bi", out)
         diagonal -= (self.owner @ y_nu)[:, None]
         return out
+
+    def gram(self, Y):
+        """``V^H Y V`` (nb, m, m) and ``Y V`` (nb, d, m)."""
+        images = Y @ self.vectors
+        return self.vectors_h @ images, images
 
     def forward(self, Y):
         """``A(Y)`` on the group: values on ``rows`` (m,) and on the ``nu`` (L,).
@@ -208,9 +213,15 @@ def conjugate_transpose(Y):
 
 
 def triangular_inverse(factors):
-    """Inverses of lower-triangular matrices (nb, d, d) (LAPACK ``trtri``, a third of a general inverse)."""
+    """Inverses of lower-triangular matrices (nb, d, d) (LAPACK ``trtri``, a third of a general inverse).
+
+    Small stacks (d <= 16) take one batched general inverse instead: there the
+    call count, not the arithmetic, sets the time.
+    """
     from scipy.linalg.lapack import ztrtri
 
+    if factors.shape[1] <= 16:
+        return np.linalg.inv(factors)
     out = np.empty_like(factors)
     for slot, factor in enumerate(factors):
         out[slot], info = ztrtri(factor, lower=1)
@@ -261,32 +272,34 @@ def _lowest_eigenvalues_lanczos(apply, count, size, steps):
     return np.linalg.eigvalsh(tridiagonal)[:, 0]
 
 
-def cone_step(inverse_factor, delta, fraction):
-    """Step in (0, 1] that keeps ``X + a dX`` positive definite: ``fraction`` of the largest.
+def cone_steps(inverse_factors, deltas, fraction):
+    """Steps in (0, 1] that keep ``X + a dX`` positive definite: ``fraction`` of the largest.
 
     Parameters
     ----------
-    inverse_factor : numpy.ndarray, complex, shape (nb, d, d)
-        ``L^-1`` with ``X = L L^H``.
-    delta : numpy.ndarray, complex, shape (nb, d, d)
+    inverse_factors : numpy.ndarray, complex, shape (k, nb, d, d)
+        ``L^-1`` with ``X = L L^H``, for k stacks of blocks (e.g. X and Z).
+    deltas : numpy.ndarray, complex, shape (k, nb, d, d)
         Hermitian ``dX``.
     fraction : float
 
     Returns
     -------
-    float
-        Exact for ``d <= 24``; otherwise from a Lanczos estimate, which may
-        overshoot slightly: the caller verifies the new point by Cholesky.
+    numpy.ndarray, shape (k,)
+        One step per stack. Exact for ``d <= 24``; otherwise from a Lanczos
+        estimate, which may overshoot slightly: the caller verifies the new
+        point by Cholesky.
     """
-    count, size = delta.shape[0], delta.shape[1]
+    k, count, size = deltas.shape[:3]
     if count == 0:
-        return 1.0
-    scaled = inverse_factor @ delta @ conjugate_transpose(inverse_factor)
+        return np.ones(k)
+    scaled = (inverse_factors @ deltas @ conjugate_transpose(inverse_factors.reshape(-1, size, size)).reshape(deltas.shape)).reshape(-1, size, size)
     if size <= _EXACT_STEP_MAX_DIM:
-        lowest = np.linalg.eigvalsh(scaled).min()
+        lowest = np.linalg.eigvalsh(scaled)[:, 0]
     else:
-        lowest = _lowest_eigenvalues_lanczos(lambda v: scaled @ v, count, size, _LANCZOS_STEPS).min()
-    return 1.0 if lowest >= 0 else min(1.0, -fraction / lowest)
+        lowest = _lowest_eigenvalues_lanczos(lambda v: scaled @ v, k * count, size, _LANCZOS_STEPS)
+    lowest = lowest.reshape(k, count).min(axis=1)
+    return np.where(lowest >= 0, 1.0, np.minimum(1.0, -fraction / np.minimum(lowest, -1e-300)))
 
 
 def orthant_step(x, dx, fraction):

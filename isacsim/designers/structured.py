@@ -45,7 +45,7 @@ import numpy as np
 import scipy.linalg
 
 from ..blas import single_threaded_blas
-from .cones import Orthant, cone_step, conjugate_transpose, group_blocks, hermitian_part, orthant_step, triangular_inverse
+from .cones import Orthant, cone_steps, conjugate_transpose, group_blocks, hermitian_part, orthant_step, triangular_inverse
 from .relaxed import RelaxedSolution
 
 __all__ = ["solve_structured", "DEFAULT_OPTIONS", "SOLVER_NAME"]
@@ -209,6 +209,8 @@ class _InteriorPoint:
             sigma = min(1.0, (affine / complementarity) ** 3)
             corrector = self.direction(state, solve, sigma * complementarity / self.n_pairs, predictor)
             alpha_p, alpha_d = self.step_lengths(state, inverses, corrector, settings["step"])
+            if settings["trace"]:
+                print(f"    sigma={sigma:.2e} alpha_p={alpha_p:.3f} alpha_d={alpha_d:.3f}")
             moved = self.move(state, corrector, alpha_p, alpha_d, y)
             if moved is None:
                 message = "numerical breakdown (no step keeps the iterates positive definite)"
@@ -241,8 +243,8 @@ class _InteriorPoint:
         AX_abs = np.abs(AX)
         AZ_inv = orthant.forward(1.0 / z)
         for g, Xg, Zi in zip(self.groups, X, Z_inv):
-            xv, zv = Xg @ g.vectors, Zi @ g.vectors
-            P, Q = g.vectors_h @ xv, g.vectors_h @ zv
+            P, xv = g.gram(Xg)
+            Q, zv = g.gram(Zi)
             diagonal_P, diagonal_Q = np.einsum("bii->bi", P).real, np.einsum("bii->bi", Q).real
             traces_X = np.einsum("bkk->b", Xg).real
             rows_part, nu_part = g.reduce(diagonal_P, traces_X)
@@ -294,8 +296,8 @@ class _InteriorPoint:
         alpha_p = orthant_step(state["x"], step["dx"], fraction)
         alpha_d = orthant_step(state["z"], step["dz"], fraction)
         for g, F, dXg, dZg in zip(self.groups, inverses, step["dX"], step["dZ"]):
-            alpha_p = min(alpha_p, cone_step(F[: g.count], dXg, fraction))
-            alpha_d = min(alpha_d, cone_step(F[g.count :], dZg, fraction))
+            primal, dual = cone_steps(F.reshape(2, g.count, g.size, g.size), np.stack([dXg, dZg]), fraction)
+            alpha_p, alpha_d = min(alpha_p, primal), min(alpha_d, dual)
         return alpha_p, alpha_d
 
     def move(self, state, step, alpha_p, alpha_d, y):
