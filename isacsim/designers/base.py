@@ -28,7 +28,7 @@ from ..receivers import Receiver
 from .design import Certificate, Design, NoBeamDirection
 from .program import TARGET_MARGIN, BeamProgram, span_basis
 from .rankone import rank_one_beams
-from .solvers import DEFAULT_SOLVER, PICOS_PREFIX, check_solver_name, program_solver
+from .solvers import DEFAULT_SOLVER, PICOS_PREFIX, check_options, check_solver_name, program_solver
 from .verify import TOLERANCE, check_design, repair_design
 
 __all__ = ["Designer", "DEFAULT_SOLVER"]
@@ -223,6 +223,7 @@ class Designer:
     def _relax_with(self, problem, receiver, detector, directions):
         """A callable ``relax(margin)`` that solves the relaxation; input is checked now."""
         check_solver_name(self.solver)
+        check_options(self.solver, self.options)
         if self.solver.startswith(PICOS_PREFIX):
             from .picos_model import solve_picos
 

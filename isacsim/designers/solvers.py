@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["DEFAULT_SOLVER", "PROGRAM_SOLVERS", "PICOS_PREFIX", "check_solver_name", "program_solver"]
+__all__ = ["DEFAULT_SOLVER", "PROGRAM_SOLVERS", "PICOS_PREFIX", "check_solver_name", "check_options", "program_solver"]
 
 DEFAULT_SOLVER = "structured"
 #: Solvers of a :class:`~isacsim.designers.program.BeamProgram`: name -> (module, function).
@@ -51,6 +51,17 @@ def check_solver_name(name):
         f"solver: expected one of {', '.join(repr(n) for n in PROGRAM_SOLVERS)} "
         f"(default {DEFAULT_SOLVER!r}) or '{PICOS_PREFIX}NAME' for an installed PICOS solver NAME, got {name!r}"
     )
+
+
+def check_options(name, options):
+    """Raise ValueError, naming them, for options the solver ``name`` does not know.
+
+    A solver module may define ``check_options(options)``; others take any.
+    """
+    if name in PROGRAM_SOLVERS:
+        module = importlib.import_module(PROGRAM_SOLVERS[name][0])
+        if hasattr(module, "check_options"):
+            module.check_options(options)
 
 
 def program_solver(name):

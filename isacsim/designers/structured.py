@@ -48,7 +48,7 @@ from ..blas import single_threaded_blas
 from .cones import Orthant, cone_steps, conjugate_transpose, group_blocks, hermitian_part, orthant_step, triangular_inverse
 from .relaxed import RelaxedSolution
 
-__all__ = ["solve_structured", "DEFAULT_OPTIONS", "SOLVER_NAME"]
+__all__ = ["solve_structured", "check_options", "DEFAULT_OPTIONS", "SOLVER_NAME"]
 
 SOLVER_NAME = "structured"
 
@@ -101,12 +101,17 @@ def solve_structured(program, options=None):
     ValueError
         For an unknown option.
     """
+    check_options(options or {})
     settings = {**DEFAULT_OPTIONS, **(options or {})}
-    unknown = set(settings) - set(DEFAULT_OPTIONS)
-    if unknown:
-        raise ValueError(f"options: unknown option(s) {sorted(unknown)} for the {SOLVER_NAME!r} solver; expected {sorted(DEFAULT_OPTIONS)}")
     with single_threaded_blas():
         return _InteriorPoint(program, settings).run()
+
+
+def check_options(options):
+    """Raise ValueError naming any option that is not in :data:`DEFAULT_OPTIONS`."""
+    unknown = set(options) - set(DEFAULT_OPTIONS)
+    if unknown:
+        raise ValueError(f"options: unknown option(s) {sorted(unknown)} for the {SOLVER_NAME!r} solver; expected {sorted(DEFAULT_OPTIONS)}")
 
 
 def _cholesky(stack):
