@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["DEFAULT_SOLVER", "PROGRAM_SOLVERS", "PICOS_PREFIX", "check_solver_name", "check_options", "program_solver"]
+__all__ = ["DEFAULT_SOLVER", "PROGRAM_SOLVERS", "PICOS_PREFIX", "check_solver_name", "check_options", "program_solver", "solver_description"]
 
 DEFAULT_SOLVER = "structured"
 #: Solvers of a :class:`~isacsim.designers.program.BeamProgram`: name -> (module, function).
@@ -31,6 +31,20 @@ PROGRAM_SOLVERS = {
     "cvxopt": ("isacsim.designers.dual", "solve_dual"),
 }
 PICOS_PREFIX = "picos:"
+
+
+#: One line per solver, for run metadata and help texts.
+DESCRIPTIONS = {
+    "structured": "structured primal-dual interior-point method on the reduced dual (isacsim.designers.structured)",
+    "cvxopt": "reduced Lagrangian dual, CVXOPT conelp (isacsim.designers.dual)",
+}
+
+
+def solver_description(name=DEFAULT_SOLVER):
+    """``"NAME: what it is"`` for a solver name."""
+    if name.startswith(PICOS_PREFIX):
+        return f"{name}: primal SDR model solved through PICOS (isacsim.designers.picos_model)"
+    return f"{name}: {DESCRIPTIONS[name]}"
 
 
 def check_solver_name(name):

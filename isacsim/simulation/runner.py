@@ -9,6 +9,7 @@ from pathlib import Path
 
 import attrs
 
+from ..designers.solvers import solver_description
 from .executors import default_workers, run_tasks
 from .progress import Progress
 from .store import ResultStore, write_csv, write_json
@@ -113,7 +114,7 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
             "description": job.describe(),
             "tasks": {"total": len(tasks), "computed_now": len(pending), "resumed": len(tasks) - len(pending)},
             "execution": {"workers": None if scheduler else workers, "scheduler": scheduler, "wall_seconds": wall},
-            "solver": "reduced Lagrangian dual, CVXOPT conelp (isacsim.designers.dual)",
+            "solver": solver_description(),
             "versions": package_versions(),
             **(extra_metadata or {}),
         },
