@@ -18,6 +18,9 @@ __all__ = ["BlockGroup", "Orthant", "group_blocks", "cone_steps", "orthant_step"
 #: Blocks up to this dimension get exact eigenvalues for their step length;
 #: larger ones a Lanczos estimate (the step is then verified by Cholesky).
 _EXACT_STEP_MAX_DIM = 24
+#: Blocks up to this dimension are always batched together (there the call
+#: count, not the arithmetic, sets the time).
+_ALWAYS_PAD = 16
 #: Lanczos steps of the estimate.
 _LANCZOS_STEPS = 10
 
@@ -123,7 +126,7 @@ def group_blocks(program, pad_ratio):
         if current:
             top = float(dims[current[0]])
             work = np.sum(dims[current + [index]].astype(float) ** 3)
-            if top > 16 and (len(current) + 1) * top**3 > pad_ratio * work:
+            if top > _ALWAYS_PAD and (len(current) + 1) * top**3 > pad_ratio * work:
                 batches.append(current)
                 current = []
         current.append(int(index))
