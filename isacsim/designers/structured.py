@@ -10,8 +10,12 @@ with ``y = (lambda, mu, nu)``: one multiplier per sample point, per user and
 per BS, ``n = Q + LK + L`` in all. The cone holds one Hermitian block per
 beam covariance ``W_li`` / sensing covariance ``R_l`` (reduced to its span,
 dimension ``d``), and one nonnegative orthant for the slacks of the point,
-SINR and budget rows and for ``t >= 0`` (the optimum is never negative, so
-this bound loses nothing). In (D) a block reads
+SINR and budget rows, for ``t >= 0`` (the optimum is never negative, so
+this bound loses nothing) and for an elastic shortfall ``e >= 0`` of the
+SINR rows (``SINR row + e rho >= rho``), priced ``penalty`` in the
+objective: it keeps (P) strictly feasible whatever the targets, so the
+iteration converges instead of stalling on an infeasible problem, and adds
+only ``rho . mu <= penalty`` to (D). In (D) a block reads
 
     Z_b = nu_l I - sum_j y_j c_bj v_bj v_bj^H,
 
@@ -25,19 +29,23 @@ blocks are zero-padded to their group's size (the padding carries no data,
 so it changes nothing but the count of complementarity pairs).
 
 The method is Mehrotra's predictor-corrector on the HKM direction with an
-infeasible primal start and an **always feasible dual**: ``Z`` is recomputed
-from ``y`` (so ``C - A^T y - Z = 0`` exactly) and the dual step keeps it
-positive definite. Two certificates follow, read by the caller:
+infeasible primal start and an **always feasible dual**: it starts at a
+point with every ``Z_b >= I``, moves along ``dZ = -A^T dy`` (so
+``C - A^T y - Z = 0`` up to rounding) and every step keeps ``Z`` positive
+definite (verified by Cholesky). Two certificates follow:
 
 * every iterate's ``-b^T y`` is an upper bound on the optimum: with the
   relative gap to the primal value below ``tol_gap`` the solution is
   optimal;
 * a dual iterate with ``b^T y > 0`` proves that the SINR targets cannot be
-  met within the budgets (weak duality with ``t >= 0``): ``(mu, nu)`` is a
+  met within the budgets (weak duality with ``t >= 0``; the elastic
+  constraint only shrinks the dual's feasible set): ``(mu, nu)`` is a
   Farkas certificate, and its ``mu`` names the users concerned.
 
-Both are re-checked at exit by the eigenvalues of ``Z`` (``nu`` is raised by
-any rounding deficit), so neither depends on a stalled iteration.
+Both are re-checked at exit with ``Z`` recomputed from ``y`` and its
+eigenvalues (``nu`` is raised by any rounding deficit), so neither depends
+on a stalled iteration. With the data scaled by the program, the method is
+independent of the problem's physical scale.
 """
 from __future__ import annotations
 
