@@ -307,7 +307,5 @@ def cone_steps(inverse_factors, deltas, fraction):
 
 def orthant_step(x, dx, fraction):
     """Step in (0, 1] that keeps ``x + a dx > 0``: ``fraction`` of the largest."""
-    negative = dx < 0
-    if not np.any(negative):
-        return 1.0
-    return min(1.0, fraction * float(np.min(-x[negative] / dx[negative])))
+    limit = np.min(np.divide(-x, dx, out=np.full_like(x, np.inf), where=dx < 0))
+    return min(1.0, fraction * float(limit))

@@ -50,7 +50,7 @@ independent of the problem's physical scale.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
+from scipy.linalg.lapack import dgetrf, dgetrs, dpotrf, dpotrs
 
 from ..blas import single_threaded_blas
 from .cones import Orthant, cone_steps, conjugate_transpose, group_blocks, hermitian_part, orthant_step, triangular_inverse
@@ -123,6 +123,19 @@ def check_options(options):
         raise ValueError(f"options: unknown option(s) {sorted(unknown)} for the {SOLVER_NAME!r} solver; expected {sorted(DEFAULT_OPTIONS)}")
 
 
+def _indices(rows, nu):
+    """Indices of a group's rows into vectors and into M: ``(v, rows x rows, rows x nu, nu x rows)``.
+
+    Slices when the rows are contiguous (the usual case, and the cheap one),
+    ``np.ix_`` grids otherwise.
+    """
+    if rows.size and rows[-1] - rows[0] + 1 == rows.size:
+        v = slice(int(rows[0]), int(rows[-1]) + 1)
+        return v, (v, v), (v, nu), (nu, v)
+    nu_rows = np.arange(nu.start, nu.stop)
+    return rows, np.ix_(rows, rows), np.ix_(rows, nu_rows), np.ix_(nu_rows, rows)
+
+
 def _cholesky(stack):
     """Batched Cholesky factors, or None if some matrix is not positive definite."""
     try:
@@ -150,6 +163,8 @@ class _InteriorPoint:
         self.n_rows = program.n_points + program.gamma.size
         self.n_vars = self.n_rows + program.n_bs
         self.groups = group_blocks(program, settings["pad_ratio"])
+        self.nu = slice(self.n_rows, self.n_vars)
+        self.row_index = [_indices(g.rows, self.nu) for g in self.groups]
         self.orthant = Orthant(self.n_points, self.n_vars, program.rhs.ravel(), settings["penalty"])
         self.b = np.concatenate([np.zeros(self.n_points), program.rhs.ravel(), -program.budget])
         self.n_pairs = sum(g.count * g.size for g in self.groups) + self.n_vars + 2
@@ -251,29 +266,29 @@ class _InteriorPoint:
             ``AZ_inv`` = A(Z^-1) (n,).
         """
         n_rows, n_vars, orthant = self.n_rows, self.n_vars, self.orthant
-        nu = np.arange(n_rows, n_vars)
+        nu = self.nu
         M = orthant.schur(x / z)
         AX = orthant.forward(x)
         AX_abs = np.abs(AX)
         AZ_inv = orthant.forward(1.0 / z)
-        for g, Xg, Zi in zip(self.groups, X, Z_inv):
+        for g, (rows, rows_rows, rows_nu, nu_rows), Xg, Zi in zip(self.groups, self.row_index, X, Z_inv):
             P, xv = g.gram(Xg)
             Q, zv = g.gram(Zi)
             diagonal_P, diagonal_Q = np.einsum("bii->bi", P).real, np.einsum("bii->bi", Q).real
             traces_X = np.einsum("bkk->b", Xg).real
             rows_part, nu_part = g.reduce(diagonal_P, traces_X)
-            AX[g.rows] += rows_part
+            AX[rows] += rows_part
             AX[nu] += nu_part
-            AX_abs[g.rows] += (np.abs(g.coefficients) * diagonal_P).sum(axis=0)
+            AX_abs[rows] += (np.abs(g.coefficients) * diagonal_P).sum(axis=0)
             AX_abs[nu] -= nu_part
             rows_part, nu_part = g.reduce(diagonal_Q, np.einsum("bkk->b", Zi).real)
-            AZ_inv[g.rows] += rows_part
+            AZ_inv[rows] += rows_part
             AZ_inv[nu] += nu_part
-            M[np.ix_(g.rows, g.rows)] += (g.pair_coefficients * (P * Q.conj()).real).sum(axis=0)
+            M[rows_rows] += (g.pair_coefficients * (P.real * Q.real + P.imag * Q.imag)).sum(axis=0)
             cross = (-(g.coefficients * np.einsum("bki,bki->bi", xv.conj(), zv).real)).T @ g.owner  # (m, L)
-            M[np.ix_(g.rows, nu)] += cross
-            M[np.ix_(nu, g.rows)] += cross.T
-            M[nu, nu] += g.owner.T @ np.einsum("bij,bji->b", Xg, Zi).real
+            M[rows_nu] += cross
+            M[nu_rows] += cross.T
+            M[nu, nu] += np.diag(g.owner.T @ np.einsum("bij,bji->b", Xg, Zi).real)
         return {"M": M, "AX": AX, "AX_abs": AX_abs, "AZ_inv": AZ_inv}
 
     def direction(self, state, solve, shift, predictor=None):
@@ -289,11 +304,11 @@ class _InteriorPoint:
         terms = [shift * Zi for Zi in Z_inv]
         linear_term = shift / z
         if predictor is not None:
-            for k, (g, Zi) in enumerate(zip(groups, Z_inv)):
+            for k, (g, (rows, *_), Zi) in enumerate(zip(groups, self.row_index, Z_inv)):
                 second_order = predictor["dX"][k] @ (predictor["dZ"][k] @ Zi)
                 terms[k] -= second_order
                 rows_part, nu_part = g.forward(second_order)
-                rhs[g.rows] += rows_part
+                rhs[rows] += rows_part
                 rhs[n_rows:] += nu_part
             second_order = predictor["dx"] * predictor["dz"] / z
             linear_term = linear_term - second_order
@@ -391,10 +406,13 @@ class _InteriorPoint:
 
 
 def _factor(M):
-    """A solver for ``M dy = rhs`` (Cholesky; LU if M lost definiteness to rounding)."""
-    try:
-        factor = scipy.linalg.cho_factor(M, lower=True, check_finite=False)
-        return lambda rhs: scipy.linalg.cho_solve(factor, rhs, check_finite=False)
-    except np.linalg.LinAlgError:
-        factor = scipy.linalg.lu_factor(M, check_finite=False)
-        return lambda rhs: scipy.linalg.lu_solve(factor, rhs, check_finite=False)
+    """A solver for ``M dy = rhs`` (Cholesky; LU if M lost definiteness to rounding).
+
+    LAPACK is called directly: at paper size the wrappers' checks cost more
+    than the factorization.
+    """
+    factor, info = dpotrf(M, lower=1, clean=0)
+    if info == 0:
+        return lambda rhs: dpotrs(factor, rhs, lower=1)[0]
+    lu, pivots, info = dgetrf(M)
+    return lambda rhs: dgetrs(lu, pivots, rhs)[0]
