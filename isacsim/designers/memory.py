@@ -1,0 +1,266 @@
+"""Memory estimates of the generic solver paths, and the limit that refuses them.
+
+The generic interior-point solvers form dense matrices whose size the model
+fixes before the first iteration, so the peak memory of a solve can be
+estimated from the model's dimensions alone, before anything is built. A
+path whose estimate exceeds the limit is refused with a
+:class:`SolverMemoryError` (a ``ValueError``: the CLI exits 2 with one line)
+instead of growing until the machine swaps or the solver segfaults.
+
+Two shapes of model, two formulas (bytes, calibrated by the peak resident
+memory of single solves on a 2-core, 24 GiB machine; see
+``tests/test_picos_paths.py`` and the README):
+
+``picos:NAME``, the primal model
+    One Hermitian ``Nt x Nt`` variable per information beam (none for fixed
+    directions) and per sensing covariance. CVXOPT and QICS work with dense
+    matrices of (number of real unknowns) x (number of cone entries), both
+    proportional to ``D = sum_b d_b^2`` over the Hermitian variables of
+    dimension ``d_b``, so the peak is ``c D^2`` bytes plus a fixed overhead.
+    With ``dualize`` PICOS hands the solver a larger system (and CVXOPT
+    falls back to its dense LDL solver), hence a larger ``c``.
+``cvxopt`` and ``picos-dual:NAME``, the reduced dual
+    ``n = Q + LK + L`` scalar variables and one LMI per block of reduced
+    dimension ``d_b``. The solver's dense data and its scaled copies are
+    ``8 n S`` bytes each, with ``S = sum_b (2 d_b)^2`` entries of the real
+    embeddings, so the peak is ``k 8 n S`` bytes for ``k`` copies.
+
+The limit is ``ISACSIM_SOLVER_MEMORY_LIMIT`` (bytes, or with a binary suffix
+such as ``8GiB``), by default the smaller of 4 GiB and half the physical
+memory.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+
+from .picos_dual import PICOS_DUAL_PREFIX
+from .solvers import DEFAULT_SOLVER, PICOS_PREFIX
+
+__all__ = [
+    "SolverMemoryError",
+    "LIMIT_VARIABLE",
+    "DEFAULT_LIMIT",
+    "memory_limit",
+    "primal_model_bytes",
+    "reduced_dual_bytes",
+    "estimate_bytes",
+    "check_memory",
+    "format_bytes",
+]
+
+#: Environment variable holding the limit [bytes].
+LIMIT_VARIABLE = "ISACSIM_SOLVER_MEMORY_LIMIT"
+#: Largest default limit [bytes]: 4 GiB.
+DEFAULT_LIMIT = 4 * 2**30
+_MIB = 2**20
+
+#: Primal model: bytes per D^2, by PICOS solver and ``dualize``, fitted to
+#: peaks at L = 3, K = 1, 2, Nt = 8..32: CVXOPT 40-46 with its Cholesky KKT
+#: solver, 72-81 with its LDL (PICOS's fallback), 218-255 dualized; QICS 23-35,
+#: 134-180 dualized, beyond a start-up of about 50 MiB. Every measured peak
+#: (Nt = 4..32) lies below the estimate.
+_PRIMAL_BYTES_PER_D2 = {
+    ("cvxopt", False): 80.0,
+    ("cvxopt", True): 256.0,
+    ("qics", False): 32.0,
+    ("qics", True): 200.0,
+}
+#: Reduced dual: copies of the dense data ``8 n S`` bytes. Measured peak
+#: growth at L = 3, 7, K = 1..4, Nt = 32..128, Q = 9..49, in copies: 3.5-4.6
+#: (CVXOPT sdp, dual.py), 10.7-11.9 (PICOS + CVXOPT: sparse model copies
+#: besides the dense ones), 4.2-5.0 (PICOS + QICS, which stays complex).
+_DUAL_COPIES = {"cvxopt": 4.0, "picos-cvxopt": 13.0, "picos-qics": 6.0}
+#: Fixed overhead of a solve [bytes], by solver.
+_OVERHEAD = {"cvxopt": 16 * _MIB, "qics": 96 * _MIB}
+_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+class SolverMemoryError(ValueError):
+    """A solver path refused before building its model: the estimated memory exceeds the limit.
+
+    Attributes
+    ----------
+    estimate : float
+        Estimated peak memory of the solve [bytes].
+    limit : float
+        The limit in force [bytes].
+    """
+
+    def __init__(self, message, *, estimate, limit):
+        super().__init__(message)
+        self.estimate = estimate
+        self.limit = limit
+
+
+def format_bytes(n_bytes):
+    """``n_bytes`` as a short binary-prefixed string, e.g. ``'4.0 GiB'``."""
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.1f} {unit}"
+    return f"{n_bytes:.0f} B"
+
+
+def _physical_memory():
+    """Physical memory [bytes], or None where the platform does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def memory_limit():
+    """The memory limit of a solve [bytes].
+
+    Returns
+    -------
+    float
+        ``ISACSIM_SOLVER_MEMORY_LIMIT`` if set (a number of bytes, optionally
+        with a binary suffix ``K``, ``M``, ``G``, ``T``, ``KiB``, ... ; ``inf``
+        disables the check), else ``min(4 GiB, physical memory / 2)``.
+
+    Raises
+    ------
+    ValueError
+        If the variable is set but is not a positive size.
+    """
+    text = os.environ.get(LIMIT_VARIABLE, "").strip()
+    if not text:
+        physical = _physical_memory()
+        return float(min(DEFAULT_LIMIT, physical / 2) if physical else DEFAULT_LIMIT)
+    match = re.fullmatch(r"([0-9.eE+]+|inf)\s*([kKmMgGtT]?)(i?[bB])?", text)
+    try:
+        value = float(match.group(1)) * _UNITS[match.group(2).lower()] if match else math.nan
+    except ValueError:
+        value = math.nan
+    if not value > 0:
+        raise ValueError(f"{LIMIT_VARIABLE}: expected a positive size in bytes such as 8589934592 or 8GiB, got {text!r}")
+    return value
+
+
+def primal_model_bytes(hermitian_dims, solver, dualize):
+    """Estimated peak memory of a primal-form model with Hermitian PSD variables.
+
+    Parameters
+    ----------
+    hermitian_dims : sequence of int
+        Dimension ``d_b`` of every Hermitian PSD variable (``Nt`` for the
+        primal model's ``W_li`` and ``R_l``).
+    solver : str
+        PICOS solver name; an uncalibrated one costs as much as the costliest
+        calibrated solver.
+    dualize : bool
+        Whether PICOS dualizes the model before handing it to the solver.
+
+    Returns
+    -------
+    float
+        [bytes]: ``c D^2 + overhead`` with ``D = sum_b d_b^2``.
+    """
+    size = float(sum(int(d) ** 2 for d in hermitian_dims))
+    dualize = bool(dualize)
+    per_d2 = _PRIMAL_BYTES_PER_D2.get(
+        (solver, dualize), max(c for (_, flag), c in _PRIMAL_BYTES_PER_D2.items() if flag == dualize)
+    )
+    return per_d2 * size**2 + _OVERHEAD.get(solver, max(_OVERHEAD.values()))
+
+
+def reduced_dual_bytes(n_multipliers, block_dims, copies, overhead):
+    """Estimated peak memory of the reduced dual in a generic conic solver.
+
+    Parameters
+    ----------
+    n_multipliers : int
+        Scalar variables ``n = Q + LK + L``.
+    block_dims : sequence of int
+        Reduced dimension ``d_b`` of every block; ``d_b = 1`` blocks are
+        linear rows and cost nothing noticeable.
+    copies : float
+        How many dense ``(S, n)`` copies of the data the path holds at once.
+    overhead : float
+        Fixed overhead [bytes].
+
+    Returns
+    -------
+    float
+        [bytes]: ``copies * 8 n S + overhead`` with ``S = sum_b (2 d_b)^2``.
+    """
+    entries = float(sum(4 * int(d) ** 2 for d in block_dims if d > 1))
+    return copies * 8.0 * n_multipliers * entries + overhead
+
+
+def _dualize(options):
+    """PICOS's ``dualize`` for these options (the primal path's default is False)."""
+    return bool((options or {}).get("dualize", False))
+
+
+def estimate_bytes(solver, *, problem=None, program=None, directions=None, options=None):
+    """Estimated peak memory of a solve by the named solver path.
+
+    Parameters
+    ----------
+    solver : str
+        Registry name: ``"cvxopt"``, ``"picos:NAME"`` or ``"picos-dual:NAME"``.
+    problem : DesignProblem or None
+        Needed for ``picos:NAME`` (its L, K, Nt).
+    program : BeamProgram or None
+        Needed for ``cvxopt`` and ``picos-dual:NAME`` (its block dimensions).
+    directions : numpy.ndarray or None, shape (L, K, Nt)
+        Fixed beam directions of the primal model (its W_li are then scalars).
+    options : dict or None
+        The path's options (``dualize`` matters).
+
+    Returns
+    -------
+    float or None
+        [bytes], or None for a path without an estimate (``structured``,
+        whose memory grows only linearly with the data).
+    """
+    if solver.startswith(PICOS_PREFIX):
+        name = solver[len(PICOS_PREFIX) :]
+        n_hermitian = problem.n_bs * (1 if directions is not None else 1 + problem.n_users_per_cell)
+        return primal_model_bytes([problem.n_tx] * n_hermitian, name, _dualize(options))
+    if program is None:
+        return None
+    dims = [block.basis.shape[1] for block in program.blocks]
+    n_multipliers = program.n_points + program.gamma.size + program.n_bs
+    if solver == "cvxopt":
+        return reduced_dual_bytes(n_multipliers, dims, _DUAL_COPIES["cvxopt"], _OVERHEAD["cvxopt"])
+    if solver.startswith(PICOS_DUAL_PREFIX):
+        name = solver[len(PICOS_DUAL_PREFIX) :]
+        if _dualize(options):  # PICOS turns it back into a primal model of the reduced blocks
+            return primal_model_bytes([d for d in dims if d > 1], name, True)
+        copies = _DUAL_COPIES.get(f"picos-{name}", max(_DUAL_COPIES.values()))
+        return reduced_dual_bytes(n_multipliers, dims, copies, _OVERHEAD.get(name, max(_OVERHEAD.values())))
+    return None
+
+
+def check_memory(solver, *, problem=None, program=None, directions=None, options=None, limit=None):
+    """Refuse a solve whose estimated memory exceeds the limit; call it before building the model.
+
+    Parameters
+    ----------
+    solver, problem, program, directions, options
+        As for :func:`estimate_bytes`.
+    limit : float or None
+        [bytes]; default :func:`memory_limit`.
+
+    Raises
+    ------
+    SolverMemoryError
+        With a one-line message naming the estimate, the limit, how to raise
+        it and the default solver.
+    """
+    estimate = estimate_bytes(solver, problem=problem, program=program, directions=directions, options=options)
+    if estimate is None:
+        return
+    limit = memory_limit() if limit is None else float(limit)
+    if estimate > limit:
+        raise SolverMemoryError(
+            f"solver {solver!r} would need about {format_bytes(estimate)} (estimate) for this problem, over the "
+            f"limit of {format_bytes(limit)}; use the default solver {DEFAULT_SOLVER!r} (--solver {DEFAULT_SOLVER}), "
+            f"or raise the limit with {LIMIT_VARIABLE}=BYTES (e.g. 16GiB)",
+            estimate=estimate,
+            limit=limit,
+        )
