@@ -88,8 +88,9 @@ def _add_solve(subparsers):
     p.add_argument(
         "--solver",
         default=DEFAULT_SOLVER,
-        help=f"relaxation solver: 'structured' (default), 'cvxopt' (the reduced dual in CVXOPT) "
-        f"or 'picos:NAME' (the primal model with an installed PICOS solver NAME)",
+        help="relaxation solver: 'structured' (default), 'cvxopt' (the reduced dual in CVXOPT), "
+        "'picos:NAME' (the primal model with an installed PICOS solver NAME) or 'picos-dual:NAME' (the reduced dual "
+        "in PICOS); a generic solver whose memory estimate is over ISACSIM_SOLVER_MEMORY_LIMIT is refused (exit 2)",
     )
     p.add_argument("--out", default=None, help="save w and R to this .npz")
     p.add_argument("--json", action="store_true", help="print one JSON object")

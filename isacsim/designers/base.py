@@ -26,6 +26,7 @@ from ..detection import Detector
 from ..problem import DesignProblem
 from ..receivers import Receiver
 from .design import Certificate, Design, NoBeamDirection
+from .memory import check_memory
 from .program import TARGET_MARGIN, BeamProgram, span_basis
 from .rankone import rank_one_beams
 from .solvers import DEFAULT_SOLVER, PICOS_PREFIX, check_options, check_solver_name, program_solver
@@ -228,11 +229,13 @@ class Designer:
             from .picos_model import solve_picos
 
             name = self.solver[len(PICOS_PREFIX) :]
+            check_memory(self.solver, problem=problem, directions=directions, options=self.options)  # before any model
             return lambda margin: solve_picos(
                 problem, receiver, detector, directions=directions, solver=name, options=self.options, margin=margin
             )
         solve = program_solver(self.solver)
         first = self._program(problem, receiver, detector, directions)  # raises for bad input
+        check_memory(self.solver, program=first, options=self.options)  # a generic solver over the limit is refused
 
         def relax(margin):
             program = first if margin == TARGET_MARGIN else self._program(problem, receiver, detector, directions, margin)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .relaxed import RelaxedSolution
+from .relaxed import RelaxedSolution, users_named
 
 __all__ = ["solve_dual", "DEFAULT_OPTIONS"]
 
@@ -108,9 +108,7 @@ def solve_dual(program, options=None):
     if status == "dual infeasible":
         # A ray of the dual: its mu part weights the SINR rows that cannot hold together.
         ray = np.asarray(result["x"]).ravel()
-        mu = np.maximum(ray[n_points:nu], 0.0)
-        order = [int(i) for i in np.argsort(-mu) if mu[i] > 1e-6 * max(mu.max(), 1e-300)]
-        culprits = tuple(divmod(i, program.n_users_per_cell) for i in order)
+        culprits = users_named(ray[n_points:nu], program.n_users_per_cell)
         return RelaxedSolution(status="infeasible", culprits=culprits, iterations=iterations, solver="dual-cvxopt")
     if result["x"] is None or result["zs"] is None:
         return RelaxedSolution(status="unknown", message=f"CVXOPT status {status!r}", iterations=iterations, solver="dual-cvxopt")

@@ -35,8 +35,7 @@ import math
 import os
 import re
 
-from .picos_dual import PICOS_DUAL_PREFIX
-from .solvers import DEFAULT_SOLVER, PICOS_PREFIX
+from .solvers import DEFAULT_SOLVER, PICOS_DUAL_PREFIX, PICOS_PREFIX
 
 __all__ = [
     "SolverMemoryError",

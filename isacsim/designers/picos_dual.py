@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .relaxed import RelaxedSolution
+from .relaxed import RelaxedSolution, users_named
+from .solvers import PICOS_DUAL_PREFIX
 
-__all__ = ["PICOS_DUAL_PREFIX", "DEFAULT_PICOS_SOLVER", "DEFAULT_OPTIONS", "FALLBACK_OPTIONS", "build_dual_model", "solve_picos_dual"]
+__all__ = ["DEFAULT_PICOS_SOLVER", "DEFAULT_OPTIONS", "FALLBACK_OPTIONS", "build_dual_model", "solve_picos_dual"]
 
 #: Solver-name prefix of this path: ``picos-dual:NAME``.
-PICOS_DUAL_PREFIX = "picos-dual:"
 #: PICOS solver used when ``solve_picos_dual`` is given none.
 DEFAULT_PICOS_SOLVER = "cvxopt"
 #: PICOS options of this path (PICOS's own relative tolerances are 1e-8). It
@@ -96,17 +96,6 @@ def build_dual_model(program):
     return model, {"lam": lam, "mu": mu, "nu": nu, "normalization": normalization, "blocks": constraints}
 
 
-def _culprits(mu, n_users_per_cell):
-    """Users named by a ray of the dual, strongest first."""
-    if mu is None:
-        return ()
-    mu = np.maximum(np.asarray(mu, dtype=float).ravel(), 0.0)
-    if not mu.size or mu.max() <= 0:
-        return ()
-    order = [int(i) for i in np.argsort(-mu) if mu[i] > 1e-6 * mu.max()]
-    return tuple(divmod(i, n_users_per_cell) for i in order)
-
-
 def solve_picos_dual(program, options=None, *, solver=None):
     """Solve a :class:`~isacsim.designers.program.BeamProgram` through its reduced dual in PICOS.
 
@@ -150,7 +139,7 @@ def solve_picos_dual(program, options=None, *, solver=None):
         solution = model.solve(solver=name, primals=None, duals=None, verbosity=0, **{**settings, **FALLBACK_OPTIONS})
     if solution.problemStatus == picos_solution.PS_UNBOUNDED:
         # The dual is always feasible, so unbounded means the primal targets cannot hold.
-        culprits = _culprits(handles["mu"].value, program.n_users_per_cell)  # the ray, if the solver gives one
+        culprits = users_named(handles["mu"].value, program.n_users_per_cell)  # the ray, if the solver gives one
         return RelaxedSolution(status="infeasible", culprits=culprits, solver=label, message=solution.claimedStatus)
     duals = [constraint.dual for constraint in handles["blocks"]]
     if solution.primalStatus != picos_solution.SS_OPTIMAL or any(dual is None for dual in duals):

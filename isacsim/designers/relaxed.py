@@ -4,9 +4,9 @@ from __future__ import annotations
 import math
 
 import attrs
-import numpy as np  # noqa: F401  (annotations)
+import numpy as np
 
-__all__ = ["RelaxedSolution"]
+__all__ = ["RelaxedSolution", "users_named"]
 
 
 @attrs.frozen(kw_only=True)
@@ -48,3 +48,28 @@ class RelaxedSolution:
     culprits: tuple = ()
     message: str = ""
     solver: str = ""
+
+
+def users_named(weights, n_users_per_cell):
+    """The users an infeasibility certificate names, strongest first.
+
+    Parameters
+    ----------
+    weights : array_like or None, shape (LK,)
+        The certificate's weight on each user's SINR row (cell-major); None
+        when the solver gave no certificate.
+    n_users_per_cell : int
+
+    Returns
+    -------
+    tuple of (int, int)
+        ``(cell, index)`` of every user with a weight above 1e-6 of the
+        largest.
+    """
+    if weights is None:
+        return ()
+    weights = np.maximum(np.asarray(weights, dtype=float).ravel(), 0.0)
+    if not weights.size or weights.max() <= 0:
+        return ()
+    order = [int(i) for i in np.argsort(-weights) if weights[i] > 1e-6 * weights.max()]
+    return tuple(divmod(i, n_users_per_cell) for i in order)

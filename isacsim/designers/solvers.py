@@ -15,6 +15,12 @@ strategy, chosen by name (``Designer(solver=...)``, ``isacsim solve
     The straightforward primal model, as the paper writes it, solved by the
     installed PICOS solver ``NAME`` (``picos:cvxopt``, ``picos:qics``,
     ``picos:mosek``, ...) (:mod:`isacsim.designers.picos_model`).
+``picos-dual:NAME``
+    The reduced dual as a PICOS model, for PICOS solvers at paper size
+    (:mod:`isacsim.designers.picos_dual`).
+
+The generic paths are refused before they build anything when their memory
+estimate is over the limit (:mod:`isacsim.designers.memory`).
 
 The certificate of every design names the solver that ran.
 """
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["DEFAULT_SOLVER", "PROGRAM_SOLVERS", "PICOS_PREFIX", "check_solver_name", "check_options", "program_solver", "solver_description"]
+__all__ = ["DEFAULT_SOLVER", "PROGRAM_SOLVERS", "PICOS_PREFIX", "PICOS_DUAL_PREFIX", "check_solver_name", "check_options", "program_solver", "solver_description"]
 
 DEFAULT_SOLVER = "structured"
 #: Solvers of a :class:`~isacsim.designers.program.BeamProgram`: name -> (module, function).
@@ -31,6 +37,7 @@ PROGRAM_SOLVERS = {
     "cvxopt": ("isacsim.designers.dual", "solve_dual"),
 }
 PICOS_PREFIX = "picos:"
+PICOS_DUAL_PREFIX = "picos-dual:"
 
 
 #: One line per solver, for run metadata and help texts.
@@ -44,6 +51,8 @@ def solver_description(name=DEFAULT_SOLVER):
     """``"NAME: what it is"`` for a solver name."""
     if name.startswith(PICOS_PREFIX):
         return f"{name}: primal SDR model solved through PICOS (isacsim.designers.picos_model)"
+    if name.startswith(PICOS_DUAL_PREFIX):
+        return f"{name}: reduced Lagrangian dual as a PICOS model (isacsim.designers.picos_dual)"
     return f"{name}: {DESCRIPTIONS[name]}"
 
 
@@ -56,14 +65,15 @@ def check_solver_name(name):
     """
     if name in PROGRAM_SOLVERS:
         return
-    if name.startswith(PICOS_PREFIX):
-        from .picos_model import check_solver
+    for prefix in (PICOS_PREFIX, PICOS_DUAL_PREFIX):
+        if name.startswith(prefix):
+            from .picos_model import check_solver
 
-        check_solver(name[len(PICOS_PREFIX) :])
-        return
+            check_solver(name[len(prefix) :], prefix)
+            return
     raise ValueError(
-        f"solver: expected one of {', '.join(repr(n) for n in PROGRAM_SOLVERS)} "
-        f"(default {DEFAULT_SOLVER!r}) or '{PICOS_PREFIX}NAME' for an installed PICOS solver NAME, got {name!r}"
+        f"solver: expected one of {', '.join(repr(n) for n in PROGRAM_SOLVERS)} (default {DEFAULT_SOLVER!r}), "
+        f"'{PICOS_PREFIX}NAME' or '{PICOS_DUAL_PREFIX}NAME' for an installed PICOS solver NAME, got {name!r}"
     )
 
 
@@ -80,5 +90,11 @@ def check_options(name, options):
 
 def program_solver(name):
     """The function ``solve(program, options) -> RelaxedSolution`` registered as ``name``."""
+    if name.startswith(PICOS_DUAL_PREFIX):
+        from functools import partial
+
+        from .picos_dual import solve_picos_dual
+
+        return partial(solve_picos_dual, solver=name[len(PICOS_DUAL_PREFIX) :])
     module, function = PROGRAM_SOLVERS[name]
     return getattr(importlib.import_module(module), function)

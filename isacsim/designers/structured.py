@@ -54,7 +54,7 @@ from scipy.linalg.lapack import dgetrf, dgetrs, dpotrf, dpotrs
 
 from ..blas import single_threaded_blas
 from .cones import Orthant, cone_steps, conjugate_transpose, group_blocks, hermitian_part, orthant_step, triangular_inverse
-from .relaxed import RelaxedSolution
+from .relaxed import RelaxedSolution, users_named
 
 __all__ = ["solve_structured", "check_options", "DEFAULT_OPTIONS", "SOLVER_NAME"]
 
@@ -380,9 +380,7 @@ class _InteriorPoint:
         if status == "infeasible" and bound >= 0:
             status, message = "unknown", "infeasibility certificate did not survive the eigenvalue check"
         if status == "infeasible":
-            weight = y[self.n_points : self.n_rows] * program.rhs.ravel()
-            order = [int(i) for i in np.argsort(-weight) if weight[i] > 1e-6 * weight.max()]
-            culprits = tuple(divmod(i, program.n_users_per_cell) for i in order)
+            culprits = users_named(y[self.n_points : self.n_rows] * program.rhs.ravel(), program.n_users_per_cell)
             return RelaxedSolution(
                 status="infeasible", culprits=culprits, iterations=iterations, solver=SOLVER_NAME, bound=program.energy_scale * bound
             )
