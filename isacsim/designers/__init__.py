@@ -8,6 +8,7 @@ Each designer has a unique ``name`` and ``design(problem, receiver, detector)
 from .base import Designer
 from .design import Certificate, Design, NoBeamDirection
 from .fixed import FixedDirectionDesigner
+from .memory import SolverMemoryError
 from .sdr import SDRDesigner
 from .sensing_only import SensingOnlyDesigner
 from .zf import ZFDesigner
@@ -18,6 +19,7 @@ __all__ = [
     "Certificate",
     "NoBeamDirection",
     "FixedDirectionDesigner",
+    "SolverMemoryError",
     "SDRDesigner",
     "SensingOnlyDesigner",
     "ZFDesigner",
