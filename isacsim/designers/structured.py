@@ -144,6 +144,24 @@ def _cholesky(stack):
         return None
 
 
+def _positive_step(points, directions, alpha):
+    """``points + alpha directions`` per group, ``alpha`` shrunk until every block passes Cholesky.
+
+    Returns
+    -------
+    (list, list, float) or None
+        The new stacks, their Cholesky factors and the step taken; None if
+        no step of the allowed shrinks keeps them positive definite.
+    """
+    for _ in range(_MAX_BACKTRACKS):
+        moved = [P + alpha * D for P, D in zip(points, directions)]
+        factors = [_cholesky(P) for P in moved]
+        if all(F is not None for F in factors):
+            return moved, factors, alpha
+        alpha *= _BACKTRACK
+    return None
+
+
 def _pair(X, Z):
     """``sum_b Re tr(X_b Z_b)``."""
     return float(np.einsum("bij,bji->", X, Z).real)
@@ -338,22 +356,11 @@ class _InteriorPoint:
             ``(X, x, LX, Z, z, LZ, y)`` at the new point, or None if no step
             keeps them positive definite.
         """
-        for _ in range(_MAX_BACKTRACKS):
-            X = [Xg + alpha_p * dXg for Xg, dXg in zip(state["X"], step["dX"])]
-            LX = [_cholesky(Xg) for Xg in X]
-            if all(L is not None for L in LX):
-                break
-            alpha_p *= _BACKTRACK
-        else:
+        primal = _positive_step(state["X"], step["dX"], alpha_p)
+        dual = _positive_step(state["Z"], step["dZ"], alpha_d)
+        if primal is None or dual is None:
             return None
-        for _ in range(_MAX_BACKTRACKS):
-            Z = [Zg + alpha_d * dZg for Zg, dZg in zip(state["Z"], step["dZ"])]
-            LZ = [_cholesky(Zg) for Zg in Z]
-            if all(L is not None for L in LZ):
-                break
-            alpha_d *= _BACKTRACK
-        else:
-            return None
+        (X, LX, alpha_p), (Z, LZ, alpha_d) = primal, dual
         return X, state["x"] + alpha_p * step["dx"], LX, Z, state["z"] + alpha_d * step["dz"], LZ, y + alpha_d * step["dy"]
 
     # --------------------------------------------------------------- result
