@@ -127,3 +127,27 @@ def test_agrees_with_cvxopt_on_the_reduced_dual(seed):
 def test_unknown_options_are_named():
     with pytest.raises(ValueError, match="tolerance"):
         SDRDesigner(options={"tolerance": 1e-3}).design(small_problem(), TypeII(), Detector())
+
+
+def test_an_optimum_of_zero_converges():
+    """With no echo from one point (G = 0 there, a valid input) the optimum is 0; it is reached and certified."""
+    problem = random_problem(seed=1, n_bs=2, n_users=1, n_points=3, n_tx=4)
+    G = problem.G.copy()
+    G[1] = 0.0
+    design = SDRDesigner().design(problem.evolve(G=G), TypeII(), Detector())
+    assert design.status == "optimal", design.reason
+    assert design.certificate.objective == 0.0
+    assert 0.0 <= design.certificate.bound < 1e-12 * reference_echo(problem)
+
+
+def reference_echo(problem):
+    """An echo power [W] that a design could reach: every budget pointed at one point through its gain."""
+    return float(problem.n_rx * (problem.G.max(axis=0).sum(axis=0) * problem.p_max * problem.A.shape[2]).max())
+
+
+def test_a_numerical_breakdown_is_a_result_not_an_error():
+    """Targets at the edge of feasibility make the Schur complement singular to working precision."""
+    base = random_problem(seed=2, n_bs=2, n_users=2, n_points=3, n_tx=5, gamma_db=10.0)
+    edge = base.evolve(gamma=base.gamma * 1255.97900390625)
+    design = SensingOnlyDesigner().design(edge, TypeII(), Detector())
+    assert design.status in ("optimal", "inaccurate", "infeasible"), design.reason

@@ -220,10 +220,15 @@ def triangular_inverse(factors):
 
     Small stacks (d <= 16) take one batched general inverse instead: there the
     call count, not the arithmetic, sets the time.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        For a singular factor.
     """
     from scipy.linalg.lapack import ztrtri
 
-    if factors.shape[1] <= 16:
+    if factors.shape[1] <= _ALWAYS_PAD:
         return np.linalg.inv(factors)
     out = np.empty_like(factors)
     for slot, factor in enumerate(factors):

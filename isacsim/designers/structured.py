@@ -26,7 +26,9 @@ the coefficients: ``O(d^2 m + d m^2)`` for ``m`` vectors instead of
 ``O(n d^3)`` (the low-rank technique of DSDP and SDPT3). Blocks of one
 dimension are stacked and processed by batched BLAS/LAPACK calls; small
 blocks are zero-padded to their group's size (the padding carries no data,
-so it changes nothing but the count of complementarity pairs).
+so the optimum is unchanged, but the padded part of X is a variable of its
+own that the iteration drives to zero: it costs work and iterations, and is
+used only where the call count outweighs that).
 
 The method is Mehrotra's predictor-corrector on the HKM direction with an
 infeasible primal start and an **always feasible dual**: it starts at a
@@ -66,9 +68,10 @@ SOLVER_NAME = "structured"
 #: ``tol_feas``      relative primal residual at which to stop;
 #: ``max_iters``     iteration limit (status ``unknown`` beyond);
 #: ``step``          fraction of the step to the cone boundary;
-#: ``pad_ratio``     blocks are zero-padded into one batch while that costs at
-#:                   most this factor in ``d^3`` work (padding also costs
-#:                   iterations: 16 instead of 19 at L = 7 without it);
+#: ``pad_ratio``     blocks larger than 16 are zero-padded into one batch only
+#:                   while that costs at most this factor in ``d^3`` work
+#:                   (padding costs iterations too: at L = 7, padding the
+#:                   sensing blocks took 19 iterations, not padding them 16);
 #: ``penalty``       price of the elastic SINR shortfall (see the module notes);
 #: ``trace``         print one line per iteration.
 DEFAULT_OPTIONS = {
@@ -84,6 +87,16 @@ DEFAULT_OPTIONS = {
 _PATIENCE = 3
 #: The best iterate is optimal if within this factor of both tolerances.
 _ACCEPT = 10.0
+#: A dual value below -margin * (p . nu) is an infeasibility certificate
+#: (not a rounding of zero).
+_CERTIFICATE_MARGIN = 1e-9
+#: Relative gaps are taken against the bound or this (program units: the
+#: largest echo a budget can buy is about 1), so that an optimum of zero, or
+#: nearly so, converges to an absolute gap instead of never.
+_GAP_FLOOR = 1e-3
+#: A row's residual is relative to its terms or to this (program units), so
+#: that a row whose terms all vanish at the optimum converges too.
+_RESIDUAL_FLOOR = 1e-12
 #: Step shrink factor, and how often, when a new point fails its Cholesky test.
 _BACKTRACK, _MAX_BACKTRACKS = 0.8, 12
 
@@ -117,10 +130,17 @@ def solve_structured(program, options=None):
 
 
 def check_options(options):
-    """Raise ValueError naming any option that is not in :data:`DEFAULT_OPTIONS`."""
+    """Raise ValueError naming any option that is not in :data:`DEFAULT_OPTIONS` or out of range."""
     unknown = set(options) - set(DEFAULT_OPTIONS)
     if unknown:
         raise ValueError(f"options: unknown option(s) {sorted(unknown)} for the {SOLVER_NAME!r} solver; expected {sorted(DEFAULT_OPTIONS)}")
+    for name in ("tol_gap", "tol_feas", "penalty", "pad_ratio"):
+        if name in options and not (np.isfinite(options[name]) and options[name] > 0):
+            raise ValueError(f"options: {name} must be a positive number, got {options[name]!r}")
+    if "step" in options and not 0 < options["step"] < 1:
+        raise ValueError(f"options: step must lie in (0, 1), got {options['step']!r}")
+    if "max_iters" in options and not (isinstance(options["max_iters"], int) and options["max_iters"] >= 1):
+        raise ValueError(f"options: max_iters must be a positive integer, got {options['max_iters']!r}")
 
 
 def _indices(rows, nu):
@@ -214,7 +234,7 @@ class _InteriorPoint:
     # ------------------------------------------------------------ iteration
     def run(self):
         settings, orthant, groups, b = self.settings, self.orthant, self.groups, self.b
-        n_rows = self.n_rows
+        budget = np.concatenate([np.zeros(self.n_rows), self.program.budget])  # p on the nu entries
         X, x, y = self.start()
         Z, z = self.dual_slack(y), orthant.slack(y)
         LX, LZ = [_cholesky(Xg) for Xg in X], [_cholesky(Zg) for Zg in Z]
@@ -222,16 +242,23 @@ class _InteriorPoint:
         best, best_merit, since_progress, lowest_bound = (X, x, y), np.inf, 0, np.inf
         for iteration in range(1, settings["max_iters"] + 1):
             dual_value = -float(b @ y)  # the bound: sum p nu - sum rho mu
-            if dual_value < 0:
-                status, message = "infeasible", ""
+            if dual_value < -_CERTIFICATE_MARGIN * float(budget @ y):
+                bound, certified = self.certified_bound(y)
+                if bound < -_CERTIFICATE_MARGIN * float(budget @ certified):
+                    return self.infeasible(certified, iteration)
+            try:
+                inverses = [triangular_inverse(np.concatenate([Lx, Lz])) for Lx, Lz in zip(LX, LZ)]
+                Z_inv = [conjugate_transpose(F[g.count :]) @ F[g.count :] for g, F in zip(groups, inverses)]
+                system = self.schur(X, x, Z_inv, z)
+            except np.linalg.LinAlgError:
+                message = "numerical breakdown (a factorization failed)"
                 break
-            inverses = [triangular_inverse(np.concatenate([Lx, Lz])) for Lx, Lz in zip(LX, LZ)]
-            Z_inv = [conjugate_transpose(F[g.count :]) @ F[g.count :] for g, F in zip(groups, inverses)]
-            system = self.schur(X, x, Z_inv, z)
             residual = b - system["AX"]
             complementarity = sum(_pair(Xg, Zg) for Xg, Zg in zip(X, Z)) + float(x @ z)
-            relative_residual = float(np.max(np.abs(residual) / (np.abs(b) + system["AX_abs"] + 1e-300)))
-            relative_gap = max(dual_value - orthant.objective(x), complementarity) / max(dual_value, 1e-300)
+            # Primal residual, relative to each row's own terms; the elastic
+            # shortfall e is a relative miss of every SINR row, so it counts too.
+            relative_residual = max(float(np.max(np.abs(residual) / (np.abs(b) + system["AX_abs"] + _RESIDUAL_FLOOR))), float(x[-1]))
+            relative_gap = max(dual_value - orthant.objective(x), complementarity) / max(dual_value, _GAP_FLOOR)
             if settings["trace"]:
                 print(
                     f"{iteration:3d} t={x[-2]:.12e} bound={dual_value:.12e} gap={relative_gap:.2e} "
@@ -245,29 +272,40 @@ class _InteriorPoint:
                 lowest_bound, since_progress = dual_value, 0
             if merit <= 1.0 or (since_progress >= _PATIENCE and best_merit <= _ACCEPT):
                 break  # converged, or at the limit of the arithmetic with the best iterate within tolerance
-            solve = _factor(system["M"])
-            state = dict(X=X, x=x, Z=Z, z=z, Z_inv=Z_inv, system=system)
-            # Predictor (affine scaling), then Mehrotra's corrector.
-            predictor = self.direction(state, solve, 0.0)
-            alpha_p, alpha_d = self.step_lengths(state, inverses, predictor, 1.0)
-            affine = sum(
-                _pair(Xg + alpha_p * dXg, Zg + alpha_d * dZg) for Xg, dXg, Zg, dZg in zip(X, predictor["dX"], Z, predictor["dZ"])
-            ) + float((x + alpha_p * predictor["dx"]) @ (z + alpha_d * predictor["dz"]))
-            sigma = min(1.0, (affine / complementarity) ** 3)
-            corrector = self.direction(state, solve, sigma * complementarity / self.n_pairs, predictor)
-            alpha_p, alpha_d = self.step_lengths(state, inverses, corrector, settings["step"])
-            if settings["trace"]:
-                print(f"    sigma={sigma:.2e} alpha_p={alpha_p:.3f} alpha_d={alpha_d:.3f}")
-            moved = self.move(state, corrector, alpha_p, alpha_d, y)
+            try:
+                moved = self.step(X, x, Z, z, y, Z_inv, inverses, system, complementarity)
+            except (np.linalg.LinAlgError, FloatingPointError):
+                moved = None
             if moved is None:
-                message = "numerical breakdown (no step keeps the iterates positive definite)"
+                message = "numerical breakdown (no usable step)"
                 break
             X, x, LX, Z, z, LZ, y = moved
-        if status != "infeasible":
-            X, x, y = best
-            if best_merit <= _ACCEPT:
-                status, message = "optimal", ""
+        X, x, y = best
+        if best_merit <= _ACCEPT:
+            status, message = "optimal", ""
         return self.result(X, x, y, status, message, iteration)
+
+    def step(self, X, x, Z, z, y, Z_inv, inverses, system, complementarity):
+        """One predictor-corrector step; the new ``(X, x, LX, Z, z, LZ, y)``, or None."""
+        settings = self.settings
+        solve = _factor(system["M"])
+        state = dict(X=X, x=x, Z=Z, z=z, Z_inv=Z_inv, system=system)
+        # Predictor (affine scaling), then Mehrotra's corrector.
+        predictor = self.direction(state, solve, 0.0)
+        if predictor is None:
+            return None
+        alpha_p, alpha_d = self.step_lengths(state, inverses, predictor, 1.0)
+        affine = sum(
+            _pair(Xg + alpha_p * dXg, Zg + alpha_d * dZg) for Xg, dXg, Zg, dZg in zip(X, predictor["dX"], Z, predictor["dZ"])
+        ) + float((x + alpha_p * predictor["dx"]) @ (z + alpha_d * predictor["dz"]))
+        sigma = min(1.0, (affine / complementarity) ** 3)
+        corrector = self.direction(state, solve, sigma * complementarity / self.n_pairs, predictor)
+        if corrector is None:
+            return None
+        alpha_p, alpha_d = self.step_lengths(state, inverses, corrector, settings["step"])
+        if settings["trace"]:
+            print(f"    sigma={sigma:.2e} alpha_p={alpha_p:.3f} alpha_d={alpha_d:.3f}")
+        return self.move(state, corrector, alpha_p, alpha_d, y)
 
     def schur(self, X, x, Z_inv, z):
         """Schur complement ``M_ij = Re tr(A_i X A_j Z^-1)`` and the products reused by the directions.
@@ -283,8 +321,7 @@ class _InteriorPoint:
             absolute coefficients, the scale of each row) (n,);
             ``AZ_inv`` = A(Z^-1) (n,).
         """
-        n_rows, n_vars, orthant = self.n_rows, self.n_vars, self.orthant
-        nu = self.nu
+        orthant, nu = self.orthant, self.nu
         M = orthant.schur(x / z)
         AX = orthant.forward(x)
         AX_abs = np.abs(AX)
@@ -332,6 +369,8 @@ class _InteriorPoint:
             linear_term = linear_term - second_order
             rhs += orthant.forward(second_order)
         dy = solve(rhs)
+        if not np.all(np.isfinite(dy)):
+            return None
         dZ = [g.adjoint(-dy[:n_rows], -dy[n_rows:]) for g in groups]
         dz = orthant.slack_step(dy)
         dX = [hermitian_part(term - Xg - Xg @ (dZg @ Zi)) for term, Xg, dZg, Zi in zip(terms, X, dZ, Z_inv)]
@@ -381,16 +420,15 @@ class _InteriorPoint:
             y[self.n_rows :] += (g.owner * deficit[:, None]).max(axis=0)
         return -float(self.b @ y), y
 
+    def infeasible(self, y, iterations):
+        """The result for a certified infeasibility: ``y`` is dual feasible with a negative value."""
+        program = self.program
+        culprits = users_named(y[self.n_points : self.n_rows] * program.rhs.ravel(), program.n_users_per_cell)
+        return RelaxedSolution(status="infeasible", culprits=culprits, iterations=iterations, solver=SOLVER_NAME)
+
     def result(self, X, x, y, status, message, iterations):
         program = self.program
         bound, y = self.certified_bound(y)
-        if status == "infeasible" and bound >= 0:
-            status, message = "unknown", "infeasibility certificate did not survive the eigenvalue check"
-        if status == "infeasible":
-            culprits = users_named(y[self.n_points : self.n_rows] * program.rhs.ravel(), program.n_users_per_cell)
-            return RelaxedSolution(
-                status="infeasible", culprits=culprits, iterations=iterations, solver=SOLVER_NAME, bound=program.energy_scale * bound
-            )
         matrices = [None] * len(program.blocks)
         for g, Xg in zip(self.groups, X):
             for slot, (index, d) in enumerate(zip(g.blocks, g.dims)):
@@ -420,4 +458,6 @@ def _factor(M):
     if info == 0:
         return lambda rhs: dpotrs(factor, rhs, lower=1)[0]
     lu, pivots, info = dgetrf(M)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"singular Schur complement (LAPACK getrf info {info})")
     return lambda rhs: dgetrs(lu, pivots, rhs)[0]
