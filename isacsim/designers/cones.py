@@ -280,13 +280,15 @@ def _lowest_eigenvalues_lanczos(apply, count, size, steps):
     return np.linalg.eigvalsh(tridiagonal)[:, 0]
 
 
-def cone_steps(inverse_factors, deltas, fraction):
+def cone_steps(inverse_factors, inverse_factors_h, deltas, fraction):
     """Steps in (0, 1] that keep ``X + a dX`` positive definite: ``fraction`` of the largest.
 
     Parameters
     ----------
     inverse_factors : numpy.ndarray, complex, shape (k, nb, d, d)
         ``L^-1`` with ``X = L L^H``, for k stacks of blocks (e.g. X and Z).
+    inverse_factors_h : numpy.ndarray, complex, shape (k, nb, d, d)
+        Their conjugate transposes (computed once per iteration by the caller).
     deltas : numpy.ndarray, complex, shape (k, nb, d, d)
         Hermitian ``dX``.
     fraction : float
@@ -301,7 +303,7 @@ def cone_steps(inverse_factors, deltas, fraction):
     k, count, size = deltas.shape[:3]
     if count == 0:
         return np.ones(k)
-    scaled = (inverse_factors @ deltas @ conjugate_transpose(inverse_factors.reshape(-1, size, size)).reshape(deltas.shape)).reshape(-1, size, size)
+    scaled = (inverse_factors @ deltas @ inverse_factors_h).reshape(-1, size, size)
     if size <= _EXACT_STEP_MAX_DIM:
         lowest = np.linalg.eigvalsh(scaled)[:, 0]
     else:

@@ -31,20 +31,18 @@ import importlib
 __all__ = ["DEFAULT_SOLVER", "PROGRAM_SOLVERS", "PICOS_PREFIX", "PICOS_DUAL_PREFIX", "check_solver_name", "check_options", "program_solver", "solver_description"]
 
 DEFAULT_SOLVER = "structured"
-#: Solvers of a :class:`~isacsim.designers.program.BeamProgram`: name -> (module, function).
+#: Solvers of a :class:`~isacsim.designers.program.BeamProgram`: name -> (module, function, what it is).
 PROGRAM_SOLVERS = {
-    "structured": ("isacsim.designers.structured", "solve_structured"),
-    "cvxopt": ("isacsim.designers.dual", "solve_dual"),
+    "structured": (
+        "isacsim.designers.structured",
+        "solve_structured",
+        "structured primal-dual interior-point method on the reduced dual",
+    ),
+    "cvxopt": ("isacsim.designers.dual", "solve_dual", "reduced Lagrangian dual, CVXOPT conelp"),
 }
 PICOS_PREFIX = "picos:"
 PICOS_DUAL_PREFIX = "picos-dual:"
 
-
-#: One line per solver, for run metadata and help texts.
-DESCRIPTIONS = {
-    "structured": "structured primal-dual interior-point method on the reduced dual (isacsim.designers.structured)",
-    "cvxopt": "reduced Lagrangian dual, CVXOPT conelp (isacsim.designers.dual)",
-}
 
 
 def solver_description(name=DEFAULT_SOLVER):
@@ -53,7 +51,8 @@ def solver_description(name=DEFAULT_SOLVER):
         return f"{name}: primal SDR model solved through PICOS (isacsim.designers.picos_model)"
     if name.startswith(PICOS_DUAL_PREFIX):
         return f"{name}: reduced Lagrangian dual as a PICOS model (isacsim.designers.picos_dual)"
-    return f"{name}: {DESCRIPTIONS[name]}"
+    module, _, what = PROGRAM_SOLVERS[name]
+    return f"{name}: {what} ({module})"
 
 
 def check_solver_name(name):
@@ -96,5 +95,5 @@ def program_solver(name):
         from .picos_dual import solve_picos_dual
 
         return partial(solve_picos_dual, solver=name[len(PICOS_DUAL_PREFIX) :])
-    module, function = PROGRAM_SOLVERS[name]
+    module, function, _ = PROGRAM_SOLVERS[name]
     return getattr(importlib.import_module(module), function)

@@ -247,8 +247,12 @@ class _InteriorPoint:
                 if bound < -_CERTIFICATE_MARGIN * float(budget @ certified):
                     return self.infeasible(certified, iteration)
             try:
-                inverses = [triangular_inverse(np.concatenate([Lx, Lz])) for Lx, Lz in zip(LX, LZ)]
-                Z_inv = [conjugate_transpose(F[g.count :]) @ F[g.count :] for g, F in zip(groups, inverses)]
+                # Inverse Cholesky factors of X and Z, stacked, and their conjugate transposes:
+                # for Z^-1 = L_Z^-H L_Z^-1 and for both step-length rules of the iteration.
+                factors = [triangular_inverse(np.concatenate([Lx, Lz])) for Lx, Lz in zip(LX, LZ)]
+                inverses = [(F.reshape(2, g.count, g.size, g.size), conjugate_transpose(F).reshape(2, g.count, g.size, g.size))
+                            for g, F in zip(groups, factors)]
+                Z_inv = [F_h[1] @ F[1] for F, F_h in inverses]
                 system = self.schur(X, x, Z_inv, z)
             except np.linalg.LinAlgError:
                 message = "numerical breakdown (a factorization failed)"
@@ -381,8 +385,8 @@ class _InteriorPoint:
         """Primal and dual step lengths in (0, 1]."""
         alpha_p = orthant_step(state["x"], step["dx"], fraction)
         alpha_d = orthant_step(state["z"], step["dz"], fraction)
-        for g, F, dXg, dZg in zip(self.groups, inverses, step["dX"], step["dZ"]):
-            primal, dual = cone_steps(F.reshape(2, g.count, g.size, g.size), np.stack([dXg, dZg]), fraction)
+        for (F, F_h), dXg, dZg in zip(inverses, step["dX"], step["dZ"]):
+            primal, dual = cone_steps(F, F_h, np.stack([dXg, dZg]), fraction)
             alpha_p, alpha_d = min(alpha_p, primal), min(alpha_d, dual)
         return alpha_p, alpha_d
 
