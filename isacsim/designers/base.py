@@ -4,7 +4,7 @@
 
 1. relax: solve the convex relaxation with the chosen solver
    (:mod:`isacsim.designers.solvers`: the structured interior-point method
-   by default, CVXOPT on the reduced dual, or a PICOS primal model);
+   by default, CVXOPT on the reduced dual, or a PICOS model);
 2. construct rank-one beams (Propositions 1/2);
 3. verify every constraint from the returned beams, repair a small miss by
    a minimal power rescale, and certify.
@@ -81,8 +81,9 @@ class Designer:
     solver : str
         ``"structured"`` (default: the structure-exploiting interior-point
         method), ``"cvxopt"`` (the same reduced dual, CVXOPT's generic SDP
-        solver) or ``"picos:NAME"`` (the straightforward primal model with
-        the installed PICOS solver NAME); see :mod:`isacsim.designers.solvers`.
+        solver), ``"picos:NAME"`` (the straightforward primal model with
+        the installed PICOS solver NAME) or ``"picos-dual:NAME"`` (the
+        reduced dual in PICOS); see :mod:`isacsim.designers.solvers`.
     options : dict
         Extra options of that solver.
 
