@@ -222,3 +222,31 @@ def test_a_point_that_cannot_be_built_is_recorded(tmp_path):
     report = run(sweep, tmp_path / "out", workers=1)  # a 160 m area puts a sample point on BS 1
     status = {r["x"]: (r["n_ok"], r["n_error"]) for r in report.summary}
     assert status[2.0] == (1, 0) and status[160.0] == (0, 1)
+
+
+HOLD_DIRECTORY = textwrap.dedent(
+    """
+    import sys, time
+    from isacsim.simulation.lock import exclusive_directory
+    with exclusive_directory(sys.argv[1]):
+        print("held", flush=True)
+        time.sleep(60)
+    """
+)
+
+
+def test_one_run_per_directory_and_a_killed_holder_never_blocks(tmp_path):
+    out = tmp_path / "held"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_DIRECTORY, str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        with pytest.raises(ValueError, match=rf"is in use by another isacsim run \(pid {holder.pid}\)"):
+            run(small_sweep(n_realizations=1), out, workers=1)
+        assert time.monotonic() - started < 5  # refused at once, not after waiting
+        assert not (out / "results.csv").exists()  # nothing was written by the refused run
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    report = run(small_sweep(n_realizations=1), out, workers=1)  # the dead holder's lock is gone
+    assert report.n_computed == report.n_tasks > 0

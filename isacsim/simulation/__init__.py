@@ -8,6 +8,7 @@
 from .aggregate import SOLVE_TIME_COLUMNS, SUMMARY_COLUMNS, summarize_solve_times, summarize_sweep
 from .coverage import CoverageMap
 from .executors import run_tasks
+from .lock import DirectoryInUse
 from .runner import RunReport, run
 from .schemes import PAPER_SCHEMES, Scheme
 from .store import ConfigMismatch, ResultStore
@@ -25,6 +26,7 @@ __all__ = [
     "RunReport",
     "ResultStore",
     "ConfigMismatch",
+    "DirectoryInUse",
     "summarize_sweep",
     "SUMMARY_COLUMNS",
     "summarize_solve_times",

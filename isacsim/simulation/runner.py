@@ -11,6 +11,7 @@ import attrs
 
 from ..designers.solvers import solver_description
 from .executors import default_workers, run_tasks
+from .lock import exclusive_directory
 from .progress import Progress
 from .store import ResultStore, write_csv, write_json
 
@@ -89,9 +90,16 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
     ------
     ConfigMismatch
         If ``directory`` holds results of another job description.
+    DirectoryInUse
+        If another run holds ``directory`` (:mod:`.lock`).
     """
+    with exclusive_directory(directory):
+        return _run(job, Path(directory), workers, scheduler, progress, label, extra_metadata)
+
+
+def _run(job, directory, workers, scheduler, progress, label, extra_metadata):
+    """:func:`run`, with the directory held."""
     started = time.monotonic()
-    directory = Path(directory)
     store = ResultStore(directory, job.describe(), job.columns)
     tasks = job.tasks()
     finished = store.open(job.rows_per_task)
