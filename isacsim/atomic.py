@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from .errors import InputError
 
 __all__ = ["atomic_write"]
 
@@ -28,7 +29,7 @@ def atomic_write(path, write, binary=False):
     path = Path(path)
     directory = path.absolute().parent
     if not directory.is_dir():
-        raise ValueError(f"{path}: the directory {directory} does not exist")
+        raise InputError(f"{path}: the directory {directory} does not exist")
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"newline": ""})) as handle:

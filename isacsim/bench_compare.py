@@ -18,6 +18,7 @@ import time
 from collections import Counter
 
 import attrs
+from .errors import InputError
 
 __all__ = [
     "NEW_SOLVER",
@@ -111,7 +112,7 @@ class Comparison:
         for runs in (self.new, self.baseline):
             if runs.solver == solver:
                 return runs
-        raise ValueError(f"solver: expected {self.new.solver!r} or {self.baseline.solver!r}, got {solver!r}")
+        raise InputError(f"solver: expected {self.new.solver!r} or {self.baseline.solver!r}, got {solver!r}")
 
     @property
     def ratio(self):

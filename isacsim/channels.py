@@ -9,6 +9,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from .errors import InputError
 from . import validation as v
 from .geometry import distance, ula_steering
 from .units import db_to_linear
@@ -148,9 +149,9 @@ def _as_rcs(value):
 def _check_rcs(instance, attribute, value):
     array = np.asarray(value, dtype=float)
     if not (np.all(np.isfinite(array)) and np.all(array >= 0)):
-        raise ValueError(f"rcs: expected finite reflection coefficients >= 0, got {value!r}")
+        raise InputError(f"rcs: expected finite reflection coefficients >= 0, got {value!r}")
     if array.ndim not in (0, 2):
-        raise ValueError(f"rcs: expected a number or an (L, L) matrix, got shape {array.shape}")
+        raise InputError(f"rcs: expected a number or an (L, L) matrix, got shape {array.shape}")
 
 
 @attrs.frozen(kw_only=True)
@@ -193,10 +194,10 @@ class RadarLink:
         """
         rcs = np.asarray(self.rcs, dtype=float)
         if rcs.ndim == 2 and rcs.shape != (network.n_bs, network.n_bs):
-            raise ValueError(f"rcs: expected an ({network.n_bs}, {network.n_bs}) matrix, got {rcs.shape}")
+            raise InputError(f"rcs: expected an ({network.n_bs}, {network.n_bs}) matrix, got {rcs.shape}")
         d = np.stack([distance(bs.position, points) for bs in network.base_stations], axis=-1)  # (Q, L)
         if np.any(d <= 0):
-            raise ValueError("points: a target sample point coincides with a BS position")
+            raise InputError("points: a target sample point coincides with a BS position")
         kappa = db_to_linear(self.kappa_db)
         beta = kappa**2 * self.d_ref**4 / (d[:, :, None] ** 2 * d[:, None, :] ** 2)
         return rcs**2 * beta

@@ -1,25 +1,33 @@
 """The ``isacsim`` command line.
 
-Exit codes: 0 success, 3 infeasible design, 2 bad input or usage (one line on
-stderr, no traceback), 1 anything else.
+Exit codes: 0 success; 2 bad input or usage (one line on stderr naming the
+field, no traceback); 3 infeasible design; 4 a sweep finished with failed
+points (one line per distinct error on stderr; a re-run retries them); 1 an
+internal failure (one line; the traceback too when ``ISACSIM_DEBUG=1``).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
 import sys
+import traceback
 
 import numpy as np
 
 from .designers.solvers import DEFAULT_SOLVER
+from .errors import InputError
 
-__all__ = ["main", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE"]
+__all__ = ["main", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "DEBUG_ENV"]
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_FAILED_POINTS = 0, 1, 2, 3, 4
+
+#: Set to 1 to print the traceback of an internal failure.
+DEBUG_ENV = "ISACSIM_DEBUG"
 
 
-class UsageError(ValueError):
+class UsageError(InputError):
     """Bad command-line usage."""
 
 
@@ -279,8 +287,8 @@ def main(argv=None):
     try:
         args = build_parser().parse_args(argv)
         return args.handler(args)
-    except (ValueError, TypeError) as error:  # bad input, named by the validators
-        print(f"isacsim: error: {error}", file=sys.stderr)
+    except InputError as error:  # bad input, named by the validators
+        print(f"isacsim: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("isacsim: interrupted", file=sys.stderr)
@@ -288,9 +296,20 @@ def main(argv=None):
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         return EXIT_OK
-    except Exception as error:  # noqa: BLE001 - last resort: one line, exit 1
-        print(f"isacsim: failed: {type(error).__name__}: {error}", file=sys.stderr)
+    except Exception as error:  # noqa: BLE001 - an internal failure: one line, exit 1
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            traceback.print_exc()
+        print(
+            f"isacsim: internal error: {type(error).__name__}: {_one_line(error)} "
+            f"(please report it; {DEBUG_ENV}=1 prints the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
+
+
+def _one_line(error):
+    """An exception's message on one line."""
+    return " ".join(str(error).split())
 
 
 if __name__ == "__main__":

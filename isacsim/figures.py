@@ -11,6 +11,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 
+from .errors import InputError
 from . import plotting
 from .scenario import ScenarioConfig
 from .simulation import SOLVE_TIME_COLUMNS, CoverageMap, Simulation, Topology, run, summarize_solve_times
@@ -23,7 +24,7 @@ def _evolve(job, quick_changes, quick, realizations, seed):
     changes = dict(quick_changes) if quick else {}
     if realizations is not None:
         if not (isinstance(realizations, int) and realizations >= 1):
-            raise ValueError(f"--realizations: expected an integer >= 1, got {realizations!r}")
+            raise InputError(f"--realizations: expected an integer >= 1, got {realizations!r}")
         changes["n_realizations"] = realizations
     if seed is not None:
         changes["seed"] = seed

@@ -12,6 +12,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from .errors import InputError
 from .stats import q_inverse, wilson_interval
 
 __all__ = ["MonteCarloResult", "simulate_detection", "sensing_beams", "echo_signal"]
@@ -148,7 +149,7 @@ def simulate_detection(detector, problem, w, R, *, n_trials=20000, rng=None, con
     MonteCarloResult
     """
     if not (isinstance(n_trials, (int, np.integer)) and n_trials >= 1):
-        raise ValueError(f"n_trials: expected an integer >= 1, got {n_trials!r}")
+        raise InputError(f"n_trials: expected an integer >= 1, got {n_trials!r}")
     rng = np.random.default_rng(rng)
     w = np.asarray(w, dtype=complex)
     R = np.asarray(R, dtype=complex)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from .errors import InputError, InputTypeError
 from . import validation as v
 from .geometry import angle_from_broadside, azimuth
 from .lattice import hexagonal_sites
@@ -100,24 +101,24 @@ class Network:
 
     def __attrs_post_init__(self):
         if not self.base_stations:
-            raise ValueError("base_stations: expected at least one BaseStation, got none")
+            raise InputError("base_stations: expected at least one BaseStation, got none")
         for i, bs in enumerate(self.base_stations):
             if not isinstance(bs, BaseStation):
-                raise TypeError(f"base_stations[{i}]: expected a BaseStation, got {type(bs).__name__}")
+                raise InputTypeError(f"base_stations[{i}]: expected a BaseStation, got {type(bs).__name__}")
         for i, user in enumerate(self.users):
             if not isinstance(user, CommUser):
-                raise TypeError(f"users[{i}]: expected a CommUser, got {type(user).__name__}")
+                raise InputTypeError(f"users[{i}]: expected a CommUser, got {type(user).__name__}")
             if user.cell >= len(self.base_stations):
-                raise ValueError(
+                raise InputError(
                     f"users[{i}].cell: expected a BS index < {len(self.base_stations)}, got {user.cell}"
                 )
         counts = np.bincount([u.cell for u in self.users], minlength=len(self.base_stations))
         if counts.min() < 1 or counts.min() != counts.max():
-            raise ValueError(f"users: expected the same number K >= 1 of users in every cell, got {counts.tolist()}")
+            raise InputError(f"users: expected the same number K >= 1 of users in every cell, got {counts.tolist()}")
         for field in ("n_tx", "n_rx"):
             values = {getattr(bs, field) for bs in self.base_stations}
             if len(values) > 1:
-                raise ValueError(f"base_stations: expected one common {field}, got {sorted(values)}")
+                raise InputError(f"base_stations: expected one common {field}, got {sorted(values)}")
         for l in range(self.n_bs):  # no BS without an orientation
             self.broadside(l)
 
@@ -193,7 +194,7 @@ class Network:
             return bs.broadside
         offset = self.centre - np.asarray(bs.position)
         if np.hypot(*offset) < 1e-9:
-            raise ValueError(
+            raise InputError(
                 f"base_stations[{bs_index}].broadside: expected an explicit array orientation [rad]; "
                 "the BS stands at the network centre, so 'towards the centre' is undefined "
                 "(or build the network with a 'facing' point: Network.from_sites, Network.hexagonal)"
@@ -226,7 +227,7 @@ class Network:
             Distance from the serving BS [m], > 0.
         """
         if not distance > 0:
-            raise ValueError(f"distance: expected a distance > 0 [m], got {distance!r}")
+            raise InputError(f"distance: expected a distance > 0 [m], got {distance!r}")
         users = []
         for u in self.users:
             bs = self.base_stations[u.cell]
@@ -307,7 +308,7 @@ class Network:
             broadsides = []
             for l, site in enumerate(sites):
                 if np.hypot(*(np.asarray(facing) - site)) < 1e-9:
-                    raise ValueError(
+                    raise InputError(
                         f"facing: expected a point away from every BS [m]; BS {l} stands at {facing}, "
                         "where its broadside is undefined (face the arrays at e.g. the target area's centre)"
                     )
@@ -318,7 +319,7 @@ class Network:
         if user_positions is not None:
             positions = v.as_array("user_positions", user_positions, kind="float", shape=(len(sites), None, 2))
             if n_users_per_cell is not None and n_users_per_cell != positions.shape[1]:
-                raise ValueError(
+                raise InputError(
                     f"n_users_per_cell: expected the K = {positions.shape[1]} of user_positions, got {n_users_per_cell!r}"
                 )
             users = [CommUser(position=p, cell=m, sinr_target_db=sinr_target_db) for m in range(len(sites)) for p in positions[m]]
@@ -403,9 +404,9 @@ class Network:
             As for :meth:`paper_layout`.
         """
         if not (isinstance(n_bs, int) and n_bs >= 2):
-            raise ValueError(f"n_bs: expected an integer >= 2, got {n_bs!r}")
+            raise InputError(f"n_bs: expected an integer >= 2, got {n_bs!r}")
         if not radius > 0:
-            raise ValueError(f"radius: expected a radius > 0 [m], got {radius!r}")
+            raise InputError(f"radius: expected a radius > 0 [m], got {radius!r}")
         angles = 2.0 * np.pi * np.arange(n_bs) / n_bs
         sites = np.array([(radius * np.cos(a), radius * np.sin(a)) for a in angles])
         users = np.empty((n_bs, n_users_per_cell, 2))
@@ -486,7 +487,7 @@ class Network:
             scale = inter_site_distance / PAPER_INTER_SITE_DISTANCE
             user_distance = (PAPER_USER_DISTANCE[0] * scale, PAPER_USER_DISTANCE[1] * scale)
         elif not max(user_distance) <= inter_site_distance / 2:
-            raise ValueError(
+            raise InputError(
                 f"user_distance: expected a maximum <= inter_site_distance / 2 = {inter_site_distance / 2:.6g} m "
                 f"(users inside their own cell), got {user_distance!r}"
             )
@@ -519,10 +520,10 @@ class Network:
             existing user's.
         """
         if not (isinstance(n_users_per_cell, (int, np.integer)) and n_users_per_cell >= 1):
-            raise ValueError(f"n_users_per_cell: expected an integer >= 1, got {n_users_per_cell!r}")
+            raise InputError(f"n_users_per_cell: expected an integer >= 1, got {n_users_per_cell!r}")
         r_min, r_max = distance
         if not 0 < r_min <= r_max:
-            raise ValueError(f"distance: expected 0 < min <= max [m], got {distance!r}")
+            raise InputError(f"distance: expected 0 < min <= max [m], got {distance!r}")
         target = self.users[0].sinr_target_db if sinr_target_db is None else sinr_target_db
         rng = np.random.default_rng(np.random.SeedSequence(seed))
         users = []

@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 
 import numpy as np
+from .errors import InputError
 
 __all__ = ["plot_curves", "plot_topology", "plot_coverage"]
 
@@ -31,7 +32,7 @@ def _pyplot():
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise ValueError("plotting needs matplotlib: pip install 'isacsim[plot]'") from None
+        raise InputError("plotting needs matplotlib: pip install 'isacsim[plot]'") from None
     return plt
 
 

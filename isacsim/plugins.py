@@ -11,6 +11,7 @@ import os
 
 import pluggy
 
+from .errors import InputError
 from . import builtin, hookspecs
 
 __all__ = [
@@ -32,7 +33,7 @@ DISABLE_ENV = "ISACSIM_DISABLE_PLUGINS"
 BUILTIN_NAME = "isacsim"
 
 
-class PluginError(ValueError):
+class PluginError(InputError):
     """A plugin registered something invalid (message names the plugin)."""
 
 
@@ -108,7 +109,7 @@ def receiver_registry():
 
 def _lookup(registry, kind, name):
     if name not in registry:
-        raise ValueError(f"{kind}: unknown name {name!r}; registered: {', '.join(sorted(registry))}")
+        raise InputError(f"{kind}: unknown name {name!r}; registered: {', '.join(sorted(registry))}")
     return registry[name][0]
 
 

@@ -11,6 +11,7 @@ import zipfile
 import attrs
 import numpy as np
 
+from .errors import InputError
 from . import validation as v
 from .atomic import atomic_write
 from .channels import steering_matrix
@@ -38,14 +39,14 @@ def _scalar(kind):
 
 def _extras(value):
     if not isinstance(value, dict):
-        raise ValueError(f"extras: expected a dict of named arrays, got {type(value).__name__}")
+        raise InputError(f"extras: expected a dict of named arrays, got {type(value).__name__}")
     out = {}
     for key, item in value.items():
         if not isinstance(key, str) or key in ARRAY_KEYS:
-            raise ValueError(f"extras: expected string keys other than {ARRAY_KEYS}, got {key!r}")
+            raise InputError(f"extras: expected string keys other than {ARRAY_KEYS}, got {key!r}")
         array = np.asarray(item)
         if array.dtype == object:
-            raise ValueError(f"extras[{key!r}]: expected a plain numeric or string array, got objects")
+            raise InputError(f"extras[{key!r}]: expected a plain numeric or string array, got objects")
         out[key] = array
     return out
 
@@ -109,7 +110,7 @@ class DesignProblem:
     def __attrs_post_init__(self):
         n_bs, n_bs_rx, n_users, n_tx = self.H.shape
         if n_bs != n_bs_rx or min(self.H.shape) < 1:
-            raise ValueError(f"H: expected shape (L, L, K, Nt) with L, K, Nt >= 1, got {self.H.shape}")
+            raise InputError(f"H: expected shape (L, L, K, Nt) with L, K, Nt >= 1, got {self.H.shape}")
         expected = {
             "A": (self.A.shape[0], n_bs, n_tx),
             "G": (self.A.shape[0], n_bs, n_bs),
@@ -119,12 +120,12 @@ class DesignProblem:
         for name, shape in expected.items():
             actual = getattr(self, name).shape
             if actual != shape:
-                raise ValueError(f"{name}: expected shape {shape} to match H {self.H.shape}, got {actual}")
+                raise InputError(f"{name}: expected shape {shape} to match H {self.H.shape}, got {actual}")
         if self.A.shape[0] < 1:
-            raise ValueError("A: expected at least one sample point (Q >= 1), got 0")
+            raise InputError("A: expected at least one sample point (Q >= 1), got 0")
         if np.any(np.linalg.norm(self.A, axis=2) == 0):
             q, l = np.argwhere(np.linalg.norm(self.A, axis=2) == 0)[0]
-            raise ValueError(f"A: expected non-zero steering vectors, A[{q}, {l}] is all zeros")
+            raise InputError(f"A: expected non-zero steering vectors, A[{q}, {l}] is all zeros")
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -234,19 +235,19 @@ class DesignProblem:
         """
         path = os.fspath(path)
         if os.path.exists(path) and not zipfile.is_zipfile(path):
-            raise ValueError(f"{path}: not an .npz archive (expected a file written by DesignProblem.save)")
+            raise InputError(f"{path}: not an .npz archive (expected a file written by DesignProblem.save)")
         try:
             with np.load(path, allow_pickle=False) as archive:
                 content = {key: archive[key] for key in archive.files}
         except FileNotFoundError:
-            raise ValueError(f"{path}: no such file") from None
+            raise InputError(f"{path}: no such file") from None
         except (OSError, zipfile.BadZipFile, EOFError) as error:
-            raise ValueError(f"{path}: not a readable .npz archive ({error})") from None
+            raise InputError(f"{path}: not a readable .npz archive ({error})") from None
         except ValueError as error:  # e.g. pickled object arrays
-            raise ValueError(f"{path}: unsupported content ({error})") from None
+            raise InputError(f"{path}: unsupported content ({error})") from None
         missing = [key for key in ARRAY_KEYS if key not in content]
         if missing:
-            raise ValueError(f"{path}: missing key {missing[0]!r} (a DesignProblem needs {', '.join(ARRAY_KEYS)})")
+            raise InputError(f"{path}: missing key {missing[0]!r} (a DesignProblem needs {', '.join(ARRAY_KEYS)})")
         fields = {key: content.pop(key) for key in ARRAY_KEYS}
         return cls(**fields, extras=content)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from .errors import InputError
 
 __all__ = ["available", "load", "main", "script"]
 
@@ -30,7 +31,7 @@ def load(name):
         For an unknown name, listing the known ones.
     """
     if name not in available():
-        raise ValueError(f"NAME: unknown figure {name!r}; available: {', '.join(available())}")
+        raise InputError(f"NAME: unknown figure {name!r}; available: {', '.join(available())}")
     return importlib.import_module(f"{_PACKAGE}.{name}").FIGURE
 
 

@@ -11,6 +11,7 @@ import math
 import attrs
 import numpy as np
 
+from .errors import InputError
 from . import validation as v
 from .channels import DEFAULT_KAPPA_C_DB, DEFAULT_KAPPA_R_DB, DEFAULT_PATH_LOSS_EXPONENT, LineOfSight, RadarLink, RayleighFading
 from .lattice import hexagonal_rings
@@ -37,7 +38,7 @@ def _cell_count(instance, attribute, value):
         try:
             hexagonal_rings(value)
         except ValueError:
-            raise ValueError(
+            raise InputError(
                 f"n_cells: expected 3 (the paper's layout) or a hexagonal count 1 + 3 n (n + 1) (7, 19, 37, ...), got {value!r}"
             ) from None
 
@@ -124,7 +125,7 @@ class ScenarioConfig:
 
     def __attrs_post_init__(self):
         if self.n_cells == 3 and not math.isclose(self.inter_site_distance_m, PAPER_INTER_SITE_DISTANCE, rel_tol=1e-12):
-            raise ValueError(
+            raise InputError(
                 f"inter_site_distance_m: the paper's layout (n_cells = 3) has D = 80 sqrt(3) = {PAPER_INTER_SITE_DISTANCE:.4f} m, "
                 f"got {self.inter_site_distance_m!r}; another D needs a hexagonal layout (n_cells = 7, 19, ...)"
             )
@@ -134,7 +135,7 @@ class ScenarioConfig:
         fields = attrs.fields_dict(type(self))
         for name, value in changes.items():
             if name not in fields:
-                raise ValueError(f"{name}: not a ScenarioConfig field; fields are {', '.join(fields)}")
+                raise InputError(f"{name}: not a ScenarioConfig field; fields are {', '.join(fields)}")
             if fields[name].type in ("int",) and isinstance(value, float) and value.is_integer():
                 changes[name] = int(value)
         return attrs.evolve(self, **changes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from .errors import InputError
 from . import validation as v
 
 __all__ = ["TargetGrid"]
@@ -13,14 +14,14 @@ def _as_points(value):
     try:
         return np.array(value, dtype=float, ndmin=2)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"points: expected an array of (x, y) positions [m], got {value!r}") from error
+        raise InputError(f"points: expected an array of (x, y) positions [m], got {value!r}") from error
 
 
 def _check_points(instance, attribute, value):
     if value.ndim != 2 or value.shape[1] != 2 or value.shape[0] < 1:
-        raise ValueError(f"points: expected shape (Q, 2) with Q >= 1, got {value.shape}")
+        raise InputError(f"points: expected shape (Q, 2) with Q >= 1, got {value.shape}")
     if not np.all(np.isfinite(value)):
-        raise ValueError("points: expected finite coordinates, found NaN or inf")
+        raise InputError("points: expected finite coordinates, found NaN or inf")
 
 
 @attrs.frozen(kw_only=True)
@@ -59,9 +60,9 @@ class TargetGrid:
         """
         center = v.require_point("center", center)
         if not side > 0:
-            raise ValueError(f"side: expected a length > 0 [m], got {side!r}")
+            raise InputError(f"side: expected a length > 0 [m], got {side!r}")
         if not (isinstance(n_per_side, (int, np.integer)) and n_per_side >= 1):
-            raise ValueError(f"n_per_side: expected an integer >= 1, got {n_per_side!r}")
+            raise InputError(f"n_per_side: expected an integer >= 1, got {n_per_side!r}")
         offsets = np.linspace(-side / 2, side / 2, n_per_side) if n_per_side > 1 else np.zeros(1)
         xx, yy = np.meshgrid(center[0] + offsets, center[1] + offsets, indexing="xy")
         return cls(points=np.column_stack([xx.ravel(), yy.ravel()]))

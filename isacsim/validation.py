@@ -10,6 +10,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from .errors import InputError, InputTypeError
 
 __all__ = [
     "positive",
@@ -27,12 +28,12 @@ __all__ = [
 
 
 def _fail(name, expected, value):
-    raise ValueError(f"{name}: expected {expected}, got {value!r}")
+    raise InputError(f"{name}: expected {expected}, got {value!r}")
 
 
 def _check_real(name, value):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a real number, got {type(value).__name__} {value!r}")
+        raise InputTypeError(f"{name}: expected a real number, got {type(value).__name__} {value!r}")
     if not np.isfinite(value):
         _fail(name, "a finite number", value)
 
@@ -88,7 +89,7 @@ def integer_at_least(minimum):
 
     def check(instance, attribute, value):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{attribute.name}: expected an integer, got {type(value).__name__} {value!r}")
+            raise InputTypeError(f"{attribute.name}: expected an integer, got {type(value).__name__} {value!r}")
         if value < minimum:
             _fail(attribute.name, f"an integer >= {minimum}", value)
 
@@ -153,22 +154,22 @@ def as_array(name, value, *, kind, shape, positive=False, non_negative=False):
     except Exception:  # noqa: BLE001 - any conversion failure is a bad input
         _fail(name, f"a {kind} array", type(value).__name__)
     if raw.dtype == object or raw.dtype.kind not in "biufc":
-        raise ValueError(f"{name}: expected a numeric {kind} array, got dtype {raw.dtype}")
+        raise InputError(f"{name}: expected a numeric {kind} array, got dtype {raw.dtype}")
     if kind != "complex" and raw.dtype.kind == "c":
         if np.any(np.imag(raw) != 0):
-            raise ValueError(f"{name}: expected a real {kind} array, got complex values")
+            raise InputError(f"{name}: expected a real {kind} array, got complex values")
         raw = np.real(raw)
     if kind == "int" and raw.dtype.kind == "f":
         if not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw)) or np.any(np.abs(raw) > 2**62):
-            raise ValueError(f"{name}: expected integers, got {raw!r}")
+            raise InputError(f"{name}: expected integers, got {raw!r}")
     array = np.asarray(raw, dtype=dtypes[kind], order="C")
     if len(shape) != array.ndim or any(s is not None and s != a for s, a in zip(shape, array.shape)):
         expected = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
-        raise ValueError(f"{name}: expected shape {expected}, got {array.shape}")
+        raise InputError(f"{name}: expected shape {expected}, got {array.shape}")
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name}: expected finite values, found NaN or inf")
+        raise InputError(f"{name}: expected finite values, found NaN or inf")
     if positive and not np.all(array > 0):
-        raise ValueError(f"{name}: expected every value > 0, smallest is {array.min()!r}")
+        raise InputError(f"{name}: expected every value > 0, smallest is {array.min()!r}")
     if non_negative and not np.all(array >= 0):
-        raise ValueError(f"{name}: expected every value >= 0, smallest is {array.min()!r}")
+        raise InputError(f"{name}: expected every value >= 0, smallest is {array.min()!r}")
     return array

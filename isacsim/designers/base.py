@@ -21,6 +21,7 @@ from typing import ClassVar
 import attrs
 import numpy as np
 
+from ..errors import InputError, InputTypeError
 from ..blas import single_threaded_blas
 from ..detection import Detector
 from ..problem import DesignProblem
@@ -65,7 +66,7 @@ def _finish(problem, receiver, detector, relaxed):
 def _check_types(problem, receiver, detector):
     for name, value, kind in (("problem", problem, DesignProblem), ("receiver", receiver, Receiver), ("detector", detector, Detector)):
         if not isinstance(value, kind):
-            raise TypeError(f"{name}: expected a {kind.__name__}, got {type(value).__name__}")
+            raise InputTypeError(f"{name}: expected a {kind.__name__}, got {type(value).__name__}")
 
 
 def _describe_users(users):
@@ -216,7 +217,7 @@ class Designer:
         shape = (problem.n_bs, problem.n_users_per_cell, problem.n_tx)
         directions = np.asarray(directions, dtype=complex)
         if directions.shape != shape or not np.all(np.isfinite(directions)):
-            raise ValueError(f"{type(self).__name__}.directions: expected finite values of shape {shape}, got {directions.shape}")
+            raise InputError(f"{type(self).__name__}.directions: expected finite values of shape {shape}, got {directions.shape}")
         norms = np.linalg.norm(directions, axis=2)
         if np.any(norms == 0):
             raise NoBeamDirection("zero-length direction", [tuple(int(v) for v in u) for u in np.argwhere(norms == 0)])

@@ -35,6 +35,7 @@ import math
 import os
 import re
 
+from ..errors import InputError
 from .solvers import DEFAULT_SOLVER, PICOS_DUAL_PREFIX, PICOS_PREFIX
 
 __all__ = [
@@ -76,7 +77,7 @@ _OVERHEAD = {"cvxopt": 16 * _MIB, "qics": 96 * _MIB}
 _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 
-class SolverMemoryError(ValueError):
+class SolverMemoryError(InputError):
     """A solver path refused before building its model: the estimated memory exceeds the limit.
 
     Attributes
@@ -134,7 +135,7 @@ def memory_limit():
     except ValueError:
         value = math.nan
     if not value > 0:
-        raise ValueError(f"{LIMIT_VARIABLE}: expected a positive size in bytes such as 8589934592 or 8GiB, got {text!r}")
+        raise InputError(f"{LIMIT_VARIABLE}: expected a positive size in bytes such as 8589934592 or 8GiB, got {text!r}")
     return value
 
 

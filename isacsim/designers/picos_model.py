@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from ..errors import InputError
 from .memory import check_memory
 from .relaxed import RelaxedSolution
 
@@ -46,7 +47,7 @@ def check_solver(name, prefix="picos:"):
 
     available = picos.available_solvers()
     if name not in available:
-        raise ValueError(
+        raise InputError(
             f"solver: expected '{prefix}NAME' with NAME an installed PICOS solver "
             f"({', '.join(sorted(available)) or 'none'}), got '{prefix}{name}'"
         )

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import attrs
 import numpy as np
+from ..errors import InputError
 
 __all__ = ["BeamProgram", "Block", "span_basis", "TARGET_MARGIN"]
 
@@ -172,13 +173,13 @@ class BeamProgram:
         """
         leakage = float(receiver.sensing_leakage)
         if not 0.0 <= leakage <= 1.0:
-            raise ValueError(f"receiver.sensing_leakage: expected a fraction in [0, 1], got {leakage!r}")
+            raise InputError(f"receiver.sensing_leakage: expected a fraction in [0, 1], got {leakage!r}")
         power_scale = float(problem.p_max.max())
         own = np.einsum("mmkn->mkn", problem.H)
         own_gain = np.einsum("mkn,mkn->mk", own.conj(), own).real
         if np.any(own_gain <= 0):
             m, k = np.argwhere(own_gain <= 0)[0]
-            raise ValueError(f"H: user {k} of cell {m} has a zero channel from its own BS")
+            raise InputError(f"H: user {k} of cell {m} has a zero channel from its own BS")
         link = detector.link_weights(problem)  # (Q, L)
         steering_norm = np.linalg.norm(problem.A, axis=2)  # (Q, L)
         weights = link * steering_norm**2  # E_q = n_rx * sum_l weights * b^H X b

@@ -27,6 +27,7 @@ The certificate of every design names the solver that ran.
 from __future__ import annotations
 
 import importlib
+from ..errors import InputError
 
 __all__ = ["DEFAULT_SOLVER", "PROGRAM_SOLVERS", "PICOS_PREFIX", "PICOS_DUAL_PREFIX", "check_solver_name", "check_options", "program_solver", "solver_description"]
 
@@ -70,7 +71,7 @@ def check_solver_name(name):
 
             check_solver(name[len(prefix) :], prefix)
             return
-    raise ValueError(
+    raise InputError(
         f"solver: expected one of {', '.join(repr(n) for n in PROGRAM_SOLVERS)} (default {DEFAULT_SOLVER!r}), "
         f"'{PICOS_PREFIX}NAME' or '{PICOS_DUAL_PREFIX}NAME' for an installed PICOS solver NAME, got {name!r}"
     )

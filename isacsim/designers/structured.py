@@ -54,6 +54,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg.lapack import dgetrf, dgetrs, dpotrf, dpotrs
 
+from ..errors import InputError
 from ..blas import single_threaded_blas
 from .cones import Orthant, cone_steps, conjugate_transpose, group_blocks, hermitian_part, orthant_step, triangular_inverse
 from .relaxed import RelaxedSolution, users_named
@@ -133,14 +134,14 @@ def check_options(options):
     """Raise ValueError naming any option that is not in :data:`DEFAULT_OPTIONS` or out of range."""
     unknown = set(options) - set(DEFAULT_OPTIONS)
     if unknown:
-        raise ValueError(f"options: unknown option(s) {sorted(unknown)} for the {SOLVER_NAME!r} solver; expected {sorted(DEFAULT_OPTIONS)}")
+        raise InputError(f"options: unknown option(s) {sorted(unknown)} for the {SOLVER_NAME!r} solver; expected {sorted(DEFAULT_OPTIONS)}")
     for name in ("tol_gap", "tol_feas", "penalty", "pad_ratio"):
         if name in options and not (np.isfinite(options[name]) and options[name] > 0):
-            raise ValueError(f"options: {name} must be a positive number, got {options[name]!r}")
+            raise InputError(f"options: {name} must be a positive number, got {options[name]!r}")
     if "step" in options and not 0 < options["step"] < 1:
-        raise ValueError(f"options: step must lie in (0, 1), got {options['step']!r}")
+        raise InputError(f"options: step must lie in (0, 1), got {options['step']!r}")
     if "max_iters" in options and not (isinstance(options["max_iters"], int) and options["max_iters"] >= 1):
-        raise ValueError(f"options: max_iters must be a positive integer, got {options['max_iters']!r}")
+        raise InputError(f"options: max_iters must be a positive integer, got {options['max_iters']!r}")
 
 
 def _indices(rows, nu):

@@ -6,6 +6,7 @@ from typing import ClassVar
 import attrs
 import numpy as np
 
+from ..errors import InputError
 from .design import NoBeamDirection
 from .fixed import FixedDirectionDesigner
 
@@ -38,7 +39,7 @@ def zero_forcing_directions(H):
     """
     n_bs, _, n_users, n_tx = H.shape
     if n_tx < n_bs * n_users:
-        raise ValueError(
+        raise InputError(
             f"n_tx: zero-forcing needs at least L*K = {n_bs * n_users} transmit antennas per BS, got Nt = {n_tx}"
         )
     directions = np.empty((n_bs, n_users, n_tx), dtype=complex)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from ..errors import InputError
 
 __all__ = ["run_tasks", "default_workers"]
 
@@ -68,11 +69,11 @@ def _dask(job, tasks, address):
     try:
         from distributed import Client, as_completed
     except ImportError:
-        raise ValueError("--scheduler: needs Dask distributed; install the extra: pip install 'isacsim[dist]'") from None
+        raise InputError("--scheduler: needs Dask distributed; install the extra: pip install 'isacsim[dist]'") from None
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as error:
-        raise ValueError(f"--scheduler: cannot reach a Dask scheduler at {address!r} ({error})") from None
+        raise InputError(f"--scheduler: cannot reach a Dask scheduler at {address!r} ({error})") from None
     with client:
         futures = [client.submit(_execute, job, task, pure=False, key=f"isacsim-{task}-{os.getpid()}") for task in tasks]
         try:

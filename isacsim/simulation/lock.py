@@ -11,12 +11,14 @@ import contextlib
 import os
 from pathlib import Path
 
+from ..errors import InputError
+
 __all__ = ["DirectoryInUse", "exclusive_directory"]
 
 LOCK_NAME = ".lock"
 
 
-class DirectoryInUse(ValueError):
+class DirectoryInUse(InputError):
     """Another isacsim run holds the results directory (the CLI exits with 2)."""
 
 

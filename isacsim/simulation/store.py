@@ -16,11 +16,12 @@ from collections import Counter
 from pathlib import Path
 
 from ..atomic import atomic_write
+from ..errors import InputError
 
 __all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv", "read_csv"]
 
 
-class ConfigMismatch(ValueError):
+class ConfigMismatch(InputError):
     """The output directory holds results of another configuration."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import attrs
 
+from ..errors import InputError, InputTypeError
 from .. import __version__
 from .. import validation as v
 from ..scenario import ScenarioConfig, realization_rng
@@ -28,12 +29,12 @@ def _as_values(values):
     try:
         return tuple(float(x) for x in values)
     except (TypeError, ValueError):
-        raise ValueError(f"x_values: expected a sequence of numbers, got {values!r}") from None
+        raise InputError(f"x_values: expected a sequence of numbers, got {values!r}") from None
 
 
 def _check_sweep(instance, attribute, value):
     if not value:
-        raise ValueError("x_values: expected at least one value")
+        raise InputError("x_values: expected at least one value")
 
 
 @attrs.frozen(kw_only=True)
@@ -66,12 +67,12 @@ class Simulation:
 
     def __attrs_post_init__(self):
         if self.x_name not in attrs.fields_dict(ScenarioConfig):
-            raise ValueError(f"x_name: {self.x_name!r} is not a ScenarioConfig field")
+            raise InputError(f"x_name: {self.x_name!r} is not a ScenarioConfig field")
         for value in self.x_values:  # every point must be a valid configuration
             self.config.evolve(**{self.x_name: value})
         for scheme in self.schemes:
             if not isinstance(scheme, Scheme):
-                raise TypeError(f"schemes: expected Scheme objects, got {type(scheme).__name__}")
+                raise InputTypeError(f"schemes: expected Scheme objects, got {type(scheme).__name__}")
 
     columns = SOLVE_COLUMNS
     summary_columns = SUMMARY_COLUMNS

@@ -1,0 +1,19 @@
+"""The one distinction the command line needs: the user's input, or a fault.
+
+Every check of user input raises :class:`InputError` (or
+:class:`InputTypeError` for a wrong kind of object) with a one-line message
+that starts with the offending field. ``isacsim`` exits with 2 on these, and
+only on these: any other exception, a ``ValueError`` from deep inside NumPy or
+SciPy included, is an internal failure (exit 1).
+"""
+from __future__ import annotations
+
+__all__ = ["InputError", "InputTypeError"]
+
+
+class InputError(ValueError):
+    """Bad user input: a field, file, option or environment setting (exit 2)."""
+
+
+class InputTypeError(InputError, TypeError):
+    """User input of the wrong kind of object (exit 2)."""
