@@ -8,11 +8,13 @@ internal failure (one line; the traceback too when ``ISACSIM_DEBUG=1``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import sys
 import traceback
+import warnings
 
 import numpy as np
 
@@ -286,7 +288,8 @@ def main(argv=None):
     """Entry point of the ``isacsim`` console script; returns the exit code."""
     try:
         args = build_parser().parse_args(argv)
-        return args.handler(args)
+        with _numerical_warnings_hidden():
+            return args.handler(args)
     except InputError as error:  # bad input, named by the validators
         print(f"isacsim: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
@@ -297,7 +300,7 @@ def main(argv=None):
         sys.stderr.close()
         return EXIT_OK
     except Exception as error:  # noqa: BLE001 - an internal failure: one line, exit 1
-        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+        if _debugging():
             traceback.print_exc()
         print(
             f"isacsim: internal error: {type(error).__name__}: {_one_line(error)} "
@@ -305,6 +308,24 @@ def main(argv=None):
             file=sys.stderr,
         )
         return EXIT_FAILURE
+
+
+@contextlib.contextmanager
+def _numerical_warnings_hidden():
+    """Hide RuntimeWarnings (overflow, invalid value...) unless debugging.
+
+    Every status is decided from constraints recomputed from the returned
+    beams, with non-finite numbers never passing (:func:`isacsim.designers.verify.check_design`),
+    so a numerical warning on the way tells a user nothing; ``ISACSIM_DEBUG=1`` shows them.
+    """
+    with warnings.catch_warnings():
+        if not _debugging():
+            warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def _debugging():
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
 def _one_line(error):

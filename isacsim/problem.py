@@ -58,6 +58,11 @@ def _extras_equal(a, b):
 _ARRAY_EQ = attrs.cmp_using(eq=np.array_equal)
 
 
+#: Largest power (or power-to-noise ratio) a problem may imply; leaves headroom
+#: under the largest double (1.8e308) for the model's sums and ratios.
+_LARGEST_POWER = 1e300
+
+
 @attrs.frozen(kw_only=True)
 class DesignProblem:
     """One instance of the coordinated ISAC beamforming design problem.
@@ -126,6 +131,32 @@ class DesignProblem:
         if np.any(np.linalg.norm(self.A, axis=2) == 0):
             q, l = np.argwhere(np.linalg.norm(self.A, axis=2) == 0)[0]
             raise InputError(f"A: expected non-zero steering vectors, A[{q}, {l}] is all zeros")
+        self._check_representable()
+
+    def _check_representable(self):
+        """Refuse data whose received powers overflow double precision.
+
+        The SINRs and echo powers multiply squared channel gains by the power
+        budgets and divide by the noise powers; with gains of, say, 1e200
+        they overflow to inf and every SINR becomes NaN. Bounds used (upper
+        bounds on any power the model forms, in W and in noise units):
+        ``max|H|^2 Nt max(P)`` for the users and
+        ``max(G) max|A|^4 Nt^2 L^2 Nr max(P)`` for the echoes.
+        """
+        p_max, n_tx = float(self.p_max.max()), self.n_tx
+        with np.errstate(over="ignore"):  # numpy scalars overflow to inf, which the check catches
+            received = np.max(np.abs(self.H)) ** 2 * n_tx * p_max
+            echo = self.G.max() * np.max(np.abs(self.A)) ** 4 * n_tx**2 * self.n_bs**2 * self.n_rx * p_max
+            bounds = (
+                ("H", "the users' received power |h|^2 Nt P_max / sigma_c^2", received / self.sigma_c2, received),
+                ("G", "the echo power G |a|^4 Nt^2 L^2 Nr P_max / sigma_d^2", echo / self.sigma_d2, echo),
+            )
+        for name, what, in_noise_units, in_watts in bounds:
+            if not max(in_noise_units, in_watts) < _LARGEST_POWER:
+                raise InputError(
+                    f"{name}: {what} reaches {max(in_noise_units, in_watts):.1e}, beyond double precision "
+                    f"(limit {_LARGEST_POWER:.0e}); rescale the channel gains, powers or noise powers"
+                )
 
     # ------------------------------------------------------------------ sizes
     @property

@@ -87,10 +87,11 @@ def test_unreachable_targets_are_a_result_naming_the_users(designer):
     assert "cell 1 user 0" in design.reason
 
 
-def test_zero_forcing_needs_enough_antennas():
-    problem = small_problem(seed=0, n_users_per_cell=2, n_tx=4)  # L K = 6 > 4
-    with pytest.raises(ValueError, match="n_tx"):
-        ZFDesigner().design(problem, TypeI(), Detector())
+def test_zero_forcing_without_enough_antennas_is_infeasible_not_an_error():
+    problem = small_problem(seed=0, n_users_per_cell=2, n_tx=4)  # L K = 6 > 4: no ZF beam exists
+    design = ZFDesigner().design(problem, TypeI(), Detector())
+    assert design.status == "infeasible"
+    assert "at least L*K = 6 transmit antennas" in design.reason and "every user" in design.reason
 
 
 def test_zero_forcing_nulls_every_other_user():

@@ -54,7 +54,7 @@ def _finish(problem, receiver, detector, relaxed):
     """
     w, R = rank_one_beams(problem, relaxed.W, relaxed.R)
     check = check_design(problem, receiver, detector, w, R)
-    if check.worst <= _REPAIR_TRIGGER:
+    if check.worst <= _REPAIR_TRIGGER or not check.finite:  # NaN beams cannot be repaired
         return w, R, check, False
     w_fixed, R_fixed = repair_design(problem, receiver, detector, w, R)
     fixed = check_design(problem, receiver, detector, w_fixed, R_fixed)
@@ -70,7 +70,7 @@ def _check_types(problem, receiver, detector):
 
 
 def _describe_users(users):
-    return ", ".join(f"cell {m} user {k}" for m, k in users)
+    return ", ".join(f"cell {m} user {k}" for m, k in users) if users else "every user"
 
 
 @attrs.frozen(kw_only=True)
@@ -186,7 +186,10 @@ class Designer:
         if used.status != "optimal":
             status = "inaccurate"
             reasons.append(f"solver did not converge ({used.message})")
-        if check.worst > TOLERANCE:
+        if not check.finite:
+            status = "error"
+            reasons.append("the design or its SINRs, powers or objective are not finite (NaN or inf)")
+        elif check.worst > TOLERANCE:
             status = "inaccurate" if check.worst <= _UNUSABLE else "error"
             reasons.append(
                 f"constraint miss after repair: SINR {check.sinr_violation:.2e}, power {check.power_violation:.2e}, "

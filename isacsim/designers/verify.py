@@ -38,6 +38,9 @@ class Check:
         Minimum reflected power over the sample points [W].
     sinr : numpy.ndarray, shape (L, K)
     tx_power : numpy.ndarray, shape (L,)
+    finite : bool
+        Whether ``w``, ``R``, the SINRs, the powers and the objective are all
+        finite; if not, every violation is ``inf`` (never ``optimal``).
     """
 
     sinr_violation: float
@@ -47,6 +50,7 @@ class Check:
     objective: float
     sinr: np.ndarray = attrs.field(eq=False)
     tx_power: np.ndarray = attrs.field(eq=False)
+    finite: bool = True
 
     @property
     def worst(self):
@@ -69,15 +73,20 @@ def check_design(problem, receiver, detector, w, R):
     -------
     Check
     """
-    sinr = receiver.sinr(problem, w, R)
-    tx = transmit_power(w, R)
+    with np.errstate(all="ignore"):  # a non-finite value is caught below, not warned about
+        sinr = receiver.sinr(problem, w, R)
+        tx = transmit_power(w, R)
+        objective = float(detector.reflected_power(problem, w, R).min())
+    finite = all(np.all(np.isfinite(x)) for x in (w, R, sinr, tx)) and np.isfinite(objective)
+    if not finite:  # NaN compares false: never let it pass as a met constraint
+        return Check(np.inf, np.inf, np.nan, np.inf, objective, sinr, tx, finite=False)
     min_eig = float(np.linalg.eigvalsh(R).min())
     return Check(
         sinr_violation=float(max(0.0, np.max((problem.gamma - sinr) / problem.gamma))),
         power_violation=float(max(0.0, np.max((tx - problem.p_max) / problem.p_max))),
         min_eig_r=min_eig,
         psd_violation=max(0.0, -min_eig) / float(problem.p_max.max()),
-        objective=float(detector.reflected_power(problem, w, R).min()),
+        objective=objective,
         sinr=sinr,
         tx_power=tx,
     )

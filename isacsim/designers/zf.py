@@ -6,7 +6,6 @@ from typing import ClassVar
 import attrs
 import numpy as np
 
-from ..errors import InputError
 from .design import NoBeamDirection
 from .fixed import FixedDirectionDesigner
 
@@ -31,17 +30,15 @@ def zero_forcing_directions(H):
 
     Raises
     ------
-    ValueError
-        If ``Nt < L K``: zero-forcing does not exist for this configuration.
     NoBeamDirection
-        If a user's own channel lies in the span of the others' (the channel
-        realization admits no ZF beam for that user: an infeasible design).
+        If ``Nt < L K`` (zero-forcing does not exist for this configuration;
+        no users are singled out), or if a user's own channel lies in the
+        span of the others' (the channel realization admits no ZF beam for
+        that user). Either way the design is infeasible.
     """
     n_bs, _, n_users, n_tx = H.shape
-    if n_tx < n_bs * n_users:
-        raise InputError(
-            f"n_tx: zero-forcing needs at least L*K = {n_bs * n_users} transmit antennas per BS, got Nt = {n_tx}"
-        )
+    if n_tx < n_bs * n_users:  # no design exists: a result (infeasible), not an input error
+        raise NoBeamDirection(f"zero-forcing needs at least L*K = {n_bs * n_users} transmit antennas per BS, got Nt = {n_tx}", [])
     directions = np.empty((n_bs, n_users, n_tx), dtype=complex)
     degenerate = []
     for m in range(n_bs):
