@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import os
+import sys
 
 import pluggy
 
@@ -52,40 +54,77 @@ def get_plugin_manager():
     manager.register(builtin, name=BUILTIN_NAME)
     for name in filter(None, (n.strip() for n in os.environ.get(DISABLE_ENV, "").split(","))):
         manager.set_blocked(name)
-    manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    _load_entry_points(manager)
     manager.check_pending()
     return manager
+
+
+#: External plugins that failed to import in this process: ``{name: "Type: message"}``.
+BROKEN_PLUGINS = {}
+
+
+def _load_entry_points(manager):
+    """Register every plugin of the entry-point group; skip and report those that fail to import.
+
+    A plugin that fails to import (a missing dependency, a syntax error) must
+    not fail runs that do not use it: it is skipped, named once on stderr per
+    process with the way to disable it, and named again if one of its
+    designers is asked for (:func:`get_designer`).
+    """
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        name = entry_point.name
+        if manager.get_plugin(name) is not None or manager.is_blocked(name):
+            continue
+        try:
+            plugin = entry_point.load()
+        except Exception as error:  # noqa: BLE001 - any import failure of a third-party plugin
+            if name not in BROKEN_PLUGINS:
+                BROKEN_PLUGINS[name] = f"{type(error).__name__}: {' '.join(str(error).split())}"
+                print(
+                    f"isacsim: warning: plugin {name!r} ({entry_point.value}) failed to import and is skipped "
+                    f"({BROKEN_PLUGINS[name]}); to silence this, set {DISABLE_ENV}={name} or uninstall it",
+                    file=sys.stderr,
+                )
+            continue
+        manager.register(plugin, name=name)
+
+
+def _plugin_error(plugin, message):
+    """A :class:`PluginError` naming ``plugin`` and how to disable it."""
+    hint = "" if plugin == BUILTIN_NAME else f" (disable the plugin with {DISABLE_ENV}={plugin})"
+    return PluginError(f"plugin {plugin!r}: {' '.join(message.split())}{hint}")
 
 
 def _registry(hook, kind, check):
     entries = {}
     for impl in hook.get_hookimpls():  # registration order: built-ins first
-        provided = impl.function()
+        try:
+            provided = impl.function()
+        except Exception as error:  # noqa: BLE001 - a plugin's bug, named
+            raise _plugin_error(impl.plugin_name, f"{hook.name} raised {type(error).__name__}: {error}") from error
         if not isinstance(provided, (list, tuple)):
-            raise PluginError(f"plugin {impl.plugin_name!r}: {hook.name} must return a list of classes, got {provided!r}")
+            raise _plugin_error(impl.plugin_name, f"{hook.name} must return a list of classes, got {provided!r}")
         for cls in provided:
             name = getattr(cls, "name", None)
             if not (isinstance(cls, type) and isinstance(name, str) and name):
-                raise PluginError(f"plugin {impl.plugin_name!r}: {cls!r} is not a {kind} class with a non-empty 'name'")
+                raise _plugin_error(impl.plugin_name, f"{cls!r} is not a {kind} class with a non-empty 'name'")
             check(cls, impl.plugin_name)
             if name in entries:
-                raise PluginError(
-                    f"plugin {impl.plugin_name!r}: {kind} name {name!r} is already registered by plugin {entries[name][1]!r}"
-                )
+                raise _plugin_error(impl.plugin_name, f"{kind} name {name!r} is already registered by plugin {entries[name][1]!r}")
             entries[name] = (cls, impl.plugin_name)
     return entries
 
 
 def _check_designer(cls, plugin):
     if not callable(getattr(cls, "design", None)):
-        raise PluginError(f"plugin {plugin!r}: designer {cls.__name__} has no design(problem, receiver, detector) method")
+        raise _plugin_error(plugin, f"designer {cls.__name__} has no design(problem, receiver, detector) method")
 
 
 def _check_receiver(cls, plugin):
     from .receivers import Receiver
 
     if not issubclass(cls, Receiver):
-        raise PluginError(f"plugin {plugin!r}: receiver {cls.__name__} must subclass isacsim.Receiver")
+        raise _plugin_error(plugin, f"receiver {cls.__name__} must subclass isacsim.Receiver")
 
 
 @functools.lru_cache(maxsize=None)
@@ -109,7 +148,8 @@ def receiver_registry():
 
 def _lookup(registry, kind, name):
     if name not in registry:
-        raise InputError(f"{kind}: unknown name {name!r}; registered: {', '.join(sorted(registry))}")
+        broken = "".join(f"; plugin {plugin!r} failed to import ({error})" for plugin, error in BROKEN_PLUGINS.items())
+        raise InputError(f"{kind}: unknown name {name!r}; registered: {', '.join(sorted(registry))}{broken}")
     return registry[name][0]
 
 

@@ -1,13 +1,18 @@
 """Where tasks run: in-process, local worker processes, or a Dask cluster.
 
-All three call the same pure function on each task and hand the rows back
-to the main process, which alone writes them, as each task finishes.
+All three call the same pure function on each task and hand its outcome
+back to the main process, which alone writes the rows, as each task finishes.
+A task that raises, or whose worker dies twice (:mod:`.workers`), becomes a
+failed :class:`~.outcomes.TaskOutcome`: it never stops the other tasks.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+
 from ..errors import InputError
+from .outcomes import TaskOutcome, describe_exception
+from .workers import run_in_workers
 
 __all__ = ["run_tasks", "default_workers"]
 
@@ -24,7 +29,10 @@ def default_workers():
 
 
 def _execute(job, task):
-    return task, job.run_task(task)
+    try:
+        return TaskOutcome(task, rows=job.run_task(task))
+    except Exception as error:  # noqa: BLE001 - the task's failure, not the run's
+        return TaskOutcome(task, failure=describe_exception(error))
 
 
 @contextlib.contextmanager
@@ -48,21 +56,13 @@ def _serial(job, tasks):
 
 def _processes(job, tasks, workers):
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     # fork (POSIX) starts workers instantly and needs no `if __name__ == "__main__"`
     # guard in user scripts; elsewhere spawn, with single-threaded BLAS set
     # before the workers import numpy.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    with _environment(_SINGLE_THREAD), ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(_execute, job, task) for task in tasks]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+    with _environment(_SINGLE_THREAD):
+        yield from run_in_workers(job, tasks, workers, multiprocessing.get_context(method))
 
 
 def _dask(job, tasks, address):
@@ -75,12 +75,17 @@ def _dask(job, tasks, address):
     except (OSError, TimeoutError) as error:
         raise InputError(f"--scheduler: cannot reach a Dask scheduler at {address!r} ({error})") from None
     with client:
-        futures = [client.submit(_execute, job, task, pure=False, key=f"isacsim-{task}-{os.getpid()}") for task in tasks]
+        # Dask reruns a task whose worker dies; after too many deaths the
+        # future raises (KilledWorker), which fails that task alone.
+        futures = {client.submit(_execute, job, task, pure=False, key=f"isacsim-{task}-{os.getpid()}"): task for task in tasks}
         try:
             for future in as_completed(futures):
-                yield future.result()
+                try:
+                    yield future.result()
+                except Exception as error:  # noqa: BLE001 - the task's failure, not the run's
+                    yield TaskOutcome(futures[future], failure=describe_exception(error))
         finally:
-            client.cancel(futures)
+            client.cancel(list(futures))
 
 
 def run_tasks(job, tasks, *, workers=1, scheduler=None):
@@ -100,8 +105,8 @@ def run_tasks(job, tasks, *, workers=1, scheduler=None):
 
     Yields
     ------
-    (str, list of dict)
-        Each task and its rows, in completion order.
+    TaskOutcome
+        One per task, in completion order: its rows, or why it failed.
     """
     if not tasks:
         return iter(())

@@ -12,6 +12,7 @@ import attrs
 from ..designers.solvers import solver_description
 from .executors import default_workers, run_tasks
 from .lock import exclusive_directory
+from .outcomes import group_failures
 from .progress import Progress
 from .store import ResultStore, write_csv, write_json
 
@@ -36,6 +37,10 @@ class RunReport:
         Wall time of this invocation [s].
     summary : list of dict
         The summary rows.
+    failures : list of FailureGroup
+        This invocation's failed points, grouped by cause (empty when every
+        point succeeded). They are not counted as finished: running again
+        retries them.
     """
 
     directory: Path
@@ -44,6 +49,12 @@ class RunReport:
     n_resumed: int
     wall_seconds: float
     summary: list
+    failures: list = attrs.field(factory=list)
+
+    @property
+    def n_failed(self):
+        """Failed points of this invocation."""
+        return sum(group.count for group in self.failures)
 
 
 def package_versions():
@@ -62,7 +73,14 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
 
     Writes ``results.csv`` (appended as tasks finish, sorted at the end),
     ``summary.csv``, ``run.json`` (the job's description, checked on resume)
-    and ``metadata.json`` (description, versions, solver, wall time).
+    and ``metadata.json`` (description, versions, solver, wall time, failed
+    points).
+
+    A task that fails never stops the others. Its ``error`` rows are written,
+    so that the failure can be read, but the task does not count as finished
+    (:class:`.ResultStore`): the next run retries it. A task that produced no
+    rows at all (it raised, or its worker died twice) is not written. Both
+    are in :attr:`RunReport.failures`.
 
     Parameters
     ----------
@@ -106,12 +124,16 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata):
     pending = [task for task in tasks if task not in finished]
     workers = default_workers() if workers is None else workers
     bar = Progress(len(pending), label=label, enabled=progress)
+    outcomes = []
     try:
-        for _, rows in run_tasks(job, pending, workers=workers, scheduler=scheduler):
-            store.append(rows)
+        for outcome in run_tasks(job, pending, workers=workers, scheduler=scheduler):
+            if outcome.rows is not None:
+                store.append(outcome.rows)
+            outcomes.append(outcome)
             bar.advance()
     finally:
         bar.close()
+    failures = group_failures(outcomes)
     store.sort(tasks)
     summary = job.summarize(store.rows())
     write_csv(directory / "summary.csv", job.summary_columns, summary)
@@ -121,10 +143,11 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata):
         {
             "description": job.describe(),
             "tasks": {"total": len(tasks), "computed_now": len(pending), "resumed": len(tasks) - len(pending)},
+            "failed_points": [attrs.asdict(group) for group in failures],
             "execution": {"workers": None if scheduler else workers, "scheduler": scheduler, "wall_seconds": wall},
             "solver": solver_description(),
             "versions": package_versions(),
             **(extra_metadata or {}),
         },
     )
-    return RunReport(directory, len(tasks), len(pending), len(tasks) - len(pending), wall, summary)
+    return RunReport(directory, len(tasks), len(pending), len(tasks) - len(pending), wall, summary, failures)

@@ -13,6 +13,7 @@ import attrs
 from ..errors import InputError, InputTypeError
 from .. import __version__
 from .. import validation as v
+from ..plugins import get_designer, get_receiver
 from ..scenario import ScenarioConfig, realization_rng
 from .aggregate import SUMMARY_COLUMNS, summarize_sweep
 from .rows import SOLVE_COLUMNS, error_row, solve_row
@@ -73,6 +74,10 @@ class Simulation:
         for scheme in self.schemes:
             if not isinstance(scheme, Scheme):
                 raise InputTypeError(f"schemes: expected Scheme objects, got {type(scheme).__name__}")
+            # Unknown names fail now, not in every task; and the plugins load
+            # (and a broken one is reported) once here, before any worker starts.
+            get_designer(scheme.designer)
+            get_receiver(scheme.receiver)
 
     columns = SOLVE_COLUMNS
     summary_columns = SUMMARY_COLUMNS

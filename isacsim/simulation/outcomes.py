@@ -1,0 +1,92 @@
+"""What became of a task, and of a run's failed points."""
+from __future__ import annotations
+
+import collections
+
+import attrs
+
+__all__ = ["TaskOutcome", "FailureGroup", "describe_exception", "group_failures"]
+
+
+def describe_exception(error):
+    """``"TypeName: message"`` on one line."""
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
+
+
+@attrs.frozen
+class TaskOutcome:
+    """The rows of a finished task, or why it failed.
+
+    Attributes
+    ----------
+    task : str
+        Task id.
+    rows : list of dict or None
+        Its rows (possibly with ``status == "error"`` points).
+    failure : str or None
+        ``"TypeName: message"`` when no rows could be computed at all (the
+        job raised, or its worker died twice).
+    """
+
+    task: str
+    rows: list = None
+    failure: str = None
+
+
+@attrs.frozen
+class FailureGroup:
+    """Failed points that share one cause.
+
+    Attributes
+    ----------
+    cause : str
+        What failed, e.g. ``"designer 'sdr': ValueError"`` or ``"task: WorkerDied"``.
+    count : int
+        Failed points (result rows, or whole tasks) with this cause.
+    first : str
+        The first such point's task and message.
+    """
+
+    cause: str
+    count: int
+    first: str
+
+    def line(self):
+        """One line for a report on stderr."""
+        return f"{self.count} x {self.cause}; first: {self.first}"
+
+
+def group_failures(outcomes):
+    """Group the failed points of ``outcomes`` by cause, in order of appearance.
+
+    Parameters
+    ----------
+    outcomes : iterable of TaskOutcome
+
+    Returns
+    -------
+    list of FailureGroup
+        A whole failed task is one point; otherwise each row with
+        ``status == "error"`` is one, its cause being its designer (if any)
+        and exception type.
+    """
+    counts, firsts = collections.Counter(), {}
+    for outcome in outcomes:
+        if outcome.failure is not None:
+            failed = [(f"task: {outcome.failure.split(':')[0]}", outcome.failure)]
+        else:
+            failed = [
+                (_row_cause(row), row.get("reason", ""))
+                for row in outcome.rows
+                if row.get("status") == "error"
+            ]
+        for cause, message in failed:
+            counts[cause] += 1
+            firsts.setdefault(cause, f"task {outcome.task}: {message}")
+    return [FailureGroup(cause, counts[cause], firsts[cause]) for cause in firsts]
+
+
+def _row_cause(row):
+    kind = str(row.get("reason", "")).split(":")[0] or "error"
+    designer = row.get("designer")
+    return f"designer {designer!r}: {kind}" if designer else kind
