@@ -227,6 +227,8 @@ def _run_bench(args):
 
 # ---------------------------------------------------------------- reproduce
 def _add_reproduce(subparsers):
+    from .plotting import IMAGE_FORMATS
+
     p = subparsers.add_parser("reproduce", help="compute and plot a figure of the paper (see --list)")
     p.add_argument("name", nargs="?", help="figure name, e.g. fig3")
     p.add_argument("--list", action="store_true", help="list the reproducible figures")
@@ -236,11 +238,14 @@ def _add_reproduce(subparsers):
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
     p.add_argument("--seed", type=int, default=None, help="root seed of the channel realizations")
+    p.add_argument(
+        "--format", default="png", choices=IMAGE_FORMATS, help="file format of the figure: png, or pdf or svg (vector) (default: %(default)s)"
+    )
     p.set_defaults(handler=_run_reproduce)
 
 
 def _run_reproduce(args):
-    from .figures import reproduce
+    from .figures import figure_file, reproduce
     from .reproduce import available, load
 
     if args.list:
@@ -263,10 +268,12 @@ def _run_reproduce(args):
         seed=args.seed,
         workers=args.workers,
         scheduler=args.scheduler,
+        image_format=args.format,
     )
     print(
         f"{figure.name}: {report.n_tasks} tasks ({report.n_computed} computed, {report.n_resumed} resumed) "
-        f"in {report.wall_seconds:.1f} s -> {report.directory}/ (results.csv, summary.csv, {figure.name}.png, metadata.json)"
+        f"in {report.wall_seconds:.1f} s -> {report.directory}/ (results.csv, summary.csv, "
+        f"{figure_file(figure.name, args.format)}, metadata.json)"
     )
     return EXIT_OK
 

@@ -1,8 +1,9 @@
 """Reproducible figures: a job (what to compute) plus a plot (how to show it).
 
 ``reproduce(figure, ...)`` runs the job into an output directory (resumable,
-parallel) and draws ``DIR/NAME.png`` from the summary. The paper's figures
-are defined in the ``scenarios/`` scripts (:mod:`isacsim.reproduce`).
+parallel) and draws ``DIR/NAME.png`` (or ``.pdf``, ``.svg``) from the
+summary. The paper's figures are defined in the ``scenarios/`` scripts
+(:mod:`isacsim.reproduce`).
 """
 from __future__ import annotations
 
@@ -13,11 +14,25 @@ import numpy as np
 
 from .errors import InputError
 from . import plotting
+from .plotting import IMAGE_FORMATS
 from .scenario import ScenarioConfig
 from .simulation import SOLVE_TIME_COLUMNS, CoverageMap, Simulation, Topology, run, summarize_solve_times
 from .simulation.store import read_csv, write_csv
 
-__all__ = ["CurveFigure", "TopologyFigure", "CoverageFigure", "reproduce"]
+__all__ = ["CurveFigure", "TopologyFigure", "CoverageFigure", "reproduce", "figure_file", "IMAGE_FORMATS"]
+
+
+def figure_file(name, image_format="png"):
+    """The file name of figure ``name`` in ``image_format``, e.g. ``fig3.pdf``.
+
+    Raises
+    ------
+    InputError
+        For a format not in :data:`IMAGE_FORMATS`.
+    """
+    if image_format not in IMAGE_FORMATS:
+        raise InputError(f"image_format: expected one of {', '.join(IMAGE_FORMATS)}, got {image_format!r}")
+    return f"{name}.{image_format}"
 
 
 def _evolve(job, quick_changes, quick, realizations, seed):
@@ -112,7 +127,9 @@ class CoverageFigure:
         plotting.plot_coverage(report.summary, path, title=self.title, design_points=np.asarray(job.config.grid().points))
 
 
-def reproduce(figure, out=None, *, quick=False, realizations=None, seed=None, workers=None, scheduler=None, progress=None):
+def reproduce(
+    figure, out=None, *, quick=False, realizations=None, seed=None, workers=None, scheduler=None, progress=None, image_format="png"
+):
     """Compute a figure's numbers and draw it.
 
     Parameters
@@ -132,13 +149,17 @@ def reproduce(figure, out=None, *, quick=False, realizations=None, seed=None, wo
         Dask scheduler address (``tcp://host:port``).
     progress : bool or None
         Progress bar (default: only on a terminal).
+    image_format : {"png", "pdf", "svg"}
+        File format of the figure (:data:`IMAGE_FORMATS`); PDF and SVG are
+        vector graphics.
 
     Returns
     -------
     RunReport
-        With ``directory`` holding ``results.csv``, ``summary.csv``,
-        ``NAME.png`` and ``metadata.json``.
+        With ``directory`` holding ``results.csv``, ``summary.csv``, the
+        figure (:func:`figure_file`) and ``metadata.json``.
     """
+    file_name = figure_file(figure.name, image_format)
     directory = Path(out) if out is not None else Path("results") / (figure.name + ("-quick" if quick else ""))
     job = figure.job(quick=quick, realizations=realizations, seed=seed)
     report = run(
@@ -150,5 +171,5 @@ def reproduce(figure, out=None, *, quick=False, realizations=None, seed=None, wo
         label=figure.name,
         extra_metadata={"figure": figure.name, "title": figure.title, "quick": quick},
     )
-    figure.plot(job, report, directory / f"{figure.name}.png")
+    figure.plot(job, report, directory / file_name)
     return report

@@ -11,7 +11,7 @@ from collections import defaultdict
 import numpy as np
 from .errors import InputError
 
-__all__ = ["plot_curves", "plot_topology", "plot_coverage", "curve_styles", "designer_shifts", "DESIGNER_SHIFT"]
+__all__ = ["plot_curves", "plot_topology", "plot_coverage", "curve_styles", "designer_shifts", "DESIGNER_SHIFT", "IMAGE_FORMATS"]
 
 #: Per designer: legend name, colour (Okabe-Ito, safe for the common
 #: colour-vision deficiencies) and marker; the paper's designers in this order.
@@ -33,6 +33,8 @@ _EXTRA_RECEIVERS = ((True, ":"), (False, "-."), (True, "-."), (False, ":"))
 #: the x-axis range: curves that coincide (ZF and sensing-only often do) stay
 #: visible side by side.
 DESIGNER_SHIFT = 0.012
+#: The file formats a figure can be written in, named by the path's suffix.
+IMAGE_FORMATS = ("png", "pdf", "svg")
 _PANELS = (("sync", "(a) Scenario I (synchronized)"), ("unsync", "(b) Scenario II (unsynchronized)"))
 _PNG = {"Software": None}
 
