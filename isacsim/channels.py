@@ -1,4 +1,4 @@
-"""Channel models: communication links (Rayleigh or LoS) and radar echoes.
+"""Channel models: communication links (Rayleigh, LoS or both) and radar echoes.
 
 Each model is a frozen value object. ``draw(network, rng)`` returns the
 communication channels ``H`` and ``gains(network, points)`` the radar echo
@@ -18,6 +18,7 @@ __all__ = [
     "path_gain",
     "RayleighFading",
     "LineOfSight",
+    "OwnCellLineOfSight",
     "RadarLink",
     "steering_matrix",
     "DEFAULT_KAPPA_C_DB",
@@ -72,11 +73,8 @@ def _user_angles(network):
 
 
 @attrs.frozen(kw_only=True)
-class RayleighFading:
-    """Rayleigh fading with distance path loss.
-
-    ``h_{l,m,k} ~ CN(0, mu_{l,m,k} I)`` with ``mu = kappa (d / d0)^(-nu)`` and
-    ``d`` the distance from BS l to user k of cell m.
+class _DistancePathLoss:
+    """The path loss ``mu = kappa (d / d0)^(-nu)`` shared by the communication models.
 
     Parameters
     ----------
@@ -92,6 +90,28 @@ class RayleighFading:
     exponent: float = attrs.field(default=DEFAULT_PATH_LOSS_EXPONENT, validator=v.positive)
     d0: float = attrs.field(default=1.0, validator=v.positive)
 
+    def _amplitudes(self, network):
+        """``sqrt(mu)`` of every BS -> user link, shape (L, L, K)."""
+        return np.sqrt(path_gain(_user_distances(network), self.kappa_db, self.exponent, self.d0))
+
+
+@attrs.frozen(kw_only=True)
+class RayleighFading(_DistancePathLoss):
+    """Rayleigh fading with distance path loss.
+
+    ``h_{l,m,k} ~ CN(0, mu_{l,m,k} I)`` with ``mu = kappa (d / d0)^(-nu)`` and
+    ``d`` the distance from BS l to user k of cell m.
+
+    Parameters
+    ----------
+    kappa_db : float
+        Path gain at ``d0`` [dB].
+    exponent : float
+        Path-loss exponent nu, > 0.
+    d0 : float
+        Reference distance [m].
+    """
+
     def draw(self, network, rng):
         """Draw one realization of every BS -> user channel.
 
@@ -105,29 +125,26 @@ class RayleighFading:
         numpy.ndarray, complex, shape (L, L, K, Nt)
             ``H[l, m, k]``: channel from BS l to user k of cell m.
         """
-        mu = path_gain(_user_distances(network), self.kappa_db, self.exponent, self.d0)
-        shape = mu.shape + (network.n_tx,)
+        amplitude = self._amplitudes(network)
+        shape = amplitude.shape + (network.n_tx,)
         fading = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2.0)
-        return np.sqrt(mu)[..., None] * fading
+        return amplitude[..., None] * fading
 
 
 @attrs.frozen(kw_only=True)
-class LineOfSight:
+class LineOfSight(_DistancePathLoss):
     """Deterministic line-of-sight channels along the ULA steering vector.
 
     ``h_{l,m,k} = sqrt(mu) conj(a(theta))``, with ``theta`` the user's angle
     from BS l's broadside, so that the received amplitude
     ``h^H w = sqrt(mu) a(theta)^T w`` matches the transmit-gain convention.
+    Every BS -> user link is LoS, across cells too.
 
     Parameters
     ----------
     kappa_db, exponent, d0
         Path loss as for :class:`RayleighFading`.
     """
-
-    kappa_db: float = attrs.field(default=DEFAULT_KAPPA_C_DB, validator=v.finite)
-    exponent: float = attrs.field(default=DEFAULT_PATH_LOSS_EXPONENT, validator=v.positive)
-    d0: float = attrs.field(default=1.0, validator=v.positive)
 
     def draw(self, network, rng=None):
         """The LoS channels (``rng`` is accepted for a common interface and unused).
@@ -136,8 +153,37 @@ class LineOfSight:
         -------
         numpy.ndarray, complex, shape (L, L, K, Nt)
         """
-        mu = path_gain(_user_distances(network), self.kappa_db, self.exponent, self.d0)
-        return np.sqrt(mu)[..., None] * np.conj(ula_steering(network.n_tx, _user_angles(network)))
+        return self._amplitudes(network)[..., None] * np.conj(ula_steering(network.n_tx, _user_angles(network)))
+
+
+@attrs.frozen(kw_only=True)
+class OwnCellLineOfSight(_DistancePathLoss):
+    """LoS from each BS to the users of its own cell, Rayleigh fading across cells.
+
+    The other reading of the paper's Fig. 6 ("the LoS channel ... from each
+    BS to its respective CU"): ``h_{l,l,k}`` is the :class:`LineOfSight`
+    channel and ``h_{l,m,k}``, ``m != l``, the :class:`RayleighFading` one,
+    both with the same path loss. The cross-cell links are random, so a
+    sweep needs several realizations.
+
+    Parameters
+    ----------
+    kappa_db, exponent, d0
+        Path loss as for :class:`RayleighFading`.
+    """
+
+    def draw(self, network, rng):
+        """One realization: LoS own-cell links, Rayleigh cross-cell links.
+
+        Returns
+        -------
+        numpy.ndarray, complex, shape (L, L, K, Nt)
+        """
+        path_loss = attrs.asdict(self)
+        channels = RayleighFading(**path_loss).draw(network, rng)
+        own = np.arange(network.n_bs)
+        channels[own, own] = LineOfSight(**path_loss).draw(network)[own, own]
+        return channels
 
 
 def _as_rcs(value):

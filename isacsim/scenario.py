@@ -13,7 +13,15 @@ import numpy as np
 
 from .errors import InputError
 from . import validation as v
-from .channels import DEFAULT_KAPPA_C_DB, DEFAULT_KAPPA_R_DB, DEFAULT_PATH_LOSS_EXPONENT, LineOfSight, RadarLink, RayleighFading
+from .channels import (
+    DEFAULT_KAPPA_C_DB,
+    DEFAULT_KAPPA_R_DB,
+    DEFAULT_PATH_LOSS_EXPONENT,
+    LineOfSight,
+    OwnCellLineOfSight,
+    RadarLink,
+    RayleighFading,
+)
 from .lattice import hexagonal_rings
 from .network import PAPER_INTER_SITE_DISTANCE, Network
 from .problem import DesignProblem
@@ -21,8 +29,10 @@ from .targets import TargetGrid
 
 __all__ = ["ScenarioConfig", "realization_rng", "CHANNELS", "AREA_CENTRE"]
 
-#: Communication channel models by name.
-CHANNELS = {"rayleigh": RayleighFading, "los": LineOfSight}
+#: Communication channel models by name: Rayleigh fading on every link, LoS
+#: on every link (cross-cell ones included), or LoS to the own cell's users
+#: and Rayleigh fading across cells.
+CHANNELS = {"rayleigh": RayleighFading, "los": LineOfSight, "los-own": OwnCellLineOfSight}
 #: Centre of the target area [m]; every BS's broadside faces it.
 AREA_CENTRE = (0.0, 0.0)
 
@@ -30,6 +40,11 @@ AREA_CENTRE = (0.0, 0.0)
 def _optional_finite(instance, attribute, value):
     if value is not None:
         v.finite(instance, attribute, value)
+
+
+def _known_channel(instance, attribute, value):
+    if value not in CHANNELS:
+        raise InputError(f"channel: expected one of {', '.join(CHANNELS)}, got {value!r}")
 
 
 def _cell_count(instance, attribute, value):
@@ -78,8 +93,12 @@ class ScenarioConfig:
         False-alarm probability.
     sigma_c2_dbm, sigma_d2_dbm : float
         User and radar noise powers [dBm].
-    channel : {"rayleigh", "los"}
-        Communication channel model.
+    channel : {"rayleigh", "los", "los-own"}
+        Communication channel model (:data:`CHANNELS`): ``"rayleigh"``
+        (:class:`RayleighFading`), ``"los"`` (:class:`LineOfSight` on every
+        BS -> user link, cross-cell ones included; deterministic) or
+        ``"los-own"`` (:class:`OwnCellLineOfSight`: LoS from each BS to its
+        own users, Rayleigh fading across cells).
     kappa_c_db : float
         Communication path gain at 1 m [dB].
     path_loss_exponent : float
@@ -112,7 +131,7 @@ class ScenarioConfig:
     p_fa: float = attrs.field(default=1e-3, validator=v.open_unit_interval)
     sigma_c2_dbm: float = attrs.field(default=-84.0, validator=v.finite)
     sigma_d2_dbm: float = attrs.field(default=-102.0, validator=v.finite)
-    channel: str = attrs.field(default="rayleigh", validator=attrs.validators.in_(tuple(CHANNELS)))
+    channel: str = attrs.field(default="rayleigh", validator=_known_channel)
     kappa_c_db: float = attrs.field(default=DEFAULT_KAPPA_C_DB, validator=v.finite)
     path_loss_exponent: float = attrs.field(default=DEFAULT_PATH_LOSS_EXPONENT, validator=v.positive)
     kappa_r_db: float = attrs.field(default=DEFAULT_KAPPA_R_DB, validator=v.finite)

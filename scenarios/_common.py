@@ -9,3 +9,11 @@ K3 = ScenarioConfig(n_users_per_cell=3, p_max_w=15.0, p_fa=1e-3, sinr_target_db=
 REALIZATIONS = 100
 #: The false-alarm probabilities of Figs. 4 and 9.
 P_FA_VALUES = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 0.3)
+#: Fig. 6: K = 1 CU 45 m from its BS at an angle theta from the array
+#: broadside, LoS channels, Pmax = 12 W, Gamma = 30 dB, pFA = 1e-3.
+FIG6 = K1.evolve(channel="los", p_max_w=12.0, sinr_target_db=30.0, user_angle_deg=0.0, user_distance_m=45.0)
+#: Fig. 6's angles [deg]: every 15 degrees, and 110, which the paper discusses.
+FIG6_ANGLES = tuple(sorted({*range(0, 361, 15), 110}))
+#: Fig. 6's ``--quick`` angles: the whole range, 110, and the features
+#: (the dip at 15, the infeasible 150, the peak at 180).
+FIG6_QUICK_ANGLES = (0, 15, 45, 110, 150, 180, 270, 360)

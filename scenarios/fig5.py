@@ -10,7 +10,7 @@ FIGURE = CurveFigure(
         config=K1, x_name="p_max_w", x_values=(2, 5, 10, 15, 20, 25, 30), schemes=PAPER_SCHEMES, n_realizations=REALIZATIONS
     ),
     x_label=r"power budget per BS $P_{max}$ [W]",
-    quick={"n_realizations": 4, "x_values": (5, 15, 30)},
+    quick={"n_realizations": 4, "x_values": (2, 15, 30)},
 )
 
 if __name__ == "__main__":

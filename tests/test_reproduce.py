@@ -8,7 +8,7 @@ from isacsim.cli import main
 from isacsim.figures import reproduce
 from isacsim.reproduce import available, load
 
-PAPER_FIGURES = {"fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8", "fig9", "fig10", "coverage"}
+PAPER_FIGURES = {"fig2", "fig3", "fig4", "fig5", "fig6", "fig6-own", "fig7", "fig8", "fig9", "fig10", "coverage"}
 
 
 def test_every_paper_figure_is_listed():
@@ -46,6 +46,17 @@ def test_reproduce_cli_lists_runs_and_refuses_a_changed_run(tmp_path, capsys):
     assert "different configuration" in err and err.count("\n") == 1
     assert main(["reproduce", "nonexistent"]) == 2
     assert main(["reproduce", "fig3", "--workers", "0"]) == 2
+
+
+@pytest.mark.parametrize("image_format, magic", [("pdf", b"%PDF-"), ("svg", b"<svg")])
+def test_reproduce_draws_the_figure_in_the_format_asked_and_names_it(image_format, magic, tmp_path, capsys):
+    out = tmp_path / "fig2"
+    assert main(["reproduce", "fig2", "--out", str(out), "--format", image_format]) == 0
+    assert magic in (out / f"fig2.{image_format}").read_bytes()[:500]
+    assert not (out / "fig2.png").exists()
+    assert f"summary.csv, fig2.{image_format}, metadata.json)" in capsys.readouterr().out
+    assert main(["reproduce", "fig2", "--out", str(out), "--format", "jpg"]) == 2
+    assert "--format" in capsys.readouterr().err
 
 
 def test_netsize_job_sweeps_the_number_of_cells():
