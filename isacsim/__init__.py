@@ -8,16 +8,34 @@ Beamforming for Networked Integrated Sensing and Communications"):
 
 __version__ = "0.1.0"
 
-from .channels import LineOfSight, RadarLink, RayleighFading
-from .detection import Detector
-from .network import BaseStation, CommUser, Network
-from .problem import DesignProblem
-from .receivers import Receiver, TypeI, TypeII
-from .scenario import ScenarioConfig
-from .simulation import Simulation
-from .targets import TargetGrid
-from .hookspecs import hookimpl
-from .units import db_to_linear, dbm_to_watt, linear_to_db, watt_to_dbm
+from .lazy import lazy_exports
+
+#: Public names and the modules that define them, imported on first use so
+#: that ``import isacsim`` (and the command line's start) stays fast.
+_EXPORTS = {
+    "LineOfSight": ".channels",
+    "RadarLink": ".channels",
+    "RayleighFading": ".channels",
+    "Detector": ".detection",
+    "BaseStation": ".network",
+    "CommUser": ".network",
+    "Network": ".network",
+    "DesignProblem": ".problem",
+    "Receiver": ".receivers",
+    "TypeI": ".receivers",
+    "TypeII": ".receivers",
+    "ScenarioConfig": ".scenario",
+    "Simulation": ".simulation",
+    "TargetGrid": ".targets",
+    "hookimpl": ".hookspecs",
+    "db_to_linear": ".units",
+    "dbm_to_watt": ".units",
+    "linear_to_db": ".units",
+    "watt_to_dbm": ".units",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "BaseStation",

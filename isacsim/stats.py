@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
 
 __all__ = ["wilson_interval", "mean_interval", "q_function", "q_inverse"]
 
 
 def q_function(x):
     """Gaussian tail ``Q(x) = P(N(0, 1) > x)``, elementwise."""
+    from scipy import special  # here, not at import: keeps the command line's start fast
+
     return special.ndtr(-np.asarray(x, dtype=float))
 
 
 def q_inverse(p):
     """Inverse of :func:`q_function`, elementwise, for 0 < p < 1."""
+    from scipy import special
+
     return -special.ndtri(np.asarray(p, dtype=float))
 
 
@@ -65,5 +68,7 @@ def mean_interval(values, confidence=0.95):
     mean = float(values.mean())
     if n < 2:
         return mean, np.nan, np.nan
-    half = stats.t.ppf(0.5 + confidence / 2.0, n - 1) * values.std(ddof=1) / np.sqrt(n)
+    from scipy import special
+
+    half = special.stdtrit(n - 1, 0.5 + confidence / 2.0) * values.std(ddof=1) / np.sqrt(n)  # Student-t quantile
     return mean, float(mean - half), float(mean + half)

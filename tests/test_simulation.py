@@ -106,17 +106,18 @@ def test_sigkill_loses_no_finished_task_and_resume_duplicates_nothing(tmp_path):
     assert clean.n_computed == 16
 
 
-def test_a_failed_point_never_kills_the_sweep(tmp_path):
+def test_a_design_that_cannot_exist_is_an_infeasible_result_not_a_failure(tmp_path):
     sweep = Simulation(
         config=SMALL, x_name="n_tx", x_values=(2.0, 6.0), schemes=(Scheme("zf", "type-ii", True), Scheme("sdr", "type-ii", True)), n_realizations=2
     )
     report = run(sweep, tmp_path / "out", workers=1)
     summary = {(r["designer"], r["x"]): r for r in report.summary}
-    assert summary["zf", 2.0]["n_error"] == 2  # Nt = 2 < L K = 3: ZF cannot exist
+    assert summary["zf", 2.0]["n_infeasible"] == 2  # Nt = 2 < L K = 3: ZF cannot exist
     assert summary["zf", 6.0]["n_ok"] == 2
     assert summary["sdr", 2.0]["n_ok"] + summary["sdr", 2.0]["n_infeasible"] == 2
-    errors = [r for r in read(tmp_path / "out" / "results.csv") if r["status"] == "error"]
-    assert errors and all("n_tx" in r["reason"] for r in errors)
+    assert not report.failures
+    infeasible = [r for r in read(tmp_path / "out" / "results.csv") if r["designer"] == "zf" and r["x"] == "2.0"]
+    assert all("at least L*K = 3 transmit antennas" in r["reason"] for r in infeasible)
 
 
 def _row(realization, status, p_d, x_index=0):

@@ -5,13 +5,20 @@ Each designer has a unique ``name`` and ``design(problem, receiver, detector)
 (:mod:`isacsim.plugins`); third-party designers subclass :class:`Designer` or
 :class:`FixedDirectionDesigner`.
 """
-from .base import Designer
-from .design import Certificate, Design, NoBeamDirection
-from .fixed import FixedDirectionDesigner
-from .memory import SolverMemoryError
-from .sdr import SDRDesigner
-from .sensing_only import SensingOnlyDesigner
-from .zf import ZFDesigner
+from ..lazy import lazy_exports
+
+_EXPORTS = {
+    "Designer": ".base",
+    "Certificate": ".design",
+    "Design": ".design",
+    "NoBeamDirection": ".design",
+    "FixedDirectionDesigner": ".fixed",
+    "SolverMemoryError": ".memory",
+    "SDRDesigner": ".sdr",
+    "SensingOnlyDesigner": ".sensing_only",
+    "ZFDesigner": ".zf",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "Designer",
