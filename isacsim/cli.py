@@ -275,7 +275,21 @@ def _run_reproduce(args):
         f"in {report.wall_seconds:.1f} s -> {report.directory}/ (results.csv, summary.csv, "
         f"{figure_file(figure.name, args.format)}, metadata.json)"
     )
-    return EXIT_OK
+    return _report_failures(report)
+
+
+def _report_failures(report):
+    """Name a run's failed points on stderr, one line per cause; the exit code."""
+    if not report.failures:
+        return EXIT_OK
+    print(
+        f"isacsim: {report.n_failed} point(s) failed and are not counted as done; "
+        f"run the same command again to retry them (exit {EXIT_FAILED_POINTS}):",
+        file=sys.stderr,
+    )
+    for group in report.failures:
+        print(f"isacsim:   {group.line()}", file=sys.stderr)
+    return EXIT_FAILED_POINTS
 
 
 def build_parser():
