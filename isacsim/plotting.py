@@ -344,7 +344,7 @@ def plot_coverage(summary, path, *, title, design_points):
     for row in summary:
         panels[row["scenario"], row["designer"], row["receiver"]].append(row)
     keys = sorted(panels)
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys) + 1.0, 4.4), squeeze=False, sharey=True, constrained_layout=True)
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys) + 1.0, 5.0), squeeze=False, sharey=True, constrained_layout=True)
     image = None
     for ax, key in zip(axes[0], keys):
         rows = panels[key]
@@ -360,6 +360,7 @@ def plot_coverage(summary, path, *, title, design_points):
         label = curve_styles([(designer, receiver)])[designer, receiver]["label"]
         ax.set_title(f"{label}\n{'Scenario I' if scenario == 'sync' else 'Scenario II'}", fontsize=9)
         ax.set_xlabel("x [m]")
+        ax.set_xticks(np.linspace(xs[0], xs[-1], 5))  # sparse enough not to run into the next panel's
     axes[0][0].set_ylabel("y [m]")
     if image is not None:
         fig.colorbar(image, ax=axes[0].tolist(), label="mean $p_D$", shrink=0.85)
