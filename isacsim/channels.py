@@ -74,17 +74,8 @@ def _user_angles(network):
 
 @attrs.frozen(kw_only=True)
 class _DistancePathLoss:
-    """The path loss ``mu = kappa (d / d0)^(-nu)`` shared by the communication models.
-
-    Parameters
-    ----------
-    kappa_db : float
-        Path gain at ``d0`` [dB].
-    exponent : float
-        Path-loss exponent nu, > 0.
-    d0 : float
-        Reference distance [m].
-    """
+    """The path loss ``mu = kappa (d / d0)^(-nu)`` shared by the communication
+    models; its fields are described in :class:`RayleighFading`."""
 
     kappa_db: float = attrs.field(default=DEFAULT_KAPPA_C_DB, validator=v.finite)
     exponent: float = attrs.field(default=DEFAULT_PATH_LOSS_EXPONENT, validator=v.positive)
