@@ -14,6 +14,7 @@ import sys
 import pluggy
 
 from .errors import InputError
+from .names import resolve_name
 from . import builtin, hookspecs
 
 __all__ = [
@@ -147,19 +148,20 @@ def receiver_registry():
 
 
 def _lookup(registry, kind, name):
-    if name not in registry:
-        broken = "".join(f"; plugin {plugin!r} failed to import ({error})" for plugin, error in BROKEN_PLUGINS.items())
-        raise InputError(f"{kind}: unknown name {name!r}; registered: {', '.join(sorted(registry))}{broken}")
-    return registry[name][0]
+    broken = "".join(f"; plugin {plugin!r} failed to import ({error})" for plugin, error in BROKEN_PLUGINS.items())
+    return registry[resolve_name(kind, name, registry, extra=broken)][0]
 
 
 def get_designer(name):
     """The designer class registered as ``name``.
 
+    ``name`` is matched without regard to case (``SDR`` is ``sdr``).
+
     Raises
     ------
-    ValueError
-        For an unknown name, listing the registered ones.
+    InputError
+        For an unknown name, listing the registered ones and suggesting the
+        closest.
     """
     return _lookup(designer_registry(), "designer", name)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from .errors import InputError
+from .names import resolve_name
 
 __all__ = ["available", "load", "main", "script"]
 
@@ -25,13 +25,15 @@ def available():
 def load(name):
     """The ``FIGURE`` of scenario ``name``.
 
+    ``name`` is matched without regard to case (``Fig3`` is ``fig3``).
+
     Raises
     ------
-    ValueError
-        For an unknown name, listing the known ones.
+    InputError
+        For an unknown name, listing the known ones and suggesting the
+        closest.
     """
-    if name not in available():
-        raise InputError(f"NAME: unknown figure {name!r}; available: {', '.join(available())}")
+    name = resolve_name("NAME", name, available())
     return importlib.import_module(f"{_PACKAGE}.{name}").FIGURE
 
 

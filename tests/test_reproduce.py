@@ -41,6 +41,7 @@ def test_reproduce_cli_lists_runs_and_refuses_a_changed_run(tmp_path, capsys):
     out = tmp_path / "fig2"
     assert main(["reproduce", "fig2", "--out", str(out)]) == 0
     assert (out / "fig2.png").exists()
+    capsys.readouterr()  # the run's progress lines
     assert main(["reproduce", "fig3", "--quick", "--out", str(out)]) == 2  # another figure's directory
     err = capsys.readouterr().err
     assert "different configuration" in err and err.count("\n") == 1

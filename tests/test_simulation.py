@@ -173,16 +173,48 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path):
         run(small_sweep(n_realizations=1), tmp_path / "out", scheduler="tcp://127.0.0.1:9")
 
 
-def test_progress_bar_only_on_a_terminal():
-    quiet = io.StringIO()
-    bar = Progress(4, "x", stream=quiet)
-    bar.advance()
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_off_a_terminal_is_a_line_every_interval_with_rate_and_eta(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr("isacsim.simulation.progress.time.monotonic", lambda: clock[0])
+    log = io.StringIO()  # not a terminal, like a batch job's log
+    bar = Progress(4, "fig8", stream=log, interval=15.0)
+    for seconds in (5.0, 20.0, 30.0, 40.0):  # tasks finish at these times
+        clock[0] = seconds
+        bar.advance()
     bar.close()
-    assert quiet.getvalue() == ""  # StringIO is not a TTY
-    loud = io.StringIO()
-    bar = Progress(4, "fig", stream=loud, enabled=True)
+    lines = log.getvalue().splitlines()
+    assert "\r" not in log.getvalue()
+    # the start, then at 20 s (>= 15 s after the start) and 40 s (>= 15 s after 20 s), then the end
+    assert [line.split()[2] for line in lines] == ["0/4", "2/4", "4/4", "4/4"]
+    assert all(line.startswith("fig8:") for line in lines)
+    assert "<00:20" in lines[1] and "10.00s/task" in lines[1]  # 20 s elapsed, 2 left at 10 s each
+
+
+def test_progress_on_a_terminal_is_a_live_bar_and_quiet_is_silent():
+    screen = _Terminal()
+    bar = Progress(4, "fig3", stream=screen)
     bar.advance(2)
-    assert "2/4" in loud.getvalue() and "ETA" in loud.getvalue()
+    bar.close()
+    assert "\r" in screen.getvalue() and "2/4" in screen.getvalue()
+    silent = _Terminal()
+    bar = Progress(4, "fig3", stream=silent, enabled=False)
+    bar.advance(4)
+    bar.close()
+    assert silent.getvalue() == ""
+
+
+def test_a_run_reports_progress_in_logs(tmp_path, capsys):
+    sweep = small_sweep(n_realizations=2)
+    n = len(sweep.tasks())
+    run(sweep, tmp_path / "out", workers=1, label="small")
+    err = capsys.readouterr().err.splitlines()  # captured stderr is not a terminal
+    assert err[0].startswith("small:") and f" 0/{n} " in err[0]
+    assert err[-1].startswith("small:") and f" {n}/{n} " in err[-1]
 
 
 def test_invalid_sweeps_are_clear():

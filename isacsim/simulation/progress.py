@@ -1,63 +1,82 @@
-"""A progress bar with an ETA on a terminal; silent otherwise."""
+"""Progress of a run: a live bar on a terminal, a line every few seconds in logs.
+
+On a terminal, tqdm draws its bar. Anywhere else (a batch job, ``| tee``, a
+notebook's captured stderr) a bar's carriage returns would make one endless
+line, so a plain line ``fig8: 12/84 tasks [00:31<01:10, 2.6 s/task]``
+(tqdm's own meter text) is written when the run starts, every
+:data:`LOG_INTERVAL` seconds while it runs, and when it ends.
+"""
 from __future__ import annotations
 
 import sys
 import time
 
-__all__ = ["Progress"]
+from tqdm import tqdm
 
+__all__ = ["Progress", "LOG_INTERVAL"]
 
-def _clock(seconds):
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+#: Seconds between two progress lines off a terminal.
+LOG_INTERVAL = 15.0
 
 
 class Progress:
-    """Count finished tasks and draw ``[####....] 12/84 00:31 ETA 01:10``.
+    """Count finished tasks and show the rate and the time left.
 
     Parameters
     ----------
     total : int
         Tasks to run in this session.
     label : str
-        Shown before the bar.
+        Shown first (the figure's name).
     stream : file-like
-        Where to draw (default ``sys.stderr``).
+        Where to write (default ``sys.stderr``).
     enabled : bool or None
-        Draw or not; ``None`` draws only when ``stream`` is a terminal.
-    width : int
-        Bar width in characters.
+        ``False``: silent. ``None`` or ``True``: a bar on a terminal, lines
+        otherwise.
+    interval : float
+        Seconds between two lines off a terminal.
     """
 
-    def __init__(self, total, label="", stream=None, enabled=None, width=30):
+    def __init__(self, total, label="", stream=None, enabled=None, interval=LOG_INTERVAL):
         self.total = total
         self.label = label
         self.stream = sys.stderr if stream is None else stream
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.width = width
+        self.interval = interval
         self.done = 0
-        self.started = time.monotonic()
+        self.started = self.last_line = time.monotonic()
+        self.mode = "off" if enabled is False or total == 0 else ("bar" if _is_terminal(self.stream) else "lines")
+        self.bar = tqdm(total=total, desc=label, file=self.stream, unit="task", dynamic_ncols=True) if self.mode == "bar" else None
+        if self.mode == "lines":
+            self._write_line()
 
     def advance(self, n=1):
-        """Record ``n`` more finished tasks and redraw."""
+        """Record ``n`` more finished tasks."""
         self.done += n
-        if self.enabled:
-            self.stream.write("\r" + self.line())
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.update(n)
+        elif self.mode == "lines" and time.monotonic() - self.last_line >= self.interval:
+            self._write_line()
 
     def line(self):
-        """The current bar as text."""
+        """Done/total, elapsed time, time left and rate, as text."""
         elapsed = time.monotonic() - self.started
-        fraction = self.done / self.total if self.total else 1.0
-        filled = int(round(self.width * fraction))
-        eta = elapsed / self.done * (self.total - self.done) if self.done else float("nan")
-        eta_text = _clock(eta) if self.done else "--:--"
-        return f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} {_clock(elapsed)} ETA {eta_text}"
+        return tqdm.format_meter(self.done, self.total, elapsed, prefix=self.label, unit="task", ncols=0)
 
     def close(self):
-        """End the bar's line."""
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+        """End the bar, or write the last line."""
+        if self.bar is not None:
+            self.bar.close()
+        elif self.mode == "lines" and self.done:
+            self._write_line()
+
+    def _write_line(self):
+        self.stream.write(self.line() + "\n")
+        self.stream.flush()
+        self.last_line = time.monotonic()
+
+
+def _is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
