@@ -6,7 +6,7 @@ import math
 import attrs
 import numpy as np
 
-__all__ = ["Design", "Certificate", "STATUSES", "NoBeamDirection"]
+__all__ = ["Design", "Certificate", "STATUSES", "NoBeamDirection", "INFEASIBLE_P_D", "reported_detection_probability"]
 
 #: Every status a :class:`Design` can carry.
 #:
@@ -18,6 +18,32 @@ __all__ = ["Design", "Certificate", "STATUSES", "NoBeamDirection"]
 #: ``error``       the solver failed, or the design misses a constraint by
 #:                 more than 1e-3; ``reason`` says how.
 STATUSES = ("optimal", "inaccurate", "infeasible", "error")
+
+#: The detection probability credited to an ``infeasible`` design, everywhere
+#: (sweep summaries, ``isacsim solve``): it deploys no beams, so it detects
+#: nothing. An ``error`` design has no detection probability (NaN / null).
+INFEASIBLE_P_D = 0.0
+
+
+def reported_detection_probability(status, evaluated):
+    """The min detection probability to report for a design of ``status``.
+
+    Parameters
+    ----------
+    status : str
+        One of :data:`STATUSES`.
+    evaluated : float
+        The detection probability evaluated from the design's beams.
+
+    Returns
+    -------
+    float
+        ``evaluated`` for a usable design (``optimal``, ``inaccurate``),
+        :data:`INFEASIBLE_P_D` for ``infeasible`` and NaN for ``error``.
+    """
+    if status in ("optimal", "inaccurate"):
+        return evaluated
+    return INFEASIBLE_P_D if status == "infeasible" else math.nan
 
 
 class NoBeamDirection(Exception):

@@ -21,6 +21,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from ..designers.design import reported_detection_probability
 from ..stats import mean_interval
 
 __all__ = ["SUMMARY_COLUMNS", "SOLVE_TIME_COLUMNS", "summarize_sweep", "summarize_solve_times", "as_float"]
@@ -90,7 +91,7 @@ def summarize_sweep(rows):
         scenario, designer, receiver, x_name, _ = key
         entries = [(int(r["realization"]), as_float(r["x"]), r["status"], as_float(r["min_p_d"]), as_float(r["min_reflected_power_w"])) for r in group]
         status = [e[2] for e in entries]
-        counted = [(0.0 if s == "infeasible" else e[3]) for e, s in zip(entries, status) if s in ("optimal", "inaccurate", "infeasible")]
+        counted = [reported_detection_probability(s, e[3]) for e, s in zip(entries, status) if s != "error"]
         feasible = [e[3] for e, s in zip(entries, status) if s in ("optimal", "inaccurate")]
         power = [e[4] for e, s in zip(entries, status) if s in ("optimal", "inaccurate")]
         mean, low, high = mean_interval(counted)
