@@ -38,6 +38,23 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _subcommand(subparsers, name, *, help, description=None, examples=()):
+    """A subcommand whose help ends with worked examples."""
+    epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples) if examples else None
+    return subparsers.add_parser(
+        name, help=help, description=description or help[0].upper() + help[1:] + ".", epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+#: What ``isacsim solve`` exits with, for its help.
+SOLVE_EXIT_CODES = """exit codes:
+  0  optimal (verified) design
+  1  the design is inaccurate or failed (status 'inaccurate' or 'error'), or an internal failure
+  2  bad input or usage, one line on stderr naming the field
+  3  infeasible: the SINR targets cannot all be met (the users concerned are named)"""
+
+
 def _finite_json(value):
     """NaN/inf -> None so the JSON is standard."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -49,18 +66,39 @@ def _finite_json(value):
 def _add_problem(subparsers):
     from .scenario import ScenarioConfig
 
+    from .scenario import CHANNELS
+
     defaults = ScenarioConfig()
-    p = subparsers.add_parser("problem", help="build the paper's network, print its DesignProblem and save it")
+    p = _subcommand(
+        subparsers,
+        "problem",
+        help="build the paper's network, print its DesignProblem and save it",
+        description="Build the paper's three-cell network (Section V) with one seeded channel draw, print the "
+        "DesignProblem and save it to an .npz file for 'isacsim solve'.",
+        examples=(
+            "isacsim problem --out p.npz                       # the paper's defaults",
+            "isacsim problem --users 3 --sinr-db 20 --out p.npz",
+            "isacsim problem --channel los --user-angle 30 --out p.npz",
+        ),
+    )
     p.add_argument("--out", default="problem.npz", help="where to save the .npz (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="channel realization seed (default: %(default)s)")
-    p.add_argument("--users", type=int, default=defaults.n_users_per_cell, help="users per cell K")
-    p.add_argument("--nt", type=int, default=defaults.n_tx, help="transmit antennas per BS")
-    p.add_argument("--nr", type=int, default=defaults.n_rx, help="receive antennas per BS")
-    p.add_argument("--sinr-db", type=float, default=defaults.sinr_target_db, help="SINR target [dB]")
-    p.add_argument("--p-max", type=float, default=defaults.p_max_w, help="power budget per BS [W]")
-    p.add_argument("--p-fa", type=float, default=defaults.p_fa, help="false-alarm probability")
-    p.add_argument("--channel", choices=["rayleigh", "los"], default=defaults.channel)
-    p.add_argument("--user-angle", type=float, default=None, help="put the users at this angle from broadside [deg]")
+    p.add_argument("--users", type=int, default=defaults.n_users_per_cell, help="users per cell K (default: %(default)s)")
+    p.add_argument("--nt", type=int, default=defaults.n_tx, help="transmit antennas per BS, Nt (default: %(default)s)")
+    p.add_argument("--nr", type=int, default=defaults.n_rx, help="receive antennas per BS, Nr (default: %(default)s)")
+    p.add_argument("--sinr-db", type=float, default=defaults.sinr_target_db, help="SINR target of every user [dB] (default: %(default)s)")
+    p.add_argument("--p-max", type=float, default=defaults.p_max_w, help="power budget per BS [W] (default: %(default)s)")
+    p.add_argument("--p-fa", type=float, default=defaults.p_fa, help="false-alarm probability (default: %(default)s)")
+    p.add_argument(
+        "--channel",
+        type=str.lower,
+        choices=list(CHANNELS),
+        default=defaults.channel,
+        help="BS-to-user channel model: 'rayleigh' (Rayleigh fading with path loss), 'los' (line of sight on every "
+        "BS-to-user link) or 'los-own' (line of sight to the own cell's users, Rayleigh across cells) "
+        "(default: %(default)s)",
+    )
+    p.add_argument("--user-angle", type=float, default=None, help="put the users at this angle from broadside [deg] (default: the paper's positions)")
     p.set_defaults(handler=_run_problem)
 
 
@@ -88,13 +126,25 @@ def _run_problem(args):
 
 # -------------------------------------------------------------------- solve
 def _add_solve(subparsers):
-    p = subparsers.add_parser("solve", help="design beams for a saved DesignProblem")
-    p.add_argument("problem", help="DesignProblem .npz file")
-    p.add_argument("--designer", default="sdr", help="registered designer name (see 'isacsim designers')")
-    p.add_argument("--receiver", default="type-ii", help="registered receiver name: type-i or type-ii")
+    p = _subcommand(
+        subparsers,
+        "solve",
+        help="design beams for a saved DesignProblem",
+        description="Design the beams w and sensing covariances R of a saved DesignProblem, verify every constraint "
+        "from the returned beams and print the result. An infeasible problem is a result (exit 3), not an error.",
+        examples=(
+            "isacsim problem --out p.npz && isacsim solve p.npz",
+            "isacsim solve p.npz --designer zf --receiver type-i --no-sync",
+            "isacsim solve p.npz --json --out design.npz",
+        ),
+    )
+    p.epilog += "\n\n" + SOLVE_EXIT_CODES
+    p.add_argument("problem", help="DesignProblem .npz file (from 'isacsim problem' or DesignProblem.save)")
+    p.add_argument("--designer", default="sdr", help="registered designer, any case (see 'isacsim designers') (default: %(default)s)")
+    p.add_argument("--receiver", default="type-ii", help="the users' receiver: type-i or type-ii, any case (default: %(default)s)")
     sync = p.add_mutually_exclusive_group()
-    sync.add_argument("--sync", dest="synchronized", action="store_true", default=True, help="Scenario I (default)")
-    sync.add_argument("--no-sync", dest="synchronized", action="store_false", help="Scenario II")
+    sync.add_argument("--sync", dest="synchronized", action="store_true", default=True, help="Scenario I: synchronized BSs (default)")
+    sync.add_argument("--no-sync", dest="synchronized", action="store_false", help="Scenario II: unsynchronized BSs")
     p.add_argument(
         "--solver",
         default=DEFAULT_SOLVER,
@@ -102,12 +152,18 @@ def _add_solve(subparsers):
         "'picos:NAME' (the primal model with an installed PICOS solver NAME) or 'picos-dual:NAME' (the reduced dual "
         "in PICOS); a generic solver whose memory estimate is over ISACSIM_SOLVER_MEMORY_LIMIT is refused (exit 2)",
     )
-    p.add_argument("--out", default=None, help="save w and R to this .npz")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--out", default=None, help="save w and R to this .npz (its directory must exist)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object; NaN/inf become null, 'reason' is null on success, and an infeasible design's "
+        "min_detection_probability is 0 (it deploys no beams), as in the sweeps' summaries",
+    )
     p.set_defaults(handler=_run_solve)
 
 
 def _run_solve(args):
+    from .designers.design import reported_detection_probability
     from .detection import Detector
     from .plugins import get_designer, get_receiver
     from .problem import DesignProblem
@@ -127,12 +183,12 @@ def _run_solve(args):
         design.save(args.out)
     report = {
         "status": design.status,
-        "reason": design.reason,
+        "reason": design.reason or None,
         "designer": args.designer,
         "receiver": receiver.name,
         "synchronized": args.synchronized,
         "min_reflected_power_w": evaluation.min_reflected_power_w,
-        "min_detection_probability": evaluation.min_detection_probability,
+        "min_detection_probability": _finite_json(reported_detection_probability(design.status, evaluation.min_detection_probability)),
         "reflected_power_w": evaluation.reflected_power_w.tolist(),
         "sinr_db": [[_finite_json(float(x)) for x in row] for row in evaluation.sinr_db],
         "tx_power_w": evaluation.tx_power_w.tolist(),
@@ -156,7 +212,14 @@ def _run_solve(args):
 
 # ---------------------------------------------------------------- designers
 def _add_designers(subparsers):
-    p = subparsers.add_parser("designers", help="list registered designers and receivers with their plugins")
+    p = _subcommand(
+        subparsers,
+        "designers",
+        help="list registered designers and receivers with their plugins",
+        description="List every registered designer and receiver with the plugin that provides it. Third-party "
+        "packages register theirs under the 'isacsim' entry-point group; ISACSIM_DISABLE_PLUGINS=NAME,... hides some.",
+        examples=("isacsim designers", "ISACSIM_DISABLE_PLUGINS=rzf isacsim designers"),
+    )
     p.set_defaults(handler=_run_designers)
 
 
@@ -173,11 +236,13 @@ def _run_designers(args):
 
 # -------------------------------------------------------------------- bench
 def _add_bench(subparsers):
-    p = subparsers.add_parser(
+    p = _subcommand(
+        subparsers,
         "bench",
         help="time the SDR designer's solvers against the targets and the CVXOPT baseline",
         description="Median design times of the default 'structured' solver and the 'cvxopt' baseline, in the same run: "
         "at paper size (default) or against L and Nt (--scale).",
+        examples=("isacsim bench --quick", "isacsim bench --check", "isacsim bench --scale --out results/bench-scale.png"),
     )
     p.add_argument("--scale", action="store_true", help="time and peak memory per solve against L and Nt, with a PNG and CSV")
     p.add_argument("--instances", type=int, default=None, help="seeded instances per case (default: 10; with --scale 3)")
@@ -229,15 +294,31 @@ def _run_bench(args):
 def _add_reproduce(subparsers):
     from .plotting import IMAGE_FORMATS
 
-    p = subparsers.add_parser("reproduce", help="compute and plot a figure of the paper (see --list)")
-    p.add_argument("name", nargs="?", help="figure name, e.g. fig3")
+    p = _subcommand(
+        subparsers,
+        "reproduce",
+        help="compute and plot a figure of the paper (see --list)",
+        description="Compute a figure's numbers into --out (results.csv as tasks finish, summary.csv, metadata.json) "
+        "and draw it. Re-running the same command resumes: finished points are kept, failed ones retried. "
+        "Exit codes: 0 done; 2 bad input (one line); 4 some points failed (named on stderr; run again to retry "
+        "them); 1 internal failure.",
+        examples=(
+            "isacsim reproduce --list",
+            "isacsim reproduce fig3 --quick                    # a first look, about a minute",
+            "isacsim reproduce fig8 --workers 2 --format pdf",
+            "isacsim reproduce fig3 --realizations 200 --out results/fig3   # extends a finished run",
+            "isacsim reproduce fig3 --scheduler tcp://host:8786              # on a Dask cluster",
+        ),
+    )
+    p.add_argument("name", nargs="?", help="figure name, any case, e.g. fig3 (see --list)")
     p.add_argument("--list", action="store_true", help="list the reproducible figures")
-    p.add_argument("--quick", action="store_true", help="few realizations and points (a first look, CI)")
-    p.add_argument("--realizations", type=int, default=None, help="channel realizations per point")
-    p.add_argument("--out", default=None, help="output directory (default: results/NAME[-quick])")
+    p.add_argument("--quick", action="store_true", help="few realizations, the same x-range (a first look, CI)")
+    p.add_argument("--realizations", type=int, default=None, help="channel realizations per point (default: the figure's, 4 with --quick)")
+    p.add_argument("--out", default=None, help="output directory (default: results/NAME, or results/NAME-quick)")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
-    p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
-    p.add_argument("--seed", type=int, default=None, help="root seed of the channel realizations")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786 (default: local workers)")
+    p.add_argument("--seed", type=int, default=None, help="root seed of the channel realizations (default: 2024)")
+    p.add_argument("--quiet", action="store_true", help="no progress output and no summary line (errors still go to stderr)")
     p.add_argument(
         "--format", default="png", choices=IMAGE_FORMATS, help="file format of the figure: png, or pdf or svg (vector) (default: %(default)s)"
     )
@@ -246,6 +327,7 @@ def _add_reproduce(subparsers):
 
 def _run_reproduce(args):
     from .figures import figure_file, reproduce
+    from .plotting import require_matplotlib
     from .reproduce import available, load
 
     if args.list:
@@ -260,6 +342,7 @@ def _run_reproduce(args):
     if args.seed is not None and args.seed < 0:
         raise UsageError("--seed: expected an integer >= 0")
     figure = load(args.name)
+    require_matplotlib()  # before computing anything
     report = reproduce(
         figure,
         args.out,
@@ -269,12 +352,14 @@ def _run_reproduce(args):
         workers=args.workers,
         scheduler=args.scheduler,
         image_format=args.format,
+        progress=False if args.quiet else None,
     )
-    print(
-        f"{figure.name}: {report.n_tasks} tasks ({report.n_computed} computed, {report.n_resumed} resumed) "
-        f"in {report.wall_seconds:.1f} s -> {report.directory}/ (results.csv, summary.csv, "
-        f"{figure_file(figure.name, args.format)}, metadata.json)"
-    )
+    if not args.quiet:
+        print(
+            f"{figure.name}: {report.n_tasks} tasks ({report.n_computed} computed, {report.n_resumed} resumed) "
+            f"in {report.wall_seconds:.1f} s -> {report.directory}/ (results.csv, summary.csv, "
+            f"{figure_file(figure.name, args.format)}, metadata.json)"
+        )
     return _report_failures(report)
 
 

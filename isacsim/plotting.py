@@ -46,8 +46,17 @@ def _pyplot():
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise InputError("plotting needs matplotlib: pip install 'isacsim[plot]'") from None
+        raise InputError("plotting needs matplotlib, which is not installed: pip install 'isacsim[plot]'") from None
     return plt
+
+
+def require_matplotlib():
+    """Raise the one-line :class:`InputError` naming the ``plot`` extra if matplotlib is missing.
+
+    Called before a run computes anything, so that a missing extra costs
+    nothing but the message.
+    """
+    _pyplot()
 
 
 def _f(value):

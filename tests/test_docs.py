@@ -30,3 +30,37 @@ def test_bench_prints_every_case():
     for n_users, n_tx, _ in CASES:
         assert f"K={n_users}, Nt={n_tx}" in table
     assert "peak memory" in table and "4 optimal | 4 optimal" in table
+
+
+ROOT = README.parent
+#: Tour commands too long for a test: their arguments are checked, not run.
+PARSED_ONLY = ("reproduce fig8", "bench")
+
+
+def _shell_commands():
+    """Every command of the README's shell blocks after the set-up block, comments removed."""
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), flags=re.S)[1:]
+    return [line.split("  #")[0].strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_readme_commands_run_as_printed_after_the_set_up(tmp_path):
+    import subprocess
+
+    from isacsim.cli import build_parser
+
+    commands = _shell_commands()
+    assert len(commands) >= 5
+    for command in commands:
+        program, *args = command.split()
+        assert program.startswith(".venv/bin/"), f"{command!r} needs an activated environment"
+        assert (ROOT / program).exists(), f"{program} does not exist after the set-up commands"
+        if " ".join(args).startswith(PARSED_ONLY):
+            build_parser().parse_args(args)
+            continue
+        done = subprocess.run([str(ROOT / program), *args], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{command!r} exited with {done.returncode}: {done.stderr}"
+
+
+def test_inline_commands_use_the_environment_of_the_set_up():
+    inline = re.findall(r"`((?:pip|python|python3|dask|pytest) [^`]*)`", README.read_text())
+    assert not inline, f"inline commands without .venv/bin/: {inline}"
