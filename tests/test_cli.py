@@ -115,3 +115,20 @@ def test_bad_seed_and_missing_output_directory_exit_2(tmp_path, capsys):
     assert code == 2 and "does not exist" in err
     code, _, err = run("reproduce", "fig3", "--seed", -5, capsys=capsys)
     assert code == 2 and "--seed" in err
+
+
+def test_json_reports_an_infeasible_design_as_the_sweeps_count_it(tmp_path, capsys):
+    from isacsim.designers.design import INFEASIBLE_P_D
+
+    path = tmp_path / "unreachable.npz"
+    small_problem(seed=0, n_users_per_cell=1, n_tx=6, sinr_target_db=90.0).save(path)
+    code, out, _ = run("solve", path, "--json", capsys=capsys)
+    report = json.loads(out)
+    assert code == 3 and report["status"] == "infeasible"
+    assert report["min_detection_probability"] == INFEASIBLE_P_D == 0.0
+
+
+def test_json_reason_is_null_on_success(problem_file, capsys):
+    code, out, _ = run("solve", problem_file, "--json", capsys=capsys)
+    report = json.loads(out)
+    assert code == 0 and report["status"] == "optimal" and report["reason"] is None
