@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 
 import numpy as np
+from .atomic import atomic_write
 from .errors import InputError
 
 __all__ = ["plot_curves", "plot_topology", "plot_coverage", "curve_styles", "designer_shifts", "DESIGNER_SHIFT", "IMAGE_FORMATS"]
@@ -256,7 +257,7 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None
     _legend(fig, axes[0], summary, n_designers=len({designer for designer, _ in styles}))
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.12 if solve_times is None else 0.065, 1, 0.95))
-    fig.savefig(path, dpi=120, metadata=_PNG)
+    _save(fig, path)
     plt.close(fig)
     return fig
 
@@ -332,7 +333,7 @@ def plot_topology(rows, path, *, title):
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False)
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=120, metadata=_PNG)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -374,5 +375,15 @@ def plot_coverage(summary, path, *, title, design_points):
     if image is not None:
         fig.colorbar(image, ax=axes[0].tolist(), label="mean $p_D$", shrink=0.85)
     fig.suptitle(title)
-    fig.savefig(path, dpi=120, metadata=_PNG)
+    _save(fig, path)
     plt.close(fig)
+
+
+def _save(fig, path):
+    """Write ``fig`` to ``path`` atomically (never a half-written file, never through a
+    symbolic link), in the format named by the path's suffix (default PNG)."""
+    from pathlib import Path
+
+    image_format = Path(path).suffix.lstrip(".").lower() or "png"
+    metadata = _PNG if image_format == "png" else None
+    atomic_write(path, lambda handle: fig.savefig(handle, format=image_format, dpi=120, metadata=metadata), binary=True)
