@@ -6,15 +6,15 @@ the public ``.npz`` file format (see the README).
 from __future__ import annotations
 
 import os
-import zipfile
 
 import attrs
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, InputTypeError
 from . import validation as v
 from .atomic import atomic_write
 from .channels import steering_matrix
+from .npzfile import read_npz
 from .units import dbm_to_watt, linear_to_db, watt_to_dbm
 
 __all__ = ["DesignProblem"]
@@ -23,16 +23,27 @@ __all__ = ["DesignProblem"]
 ARRAY_KEYS = ("H", "A", "G", "gamma", "p_max", "sigma_c2", "sigma_d2", "n_rx", "p_fa")
 
 
+def _not_boolean(name, value):
+    """``value``, unless it holds booleans: a True is no channel, power or antenna count."""
+    try:
+        is_boolean = np.asarray(value).dtype == bool
+    except Exception:  # noqa: BLE001 - not array-like at all: as_array names the field
+        return value
+    if is_boolean:
+        raise InputTypeError(f"{name}: expected numbers, got booleans")
+    return value
+
+
 def _array(kind, ndim, **checks):
     def convert(value, field):
-        return v.as_array(field.name, value, kind=kind, shape=(None,) * ndim, **checks)
+        return v.as_array(field.name, _not_boolean(field.name, value), kind=kind, shape=(None,) * ndim, **checks)
 
     return attrs.Converter(convert, takes_field=True)
 
 
 def _scalar(kind):
     def convert(value, field):
-        return v.as_array(field.name, value, kind=kind, shape=()).item()
+        return v.as_array(field.name, _not_boolean(field.name, value), kind=kind, shape=()).item()
 
     return attrs.Converter(convert, takes_field=True)
 
@@ -258,29 +269,27 @@ class DesignProblem:
     def load(cls, path):
         """Read and validate a problem written by :meth:`save`.
 
+        The file is checked before it is read (:func:`isacsim.npzfile.read_npz`):
+        only a regular file, only plain arrays, at most
+        ``ISACSIM_MAX_PROBLEM_BYTES`` of them (default 512 MiB).
+
         Raises
         ------
-        ValueError
-            If the file is missing, not an ``.npz`` archive, lacks a key, or
-            any value fails validation; the message names the key.
+        InputError
+            One line starting with ``path``: the file is missing, not a
+            regular file, not an ``.npz`` archive, corrupt, too large, lacks a
+            key, or a value fails validation (then the key is named too).
         """
         path = os.fspath(path)
-        if os.path.exists(path) and not zipfile.is_zipfile(path):
-            raise InputError(f"{path}: not an .npz archive (expected a file written by DesignProblem.save)")
-        try:
-            with np.load(path, allow_pickle=False) as archive:
-                content = {key: archive[key] for key in archive.files}
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file") from None
-        except (OSError, zipfile.BadZipFile, EOFError) as error:
-            raise InputError(f"{path}: not a readable .npz archive ({error})") from None
-        except ValueError as error:  # e.g. pickled object arrays
-            raise InputError(f"{path}: unsupported content ({error})") from None
+        content = read_npz(path)
         missing = [key for key in ARRAY_KEYS if key not in content]
         if missing:
             raise InputError(f"{path}: missing key {missing[0]!r} (a DesignProblem needs {', '.join(ARRAY_KEYS)})")
         fields = {key: content.pop(key) for key in ARRAY_KEYS}
-        return cls(**fields, extras=content)
+        try:
+            return cls(**fields, extras=content)
+        except InputError as error:
+            raise type(error)(f"{path}: {error}") from None
 
     # --------------------------------------------------------------- display
     def summary(self):
