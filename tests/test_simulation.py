@@ -62,6 +62,34 @@ def test_rerun_is_a_no_op_and_a_changed_configuration_is_refused(tmp_path):
         run(small_sweep(seed=12), tmp_path / "out", workers=1)
 
 
+def test_a_finished_run_extends_to_more_realizations_and_rereads_fewer(tmp_path):
+    out = tmp_path / "out"
+    first = run(small_sweep(n_realizations=4), out, workers=1)
+    old_rows = {(r["task"], r["designer"], r["receiver"], r["scenario"]): r for r in read(out / "results.csv")}
+
+    more = run(small_sweep(n_realizations=6), out, workers=2)
+    n_x = len(small_sweep().x_values)
+    assert (more.n_computed, more.n_resumed) == (2 * n_x, first.n_tasks)  # only realizations 4 and 5
+    rows = read(out / "results.csv")
+    assert len(rows) == 6 * n_x * len(SCHEMES)
+    kept = {(r["task"], r["designer"], r["receiver"], r["scenario"]): r for r in rows if int(r["realization"]) < 4}
+    assert kept == old_rows  # every cell of the first four realizations unchanged
+    assert {int(r["n_realizations"]) for r in more.summary} == {6}
+    # the new realizations are exactly what a fresh six-realization run computes
+    fresh = run(small_sweep(n_realizations=6), tmp_path / "fresh", workers=1)
+    solver_free = lambda r: {k: v for k, v in r.items() if k not in ("solve_seconds",)}
+    assert [solver_free(r) for r in read(tmp_path / "fresh" / "results.csv")] == [solver_free(r) for r in rows]
+
+    fewer = run(small_sweep(n_realizations=3), out, workers=1)
+    assert fewer.n_computed == 0 and {int(r["n_realizations"]) for r in fewer.summary} == {3}
+    assert len(read(out / "results.csv")) == 6 * n_x * len(SCHEMES)  # nothing deleted
+    direct = run(small_sweep(n_realizations=3), tmp_path / "three", workers=1)
+    assert [solver_free(r) for r in fewer.summary] == [solver_free(r) for r in direct.summary]
+
+    with pytest.raises(ConfigMismatch, match="seed"):  # anything else is still refused
+        run(small_sweep(n_realizations=6, seed=12), out, workers=1)
+
+
 _KILLABLE = textwrap.dedent(
     """
     import sys, time

@@ -47,6 +47,9 @@ class CoverageMap:
     n_realizations: int = attrs.field(default=10, validator=v.integer_at_least(1))
     seed: int = attrs.field(default=2024, validator=v.integer_at_least(0))
 
+    #: Realization r depends only on (seed, r): a run into the same directory
+    #: may add realizations (only the new ones are computed) or use fewer.
+    extendable_fields = ("n_realizations",)
     columns = ("task", "scenario", "designer", "receiver", "realization", "seed", "status", "point", "x_m", "y_m", "p_d", "reflected_power_w")
     summary_columns = (
         "scenario", "designer", "receiver", "x_name", "x", "y_m", "p_d_mean", "p_d_low", "p_d_high",

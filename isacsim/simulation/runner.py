@@ -76,6 +76,10 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
     and ``metadata.json`` (description, versions, solver, wall time, failed
     points).
 
+    A job with ``extendable_fields = ("n_realizations",)`` may be re-run into
+    its directory with another number of realizations: more computes only the
+    new ones (the others stay bit-identical), fewer summarizes the first ones.
+
     A task that fails never stops the others. Its ``error`` rows are written,
     so that the failure can be read, but the task does not count as finished
     (:class:`.ResultStore`): the next run retries it. A task that produced no
@@ -120,7 +124,9 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata):
     started = time.monotonic()
     store = ResultStore(directory, job.describe(), job.columns)
     tasks = job.tasks()
-    finished = store.open(job.rows_per_task)
+    finished = store.open(job.rows_per_task, extendable=getattr(job, "extendable_fields", ()))
+    for repair in store.repairs:  # a damaged results file, repaired: said once, before the run
+        print(f"isacsim: warning: {repair}", file=sys.stderr)
     pending = [task for task in tasks if task not in finished]
     workers = default_workers() if workers is None else workers
     bar = Progress(len(pending), label=label, enabled=progress)
@@ -135,7 +141,8 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata):
         bar.close()
     failures = group_failures(outcomes)
     store.sort(tasks)
-    summary = job.summarize(store.rows())
+    current = set(tasks)  # rows of realizations beyond this run's stay on disk, out of its summary
+    summary = job.summarize([row for row in store.rows() if row["task"] in current])
     write_csv(directory / "summary.csv", job.summary_columns, summary)
     wall = time.monotonic() - started
     write_json(

@@ -40,6 +40,11 @@ class ConfigMismatch(InputError):
     """The output directory holds results of another configuration."""
 
 
+def _without(description, fields):
+    """``description`` without the top-level ``fields``."""
+    return {key: value for key, value in description.items() if key not in fields}
+
+
 def write_json(path, content):
     """Write JSON atomically (temp file + rename)."""
     text = json.dumps(content, indent=2, sort_keys=True, default=str) + "\n"
@@ -114,7 +119,7 @@ class ResultStore:
         self.repairs = []
         self._kinds = {}
 
-    def open(self, rows_per_task, tasks=None):
+    def open(self, rows_per_task, tasks=None, extendable=()):
         """Check the description, repair ``results.csv``, list finished tasks.
 
         A task is finished when it has exactly its rows, all well-formed, and
@@ -131,6 +136,12 @@ class ResultStore:
         tasks : collection of str or None
             The job's task ids; rows of any other task are malformed. ``None``
             accepts any id for which ``rows_per_task`` answers.
+        extendable : collection of str
+            Top-level fields of the description that may change between runs
+            into one directory (``n_realizations``: realization ``r`` depends
+            only on the seed and ``r``, so more extend the run and fewer
+            re-read its first ones). Rows are never removed for it; the
+            record is updated to the new description.
 
         Returns
         -------
@@ -152,13 +163,16 @@ class ResultStore:
             _require_regular_or_absent(path)
         if self.run_path.exists():
             record = self._read_record()
-            if record["description"] != self.description:
-                changes = "; ".join(_differences(record["description"], self.description)[:6])
+            recorded = record["description"]
+            if _without(recorded, extendable) != _without(self.description, extendable):
+                changes = "; ".join(_differences(recorded, self.description)[:6])
                 raise ConfigMismatch(
                     f"{self.directory}: holds results of a different configuration ({changes}); "
                     "choose another --out or delete the directory"
                 )
             self._kinds = {k: v for k, v in record.get("column_kinds", {}).items() if k in self.columns and v in _KIND_RANK}
+            if recorded != self.description:
+                self._write_record()
         elif self.results_path.exists():
             raise ConfigMismatch(
                 f"{self.directory}: has results.csv but no run.json, so the configuration that produced it is "

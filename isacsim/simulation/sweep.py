@@ -79,6 +79,9 @@ class Simulation:
             get_designer(scheme.designer)
             get_receiver(scheme.receiver)
 
+    #: Realization r depends only on (seed, r): a run into the same directory
+    #: may add realizations (only the new ones are computed) or use fewer.
+    extendable_fields = ("n_realizations",)
     columns = SOLVE_COLUMNS
     summary_columns = SUMMARY_COLUMNS
 
