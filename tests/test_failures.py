@@ -230,3 +230,31 @@ def test_input_errors_alone_are_exit_2(monkeypatch, capsys):
     _fail_inside(monkeypatch, InputError("n_tx: expected an integer >= 1, got 0"))
     assert cli.main(["designers"]) == cli.EXIT_USAGE
     assert capsys.readouterr().err == "isacsim: error: n_tx: expected an integer >= 1, got 0\n"
+
+
+@pytest.mark.parametrize("kind", ["a file", "under /proc", "no permission"])
+def test_an_unusable_results_directory_is_one_line_of_bad_input(kind, tmp_path, capsys):
+    if kind == "a file":
+        out = tmp_path / "file"
+        out.write_text("")
+    elif kind == "under /proc":
+        out = pathlib.Path("/proc/isacsim-test")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root may write anywhere")
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        out = locked / "out"
+    assert cli.main(["reproduce", "fig2", "--out", str(out)]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"isacsim: error: --out {out}")
+
+
+def test_the_lock_file_is_never_written_through_a_symbolic_link(tmp_path, capsys):
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".lock").symlink_to(victim)
+    assert cli.main(["reproduce", "fig2", "--out", str(out)]) == cli.EXIT_USAGE
+    assert victim.read_text() == "precious\n"

@@ -35,12 +35,20 @@ def exclusive_directory(directory):
     ------
     DirectoryInUse
         If another process holds it; the message names its pid.
+    InputError
+        If it cannot be created or used (a file, ``/proc/x``, no
+        permission, a symbolic link as its lock file).
     """
     import fcntl  # POSIX; imported here so that the module itself imports anywhere
 
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    handle = open(directory / LOCK_NAME, "a+")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        # never through a symbolic link planted in the directory (O_NOFOLLOW)
+        descriptor = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    except OSError as error:
+        raise InputError(f"--out {directory}: cannot use it as a results directory ({error.strerror or error})") from None
+    handle = os.fdopen(descriptor, "r+")
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
