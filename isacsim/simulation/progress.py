@@ -19,6 +19,12 @@ __all__ = ["Progress", "LOG_INTERVAL"]
 LOG_INTERVAL = 15.0
 
 
+class _Bar(tqdm):
+    """tqdm without its monitor thread: worker processes are forked while the bar is alive."""
+
+    monitor_interval = 0
+
+
 class Progress:
     """Count finished tasks and show the rate and the time left.
 
@@ -45,7 +51,7 @@ class Progress:
         self.done = 0
         self.started = self.last_line = time.monotonic()
         self.mode = "off" if enabled is False or total == 0 else ("bar" if _is_terminal(self.stream) else "lines")
-        self.bar = tqdm(total=total, desc=label, file=self.stream, unit="task", dynamic_ncols=True) if self.mode == "bar" else None
+        self.bar = _Bar(total=total, desc=label, file=self.stream, unit="task", dynamic_ncols=True) if self.mode == "bar" else None
         if self.mode == "lines":
             self._write_line()
 
