@@ -116,15 +116,15 @@ def _open_regular_file(path):
     """Open ``path`` for reading only if it is a regular file (never blocks on a FIFO)."""
     try:
         mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode):
-            raise InputError(f"{path}: not a regular file ({_file_kind(mode)}); expected an .npz file")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)) if stat.S_ISREG(mode) else None
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror})") from None
     except ValueError:  # e.g. a NUL byte in the name
         raise InputError(f"{path!r}: not a valid file name") from None
+    if fd is None:
+        raise InputError(f"{path}: not a regular file ({_file_kind(mode)}); expected an .npz file")
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced since the check
             raise InputError(f"{path}: not a regular file; expected an .npz file")
