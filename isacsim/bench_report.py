@@ -79,7 +79,7 @@ def plot_scale(points, fits, path):
         dashed with their exponents.
     path : str or os.PathLike
     """
-    from .plotting import _PNG, _pyplot
+    from .plotting import _pyplot, save_figure
 
     plt = _pyplot()
     from matplotlib.ticker import LogFormatter
@@ -123,5 +123,5 @@ def plot_scale(points, fits, path):
         axes[0, column].set_title(f"against {sweep} ({other}); dashed: least-squares power law", fontsize=9)
     fig.suptitle("SDR design (Type-II, synchronized): structured solver vs. CVXOPT baseline", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=120, metadata=_PNG)
+    save_figure(fig, path)  # atomically, never through a symlink
     plt.close(fig)

@@ -37,7 +37,8 @@ DESIGNER_SHIFT = 0.012
 #: The file formats a figure can be written in, named by the path's suffix.
 IMAGE_FORMATS = ("png", "pdf", "svg")
 _PANELS = (("sync", "(a) Scenario I (synchronized)"), ("unsync", "(b) Scenario II (unsynchronized)"))
-_PNG = {"Software": None}
+#: Per format: leave out what would change between identical runs (dates, versions).
+_METADATA = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None}, "svg": {"Date": None}}
 
 
 def _pyplot():
@@ -257,7 +258,7 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None
     _legend(fig, axes[0], summary, n_designers=len({designer for designer, _ in styles}))
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.12 if solve_times is None else 0.065, 1, 0.95))
-    _save(fig, path)
+    save_figure(fig, path)
     plt.close(fig)
     return fig
 
@@ -333,7 +334,7 @@ def plot_topology(rows, path, *, title):
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False)
     ax.set_title(title)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
     plt.close(fig)
 
 
@@ -375,15 +376,25 @@ def plot_coverage(summary, path, *, title, design_points):
     if image is not None:
         fig.colorbar(image, ax=axes[0].tolist(), label="mean $p_D$", shrink=0.85)
     fig.suptitle(title)
-    _save(fig, path)
+    save_figure(fig, path)
     plt.close(fig)
 
 
-def _save(fig, path):
+def save_figure(fig, path):
     """Write ``fig`` to ``path`` atomically (never a half-written file, never through a
-    symbolic link), in the format named by the path's suffix (default PNG)."""
+    symbolic link), in the format named by the path's suffix (default PNG).
+
+    No date or version is embedded, so the same numbers give the same file,
+    byte for byte, in every format.
+    """
     from pathlib import Path
 
+    import matplotlib
+
     image_format = Path(path).suffix.lstrip(".").lower() or "png"
-    metadata = _PNG if image_format == "png" else None
-    atomic_write(path, lambda handle: fig.savefig(handle, format=image_format, dpi=120, metadata=metadata), binary=True)
+    with matplotlib.rc_context({"svg.hashsalt": "isacsim"}):
+        atomic_write(
+            path,
+            lambda handle: fig.savefig(handle, format=image_format, dpi=120, metadata=_METADATA.get(image_format)),
+            binary=True,
+        )

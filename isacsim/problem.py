@@ -159,8 +159,8 @@ class DesignProblem:
             received = np.max(np.abs(self.H)) ** 2 * n_tx * p_max
             echo = self.G.max() * np.max(np.abs(self.A)) ** 4 * n_tx**2 * self.n_bs**2 * self.n_rx * p_max
             bounds = (
-                ("H", "the users' received power |h|^2 Nt P_max / sigma_c^2", received / self.sigma_c2, received),
-                ("G", "the echo power G |a|^4 Nt^2 L^2 Nr P_max / sigma_d^2", echo / self.sigma_d2, echo),
+                ("H, p_max, sigma_c2", "the users' received power |h|^2 Nt P_max / sigma_c^2", received / self.sigma_c2, received),
+                ("G, A, p_max, sigma_d2", "the echo power G |a|^4 Nt^2 L^2 Nr P_max / sigma_d^2", echo / self.sigma_d2, echo),
             )
         for name, what, in_noise_units, in_watts in bounds:
             if not max(in_noise_units, in_watts) < _LARGEST_POWER:

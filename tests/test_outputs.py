@@ -60,17 +60,17 @@ def test_a_symlink_in_the_output_is_replaced_never_followed(planted_link):
 
 def test_a_figure_is_written_atomically_and_not_through_a_symlink(planted_link):
     pytest.importorskip("matplotlib")
-    from isacsim.plotting import _pyplot, _save
+    from isacsim.plotting import _pyplot, save_figure
 
     link, precious = planted_link
     figure_path = link.with_suffix(".png")
     figure_path.symlink_to(precious)
     fig = _pyplot().figure()
-    _save(fig, figure_path)
+    save_figure(fig, figure_path)
     assert figure_path.read_bytes().startswith(PNG_MAGIC) and not figure_path.is_symlink()
     assert precious.read_bytes() == b"keep me"
     assert sorted(os.listdir(figure_path.parent)) == ["planted.png"]  # no temporary file left
-    _save(fig, figure_path.with_suffix(".svg"))
+    save_figure(fig, figure_path.with_suffix(".svg"))
     assert b"<svg" in figure_path.with_suffix(".svg").read_bytes()
 
 

@@ -99,8 +99,13 @@ def test_p_fa_validator_property(problem, value):
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=st.floats(allow_nan=True, allow_infinity=True), field=st.sampled_from(["sigma_c2", "sigma_d2"]))
 def test_noise_validator_property(problem, value, field):
-    if np.isfinite(value) and value > 0:
+    if np.isfinite(value) and value > 1e-250:  # powers of this problem stay far below double precision's limit
         assert getattr(problem.evolve(**{field: value}), field) == value
+    elif np.isfinite(value) and value > 0:  # accepted, or refused as beyond double precision, naming the field
+        try:
+            assert getattr(problem.evolve(**{field: value}), field) == value
+        except ValueError as error:
+            assert field in str(error) and "double precision" in str(error)
     else:
         with pytest.raises(ValueError, match=field):
             problem.evolve(**{field: value})
@@ -110,8 +115,13 @@ def test_noise_validator_property(problem, value, field):
 @given(data=st.data())
 def test_power_validator_property(problem, data):
     values = np.array(data.draw(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=3, max_size=3)))
-    if np.all(np.isfinite(values)) and np.all(values > 0):
+    if np.all(np.isfinite(values)) and np.all(values > 0) and values.max() < 1e250:
         np.testing.assert_array_equal(problem.evolve(p_max=values).p_max, values)
+    elif np.all(np.isfinite(values)) and np.all(values > 0):  # accepted, or refused as beyond double precision
+        try:
+            np.testing.assert_array_equal(problem.evolve(p_max=values).p_max, values)
+        except ValueError as error:
+            assert "p_max" in str(error) and "double precision" in str(error)
     else:
         with pytest.raises(ValueError, match="p_max"):
             problem.evolve(p_max=values)

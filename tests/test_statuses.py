@@ -54,7 +54,7 @@ def test_channels_whose_powers_overflow_are_refused_naming_h(scale, tmp_path, ca
     np.savez(tmp_path / "huge.npz", H=problem.H * scale, **fields)
     assert cli.main(["solve", str(tmp_path / "huge.npz"), "--receiver", "type-i"]) == cli.EXIT_USAGE
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "H:" in err[0] and "double precision" in err[0]
+    assert len(err) == 1 and "H, p_max, sigma_c2:" in err[0] and "double precision" in err[0]
 
 
 @pytest.mark.parametrize("receiver", RECEIVERS, ids=lambda r: r.name)
