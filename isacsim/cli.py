@@ -164,14 +164,15 @@ def _add_solve(subparsers):
 
 def _run_solve(args):
     from .atomic import check_writable
+    from .problem import DesignProblem
+
+    problem = DesignProblem.load(args.problem)  # a bad file fails before the solvers and plugins are imported
+    if args.out:
+        check_writable(args.out)  # before the solve, not after it
     from .designers.design import reported_detection_probability
     from .detection import Detector
     from .plugins import get_designer, get_receiver
-    from .problem import DesignProblem
 
-    problem = DesignProblem.load(args.problem)
-    if args.out:
-        check_writable(args.out)  # before the solve, not after it
     designer_class = get_designer(args.designer)
     receiver = get_receiver(args.receiver)()
     try:
