@@ -13,7 +13,14 @@ entry-point name.
 """
 import pluggy
 
-__all__ = ["hookspec", "hookimpl", "isacsim_register_designers", "isacsim_register_receivers"]
+__all__ = [
+    "hookspec",
+    "hookimpl",
+    "isacsim_register_designers",
+    "isacsim_register_receivers",
+    "isacsim_register_symbol_alphabets",
+    "isacsim_register_sensing_waveforms",
+]
 
 hookspec = pluggy.HookspecMarker("isacsim")
 hookimpl = pluggy.HookimplMarker("isacsim")
@@ -42,4 +49,34 @@ def isacsim_register_receivers():
     list of type
         Subclasses of :class:`isacsim.Receiver` with a unique ``name`` and a
         ``sensing_leakage`` in [0, 1]; created with no arguments.
+    """
+
+
+@hookspec
+def isacsim_register_symbol_alphabets():
+    """Information-symbol alphabets this plugin provides (frame simulation).
+
+    Returns
+    -------
+    list of type
+        Classes with a unique, non-empty class attribute ``name`` and a
+        method ``symbols(rng, shape) -> complex ndarray`` drawing i.i.d.
+        zero-mean unit-power symbols; usually subclasses of
+        :class:`isacsim.framesim.SymbolAlphabet`. Created with no arguments.
+    """
+
+
+@hookspec
+def isacsim_register_sensing_waveforms():
+    """Dedicated sensing-waveform generators this plugin provides (frame simulation).
+
+    Returns
+    -------
+    list of type
+        Classes with a unique, non-empty class attribute ``name`` and a
+        method ``waveforms(rng, n_trials, n_waveforms, n_symbols)`` returning
+        complex sequences of shape ``(n_trials, n_waveforms, n_symbols)``
+        with zero mean and unit average power (e.g. chirps, OFDM symbols);
+        usually subclasses of :class:`isacsim.framesim.SensingWaveform`.
+        Created with no arguments.
     """
