@@ -15,10 +15,15 @@ __all__ = ["available", "load", "main", "script"]
 _PACKAGE = "isacsim_scenarios"
 
 
+def _modules():
+    """``{figure name: module name}``; a module's underscores read as hyphens (``finite_n`` is ``finite-n``)."""
+    package = importlib.import_module(_PACKAGE)
+    return {m.name.replace("_", "-"): m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_")}
+
+
 def available():
     """Names of every reproducible figure, sorted naturally (fig2 < fig10)."""
-    package = importlib.import_module(_PACKAGE)
-    names = [m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_")]
+    names = list(_modules())
     return sorted(names, key=lambda n: (n.rstrip("0123456789"), int(n[len(n.rstrip("0123456789")):] or 0)))
 
 
@@ -34,7 +39,7 @@ def load(name):
         closest.
     """
     name = resolve_name("NAME", name, available())
-    return importlib.import_module(f"{_PACKAGE}.{name}").FIGURE
+    return importlib.import_module(f"{_PACKAGE}.{_modules()[name]}").FIGURE
 
 
 def main(name, argv=None):
