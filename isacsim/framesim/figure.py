@@ -103,7 +103,6 @@ def plot_finite_n(summary, path, *, title="", p_fa=None, confidence=0.999):
     axes[0, 0].set_ylabel("$p_D$ (worst sample point)")
     axes[0, 1].set_ylabel("$p_D$ (worst sample point)")
     axes[1, 0].set_ylabel("$p_{FA}$")
-    axes[1, 0].set_yscale("log")
     axes[2, 0].set_ylabel("users' empirical SINR [dB]")
     lengths = sorted({int(r["n_symbols"]) for r in summary})
     for ax in axes.ravel():
