@@ -4,9 +4,8 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ..atomic import atomic_write
 from ..figures import _evolve
-from ..plotting import _f, _pyplot
+from ..plotting import _f, _pyplot, save_figure
 from .study import FiniteNStudy
 
 __all__ = ["FiniteNFigure", "plot_finite_n"]
@@ -113,6 +112,5 @@ def plot_finite_n(summary, path, *, title="", p_fa=None, confidence=0.999):
         ax.legend(fontsize=7, loc="best")
     fig.suptitle(title)
     fig.tight_layout()
-    suffix = str(path).rsplit(".", 1)[-1]
-    atomic_write(path, lambda handle: fig.savefig(handle, format=suffix, dpi=110), binary=True)
+    save_figure(fig, path)
     plt.close(fig)
