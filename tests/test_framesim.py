@@ -9,6 +9,7 @@ from isacsim.designers.design import Design
 from isacsim.errors import InputError
 from isacsim.framesim import simulate_frames
 from isacsim.framesim.grams import bartlett_wishart
+from isacsim.framesim.lrt import calibrated_threshold
 from isacsim.problem import DesignProblem
 from isacsim.scenario import ScenarioConfig, realization_rng
 from isacsim.simulation import Scheme
@@ -153,3 +154,13 @@ def test_same_seed_same_numbers_and_inputs_checked():
                        ({"n_symbols": 8, "alphabet": "qpsk", "method": "wishart"}, "method")):
         with pytest.raises(InputError, match=match):
             simulate_frames(problem, design, **bad)
+
+
+@pytest.mark.parametrize("p_fa", [1e-3, 0.7])
+def test_calibrated_threshold_solves_its_equation_even_for_identical_frames(p_fa):
+    sigma_d2, energy = 2.0, 5.0
+    alike = energy * (1 + 1e-15 * np.random.default_rng(0).standard_normal(1000))  # constant envelope, up to rounding
+    assert calibrated_threshold(alike, sigma_d2, p_fa) == pytest.approx(np.sqrt(sigma_d2 * energy / 2) * stats.norm.isf(p_fa), rel=1e-9)
+    mixed = np.repeat([1.0, 9.0], 500)
+    delta = calibrated_threshold(mixed, sigma_d2, p_fa)
+    assert np.mean(stats.norm.sf(delta / np.sqrt(sigma_d2 * mixed / 2))) == pytest.approx(p_fa, rel=1e-9)

@@ -101,11 +101,19 @@ def calibrated_threshold(e0, sigma_d2, p_fa):
     float
         ``delta'`` [W].
     """
-    scale = np.sqrt(sigma_d2 * np.asarray(e0, dtype=float) / 2.0)
-    low, high = float(scale.min()) * q_inverse(p_fa), float(scale.max()) * q_inverse(p_fa)
-    if not high > low:  # every frame alike (e.g. constant-envelope waveforms)
+    scale = np.sqrt(sigma_d2 * np.maximum(np.asarray(e0, dtype=float), 0.0) / 2.0)
+
+    def excess(delta):
+        return float(np.mean(_exceedance(0.0, delta, scale))) - p_fa
+
+    # The root lies between the thresholds of the weakest and the strongest frame;
+    # when every frame is alike (constant-envelope waveforms) they coincide up to rounding.
+    low, high = sorted((float(scale.min()) * q_inverse(p_fa), float(scale.max()) * q_inverse(p_fa)))
+    if excess(low) <= 0.0:  # excess falls with delta
+        return low
+    if excess(high) >= 0.0:
         return high
-    return optimize.brentq(lambda delta: float(np.mean(q_function(delta / scale))) - p_fa, low, high, xtol=1e-14 * high, rtol=1e-12)
+    return optimize.brentq(excess, low, high, xtol=1e-14 * max(abs(low), abs(high)), rtol=1e-12)
 
 
 class Exceedances:
