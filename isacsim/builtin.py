@@ -1,30 +1,39 @@
 """The built-in plugin: registers isacsim's own designers, receivers, symbol
-alphabets and sensing waveforms through the same hooks as any third-party plugin."""
-from .designers import SDRDesigner, SensingOnlyDesigner, ZFDesigner
-from .framesim.waveforms import GaussianSensing, GaussianSymbols, QAM16Symbols, QPSKSensing, QPSKSymbols
+alphabets and sensing waveforms through the same hooks as any third-party plugin.
+
+Each hook imports what it registers, so that asking for designers does not
+load the frame simulator (and SciPy's optimizers) and the reverse.
+"""
 from .hookspecs import hookimpl
-from .receivers import TypeI, TypeII
 
 
 @hookimpl
 def isacsim_register_designers():
     """The paper's optimal SDR design and its two benchmarks."""
+    from .designers import SDRDesigner, SensingOnlyDesigner, ZFDesigner
+
     return [SDRDesigner, ZFDesigner, SensingOnlyDesigner]
 
 
 @hookimpl
 def isacsim_register_receivers():
     """Type-I and Type-II users."""
+    from .receivers import TypeI, TypeII
+
     return [TypeI, TypeII]
 
 
 @hookimpl
 def isacsim_register_symbol_alphabets():
     """Complex Gaussian, QPSK and 16-QAM information symbols."""
+    from .framesim.waveforms import GaussianSymbols, QAM16Symbols, QPSKSymbols
+
     return [GaussianSymbols, QPSKSymbols, QAM16Symbols]
 
 
 @hookimpl
 def isacsim_register_sensing_waveforms():
     """Pseudorandom complex Gaussian and QPSK sensing sequences."""
+    from .framesim.waveforms import GaussianSensing, QPSKSensing
+
     return [GaussianSensing, QPSKSensing]
