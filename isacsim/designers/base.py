@@ -39,6 +39,9 @@ __all__ = ["Designer", "DEFAULT_SOLVER"]
 _REPAIR_TRIGGER = 1e-9
 #: Largest target tightening of the second solve.
 _MAX_MARGIN = 1e-3
+#: Largest relative gap between a certified dual bound and a verified design's
+#: objective that proves the design optimal when the solver stopped short.
+OPTIMALITY_GAP = 1e-6
 #: A design missing a constraint by more than this is unusable: status error.
 _UNUSABLE = 1e-3
 
@@ -61,6 +64,19 @@ def _finish(problem, receiver, detector, relaxed):
     if fixed.worst < check.worst:
         return w_fixed, R_fixed, fixed, True
     return w, R, check, False
+
+
+def _certified_optimal(check, relaxed):
+    """Whether a certified dual bound proves the design optimal although the solver stopped short.
+
+    The bound caps the relaxation's optimum, hence every design's objective;
+    a verified design within :data:`OPTIMALITY_GAP` of it is optimal to that
+    accuracy, whatever the iteration count (e.g. with a vanishing noise power,
+    whose SINR rows leave the dual multipliers unbounded and the iterations slow).
+    """
+    bound = relaxed.bound
+    return bool(relaxed.bound_certified and bound > 0 and np.isfinite(bound) and check.finite
+                and (bound - check.objective) / bound <= OPTIMALITY_GAP)
 
 
 def _check_types(problem, receiver, detector):
@@ -183,7 +199,7 @@ class Designer:
                 if candidate[2].worst < check.worst:
                     w, R, check, repaired, used = candidate[0], candidate[1], candidate[2], True, retry
         status, reasons = "optimal", []
-        if used.status != "optimal":
+        if used.status != "optimal" and not _certified_optimal(check, used):
             status = "inaccurate"
             reasons.append(f"solver did not converge ({used.message})")
         if not check.finite:

@@ -10,7 +10,9 @@ __all__ = ["Design", "Certificate", "STATUSES", "NoBeamDirection", "INFEASIBLE_P
 
 #: Every status a :class:`Design` can carry.
 #:
-#: ``optimal``     verified: meets every constraint to 1e-6 relative.
+#: ``optimal``     verified: meets every constraint to 1e-6 relative, and the
+#:                 solver converged or a certified dual bound lies within
+#:                 1e-6 relative of the design's objective.
 #: ``inaccurate``  the solver finished but the design misses a constraint by
 #:                 more than 1e-6 (and at most 1e-3) relative even after
 #:                 repair, or the solver stopped short; see ``reason``.

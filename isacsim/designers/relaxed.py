@@ -25,6 +25,9 @@ class RelaxedSolution:
         Primal objective: min reflected power of (W, R) [W].
     bound : float
         Dual objective: upper bound on the optimum [W] (NaN if unknown).
+    bound_certified : bool
+        Whether ``bound`` comes from a dual point checked to be feasible (then
+        it bounds the optimum even when the solver stopped short).
     gap : float
         Relative duality gap reported by the solver (NaN if unknown).
     iterations : int
@@ -43,6 +46,7 @@ class RelaxedSolution:
     R: np.ndarray | None = None
     value: float = math.nan
     bound: float = math.nan
+    bound_certified: bool = False
     gap: float = math.nan
     iterations: int = -1
     culprits: tuple = ()

@@ -446,6 +446,7 @@ class _InteriorPoint:
             R=R,
             value=program.energy_scale * value,
             bound=program.energy_scale * bound,
+            bound_certified=True,  # the dual slack was recomputed and checked (certified_bound)
             gap=(bound - value) / bound if bound > 0 else float("nan"),
             iterations=iterations,
             message=message,
