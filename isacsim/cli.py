@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from .designers.solvers import DEFAULT_SOLVER
-from .errors import InputError
+from .errors import InputError, PluginFailure
 
 __all__ = ["main", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "DEBUG_ENV"]
 
@@ -171,7 +171,7 @@ def _run_solve(args):
         check_writable(args.out)  # before the solve, not after it
     from .designers.design import reported_detection_probability
     from .detection import Detector
-    from .plugins import get_designer, get_receiver
+    from .plugins import BUILTIN_NAME, blame_plugin, designer_registry, get_designer, get_receiver, plugin_of
 
     designer_class = get_designer(args.designer)
     receiver = get_receiver(args.receiver)()
@@ -181,14 +181,20 @@ def _run_solve(args):
         if args.solver != DEFAULT_SOLVER:
             raise UsageError(f"--solver: designer {args.designer!r} takes no solver choice") from None
         designer = designer_class()
-    design = designer.design(problem, receiver, Detector(synchronized=args.synchronized))
+    try:
+        design = designer.design(problem, receiver, Detector(synchronized=args.synchronized))
+    except Exception as error:  # noqa: BLE001 - a third-party designer's bug is named as such
+        plugin = plugin_of(designer_registry(), designer.name)
+        if isinstance(error, InputError) or plugin in (None, BUILTIN_NAME):
+            raise
+        raise blame_plugin("designer", designer.name, plugin, error) from error
     evaluation = design.evaluate(problem)
     if args.out:
         design.save(args.out)
     report = {
         "status": design.status,
         "reason": design.reason or None,
-        "designer": args.designer,
+        "designer": design.designer,
         "receiver": receiver.name,
         "synchronized": args.synchronized,
         "min_reflected_power_w": evaluation.min_reflected_power_w,
@@ -409,6 +415,11 @@ def main(argv=None):
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         return EXIT_OK
+    except PluginFailure as error:  # a third-party plugin's bug: named, not ours to report
+        if _debugging():
+            traceback.print_exc()
+        print(f"isacsim: failed: {_one_line(error)}", file=sys.stderr)
+        return EXIT_FAILURE
     except Exception as error:  # noqa: BLE001 - an internal failure: one line, exit 1
         if _debugging():
             traceback.print_exc()

@@ -4,11 +4,13 @@ Every check of user input raises :class:`InputError` (or
 :class:`InputTypeError` for a wrong kind of object) with a one-line message
 that starts with the offending field. ``isacsim`` exits with 2 on these, and
 only on these: any other exception, a ``ValueError`` from deep inside NumPy or
-SciPy included, is an internal failure (exit 1).
+SciPy included, is an internal failure (exit 1). A failure inside a
+third-party plugin's code is a :class:`PluginFailure` (exit 1), which names
+the plugin instead of asking for a bug report to isacsim.
 """
 from __future__ import annotations
 
-__all__ = ["InputError", "InputTypeError"]
+__all__ = ["InputError", "InputTypeError", "PluginFailure"]
 
 
 class InputError(ValueError):
@@ -17,3 +19,7 @@ class InputError(ValueError):
 
 class InputTypeError(InputError, TypeError):
     """User input of the wrong kind of object (exit 2)."""
+
+
+class PluginFailure(RuntimeError):
+    """A third-party plugin's code raised while it ran (exit 1, the plugin named)."""

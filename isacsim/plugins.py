@@ -13,7 +13,7 @@ import sys
 
 import pluggy
 
-from .errors import InputError
+from .errors import InputError, PluginFailure
 from .names import resolve_name
 from . import builtin, hookspecs
 
@@ -21,6 +21,9 @@ __all__ = [
     "DISABLE_ENV",
     "ENTRY_POINT_GROUP",
     "PluginError",
+    "PluginFailure",
+    "plugin_of",
+    "blame_plugin",
     "get_plugin_manager",
     "designer_registry",
     "receiver_registry",
@@ -34,6 +37,20 @@ ENTRY_POINT_GROUP = "isacsim"
 DISABLE_ENV = "ISACSIM_DISABLE_PLUGINS"
 #: Name under which the built-in plugin registers.
 BUILTIN_NAME = "isacsim"
+
+
+def plugin_of(registry, name):
+    """The plugin that registered ``name`` in ``registry`` (``None`` for an unknown name)."""
+    entry = registry.get(name)
+    return entry[1] if entry else None
+
+
+def blame_plugin(kind, name, plugin, error):
+    """A :class:`PluginFailure` naming the plugin whose ``kind`` ``name`` raised ``error``."""
+    return PluginFailure(
+        f"{kind} {name!r} of plugin {plugin!r} raised {type(error).__name__}: {' '.join(str(error).split())}; "
+        f"report it to the plugin's authors, or disable it with {DISABLE_ENV}={plugin}"
+    )
 
 
 class PluginError(InputError):

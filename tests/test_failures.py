@@ -258,3 +258,28 @@ def test_the_lock_file_is_never_written_through_a_symbolic_link(tmp_path, capsys
     (out / ".lock").symlink_to(victim)
     assert cli.main(["reproduce", "fig2", "--out", str(out)]) == cli.EXIT_USAGE
     assert victim.read_text() == "precious\n"
+
+
+def test_a_plugin_designer_that_raises_under_solve_is_named_not_reported_as_ours(fault_plugin, tmp_path, capsys):
+    from isacsim.scenario import ScenarioConfig, realization_rng
+
+    fault_plugin("raise")
+    path = tmp_path / "p.npz"
+    ScenarioConfig(n_users_per_cell=1, n_tx=4, n_rx=4, sinr_target_db=15.0, points_per_side=2).build(realization_rng(0, 0)).save(path)
+    assert cli.main(["solve", str(path), "--designer", "FAULTY"]) == cli.EXIT_FAILURE
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "designer 'faulty' of plugin 'faulty' raised RuntimeError" in err[0]
+    assert "ISACSIM_DISABLE_PLUGINS=faulty" in err[0] and "please report it" not in err[0]
+
+
+def test_solve_json_names_the_designer_as_registered(fault_plugin, tmp_path, capsys):
+    from isacsim.testing import small_problem
+
+    fault_plugin("")
+    path = tmp_path / "p.npz"
+    small_problem(seed=0, n_users_per_cell=1, n_tx=4).save(path)
+    assert cli.main(["solve", str(path), "--designer", "SDr", "--receiver", "TYPE-i", "--json"]) == cli.EXIT_OK
+    import json
+
+    report = json.loads(capsys.readouterr().out)
+    assert (report["designer"], report["receiver"]) == ("sdr", "type-i")

@@ -8,6 +8,7 @@ pid for the message.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from pathlib import Path
 
@@ -47,6 +48,8 @@ def exclusive_directory(directory):
         # never through a symbolic link planted in the directory (O_NOFOLLOW)
         descriptor = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise InputError(f"--out {directory}: its {LOCK_NAME} is a symbolic link, which isacsim never writes through; remove it") from None
         raise InputError(f"--out {directory}: cannot use it as a results directory ({error.strerror or error})") from None
     handle = os.fdopen(descriptor, "r+")
     try:

@@ -165,7 +165,7 @@ class ResultStore:
             record = self._read_record()
             recorded = record["description"]
             if _without(recorded, extendable) != _without(self.description, extendable):
-                changes = "; ".join(_differences(recorded, self.description)[:6])
+                changes = "; ".join(_differences(_without(recorded, extendable), _without(self.description, extendable))[:6])
                 raise ConfigMismatch(
                     f"{self.directory}: holds results of a different configuration ({changes}); "
                     "choose another --out or delete the directory"
