@@ -8,8 +8,9 @@ complex Gaussian sensing waveforms (:mod:`isacsim.framesim`): 20 channel
 realizations, 10^4 frames per hypothesis each. Row 1: pD at the worst
 sample point with the paper's threshold and with a threshold calibrated under
 H0, against the closed form of eqs. (26)/(29) (the asymptote); row 2: pFA;
-row 3: the users' empirical SINR (mean and 5th percentile over frames)
-against the target.
+row 3: the users' empirical SINR (mean and 5th percentile over frames; each
+design measured with the receiver type it was designed for) against the
+target. One legend below the panels.
 
 ``--quick``: 2 realizations and 2,000 frames per point.
 """

@@ -3,13 +3,15 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
+from conftest import random_design
 from framesim_support import return_freed_memory  # noqa: F401 - autouse fixture
 from isacsim import Detector, TypeI, TypeII
 from isacsim.designers.design import Design
 from isacsim.errors import InputError
 from isacsim.framesim import simulate_frames
-from isacsim.framesim.grams import bartlett_wishart
-from isacsim.framesim.lrt import calibrated_threshold
+from isacsim.framesim.grams import bartlett_wishart, wishart_grams
+from isacsim.framesim.layout import FrameLayout, design_sensing_beams
+from isacsim.framesim.lrt import calibrated_threshold, echo_energies
 from isacsim.problem import DesignProblem
 from isacsim.scenario import ScenarioConfig, realization_rng
 from isacsim.simulation import Scheme
@@ -54,6 +56,69 @@ def test_bartlett_draws_have_the_law_of_gaussian_gram_matrices():
             assert stats.ks_2samp(statistic(fast), statistic(slow)).pvalue > 1e-3
         trace = np.einsum("tii->t", fast).real
         assert stats.kstest(trace, stats.gamma(dim * dof).cdf).pvalue > 1e-3
+
+
+def _echo_forms(zeta, n_rx, phases):
+    """Quadratic forms C0, C1 (2L, 2L) of e0, e1 in the probes y = [references, targets], from the model.
+
+    BS m's matched-filter output is mu_m = b_m^T y and the echo that arrives at it
+    c_m^T y; e0 = Nr (1/N) sum_n sum_m |mu_m|^2 and e1 = Nr Re (1/N) sum_n sum_m mu_m^* (c_m^T y),
+    so C0 = Nr sum_m conj(b_m) b_m^T and C1 = Nr sum_m conj(b_m) c_m^T. Scenario I (phases None):
+    mu_m = sum_l zeta_ml reference_l, echo sum_l zeta_ml target_l. Scenario II: mu_m = zeta_mm
+    reference_m, echo sum_l zeta_ml exp(i(psi_l - psi_m)) target_l.
+    """
+    n_bs = zeta.shape[0]
+    c0 = np.zeros((2 * n_bs, 2 * n_bs), dtype=complex)
+    c1 = np.zeros_like(c0)
+    for m in range(n_bs):
+        b, c = np.zeros(2 * n_bs, dtype=complex), np.zeros(2 * n_bs, dtype=complex)
+        if phases is None:
+            b[:n_bs] = zeta[m]
+            c[n_bs:] = zeta[m]
+        else:
+            b[m] = zeta[m, m]
+            c[n_bs:] = zeta[m] * np.exp(1j * (phases - phases[m]))
+        c0 += n_rx * np.outer(b.conj(), b)
+        c1 += n_rx * np.outer(b.conj(), c)
+    return c0, c1
+
+
+def _quadratic_moments(form, covariance, n_symbols):
+    """Mean and variance of Re((1/N) sum_n y[n]^H C y[n]) for i.i.d. y[n] ~ CN(0, Sigma).
+
+    With H = (C + C^H)/2 the summand is y^H H y: mean tr(H Sigma), variance tr((H Sigma)^2) (Isserlis).
+    """
+    hermitian = (form + form.conj().T) / 2
+    product = hermitian @ covariance
+    return float(np.trace(product).real), float(np.trace(product @ product).real) / n_symbols
+
+
+@pytest.mark.parametrize("synchronized", [True, False])
+def test_echo_energies_have_the_exact_moments_of_gaussian_frames(synchronized):
+    """e0 and e1 of Wishart-drawn frames at N = 8, given the phases, against their exact mean and
+    variance from the model. In Scenario II the other BSs' echoes (which BS m does not matched-filter)
+    carry most of e1's variance: a fast path that dropped them would miss it by far."""
+    n_symbols, n_trials = 8, 40_000
+    problem = small_problem(seed=0, n_users_per_cell=2, n_tx=4)
+    w, R = random_design(problem, np.random.default_rng(3), rank=2)
+    layout = FrameLayout.build(problem, w, R)
+    probes = np.concatenate([layout.reference[0], layout.target[0]])  # (2L, streams), y = probes @ s
+    covariance = probes @ probes.conj().T
+    zeta = np.sqrt(problem.G[0])
+    phases = None if synchronized else np.random.default_rng(5).uniform(0, 2 * np.pi, problem.n_bs)
+    grams = wishart_grams(np.random.default_rng(6), probes, n_symbols, n_trials)
+    tiled = None if phases is None else np.tile(phases, (n_trials, 1))
+    forms = _echo_forms(zeta, problem.n_rx, phases)
+    for sample, form in zip(echo_energies(grams, zeta, problem.n_rx, tiled), forms):
+        mean, variance = _quadratic_moments(form, covariance, n_symbols)
+        spread = np.sqrt(np.var((sample - sample.mean()) ** 2) / n_trials)  # standard error of the sample variance
+        assert abs(sample.mean() - mean) <= 4.5 * np.sqrt(variance / n_trials)
+        assert abs(np.var(sample) - variance) <= 4.5 * spread
+    if not synchronized:  # the check has power against dropping the interference
+        direct = np.zeros_like(forms[1])
+        for m in range(problem.n_bs):
+            direct[m, problem.n_bs + m] = forms[1][m, problem.n_bs + m]
+        assert _quadratic_moments(direct, covariance, n_symbols)[1] < 0.5 * _quadratic_moments(forms[1], covariance, n_symbols)[1]
 
 
 @pytest.mark.parametrize("synchronized", [True, False])
@@ -164,3 +229,20 @@ def test_calibrated_threshold_solves_its_equation_even_for_identical_frames(p_fa
     mixed = np.repeat([1.0, 9.0], 500)
     delta = calibrated_threshold(mixed, sigma_d2, p_fa)
     assert np.mean(stats.norm.sf(delta / np.sqrt(sigma_d2 * mixed / 2))) == pytest.approx(p_fa, rel=1e-9)
+
+
+def test_solver_residue_in_r_gets_no_sensing_waveform():
+    """An eigen-beam of R under 1e-9 of the largest BS power is dropped, whatever R's own scale
+    (isacsim.montecarlo.sensing_beams, relative to R's largest eigenvalue, would keep it here)."""
+    problem = small_problem(seed=0, n_users_per_cell=1, n_tx=4)
+    rng = np.random.default_rng(8)
+    w = (rng.standard_normal((3, 1, 4)) + 1j * rng.standard_normal((3, 1, 4))) * 0.5  # ~1 W per BS
+    basis = np.linalg.qr(rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4)))[0]
+    R = np.zeros((3, 4, 4), dtype=complex)
+    R[0] = basis @ np.diag([1e-3, 1e-11, 0, 0]) @ basis.conj().T  # a real beam and a residue
+    R[2] = 1e-12 * np.eye(4)  # residue only (a Type-I design's R)
+    beams = design_sensing_beams(w, R)
+    assert beams.shape == (3, 1, 4)
+    assert np.allclose(np.outer(beams[0, 0], beams[0, 0].conj()), 1e-3 * np.outer(basis[:, 0], basis[:, 0].conj()), atol=1e-15)
+    assert not np.any(beams[1:])
+    assert FrameLayout.build(problem, w, R).sensing_counts().tolist() == [1, 0, 0]

@@ -13,6 +13,8 @@ __all__ = ["FiniteNFigure", "plot_finite_n"]
 _PANELS = (("sync", "Scenario I (synchronized)"), ("unsync", "Scenario II (unsynchronized)"))
 _COLORS = {"type-i": "tab:blue", "type-ii": "tab:orange"}
 _LABELS = {"type-i": "Type-I", "type-ii": "Type-II"}
+#: Fraction of the figure's height below the axes, for the shared legend.
+_LEGEND_HEIGHT = 0.085
 
 
 @attrs.frozen(kw_only=True)
@@ -62,10 +64,12 @@ def plot_finite_n(summary, path, *, title="", p_fa=None, confidence=0.999):
         Level of the summary's Wilson intervals (for the legend).
 
     Lines are the conditional-probability estimates (noise averaged out
-    exactly), markers the counted rates with their Wilson intervals.
+    exactly), markers the counted rates with their Wilson intervals. Each
+    SINR curve is the design for one receiver type measured with that
+    receiver. One legend below the axes serves every panel.
     """
     plt = _pyplot()
-    fig, axes = plt.subplots(3, 2, figsize=(11, 11.5), sharex=True)
+    fig, axes = plt.subplots(3, 2, figsize=(11, 13), sharex=True)
     for row in (1, 2):
         axes[row, 1].sharey(axes[row, 0])
     for column, (scenario, panel_title) in enumerate(_PANELS):
@@ -75,6 +79,7 @@ def plot_finite_n(summary, path, *, title="", p_fa=None, confidence=0.999):
                 continue
             n = np.array([int(r["n_symbols"]) for r in rows])
             color, label = _COLORS.get(receiver, "k"), _LABELS.get(receiver, receiver)
+            design = f"{label} design"
 
             def series(field):
                 return np.array([_f(r[field]) for r in rows])
@@ -83,15 +88,17 @@ def plot_finite_n(summary, path, *, title="", p_fa=None, confidence=0.999):
                 value = series(f"{rate}_asymptotic")
                 err = np.vstack([value - series(f"{rate}_asymptotic_low"), series(f"{rate}_asymptotic_high") - value])
                 ax.errorbar(n, value, yerr=np.clip(np.nan_to_num(err), 0, None), color=color, marker="o", linestyle="none", capsize=2,
-                            label=f"{label}, paper's threshold (counts, {_percent(confidence)} Wilson)")
-                ax.plot(n, series(f"{rate}_asymptotic_conditional"), color=color, linestyle="-", label=f"{label}, paper's threshold")
+                            label=f"{design}, paper's threshold (counts, {_percent(confidence)} Wilson)")
+                ax.plot(n, series(f"{rate}_asymptotic_conditional"), color=color, linestyle="-", label=f"{design}, paper's threshold")
                 ax.plot(n, series(f"{rate}_calibrated_conditional"), color=color, marker="s", markerfacecolor="none", linestyle="--",
-                        label=f"{label}, threshold calibrated under H0")
+                        label=f"{design}, threshold calibrated under H0")
             closed = float(np.nanmean(series("p_d_closed")))
-            axes[0, column].axhline(closed, color=color, linestyle=":", linewidth=1.2, label=f"{label}, closed form (26)/(29)")
-            suffix = receiver.replace("-", "_")
-            axes[2, column].plot(n, series(f"sinr_mean_db_{suffix}"), color=color, marker="o", label=f"{label}, mean")
-            axes[2, column].plot(n, series(f"sinr_p05_db_{suffix}"), color=color, marker="v", linestyle="--", label=f"{label}, 5th percentile")
+            axes[0, column].axhline(closed, color=color, linestyle=":", linewidth=1.2, label=f"{design}, closed form (26)/(29)")
+            suffix = receiver.replace("-", "_")  # the design for this receiver, measured with this receiver
+            own = f"{design}, {label} receiver"
+            axes[2, column].plot(n, series(f"sinr_mean_db_{suffix}"), color=color, marker="o", label=f"{own}: SINR mean")
+            axes[2, column].plot(n, series(f"sinr_p05_db_{suffix}"), color=color, marker="v", linestyle="--",
+                                 label=f"{own}: SINR 5th percentile")
         axes[0, column].set_title(panel_title)
         if p_fa is not None:
             axes[1, column].axhline(p_fa, color="k", linestyle=":", linewidth=1.2, label=f"required $p_{{FA}}$ = {p_fa:g}")
@@ -102,15 +109,19 @@ def plot_finite_n(summary, path, *, title="", p_fa=None, confidence=0.999):
     axes[0, 0].set_ylabel("$p_D$ (worst sample point)")
     axes[0, 1].set_ylabel("$p_D$ (worst sample point)")
     axes[1, 0].set_ylabel("$p_{FA}$")
-    axes[2, 0].set_ylabel("users' empirical SINR [dB]")
+    axes[2, 0].set_ylabel("users' empirical SINR [dB]\n(each design, its own receiver type)")
     lengths = sorted({int(r["n_symbols"]) for r in summary})
     for ax in axes.ravel():
         ax.set_xscale("log", base=2)
         ax.set_xticks(lengths, [str(n) for n in lengths])
         ax.grid(True, which="both", alpha=0.3)
-    for ax in axes[:, 1]:
-        ax.legend(fontsize=7, loc="best")
+    # One legend below the axes (inside them it covered error bars): every label once.
+    entries = {}
+    for ax in axes.ravel():
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(text, handle)
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, _LEGEND_HEIGHT, 1, 1))
+    fig.legend(entries.values(), entries.keys(), loc="lower center", ncol=3, fontsize=8, frameon=False)
     save_figure(fig, path)
     plt.close(fig)

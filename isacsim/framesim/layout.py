@@ -27,13 +27,14 @@ import numpy as np
 from ..evaluation import transmit_power
 from ..montecarlo import sensing_beams
 
-__all__ = ["FrameLayout", "SENSING_POWER_RTOL"]
+__all__ = ["FrameLayout", "SENSING_POWER_RTOL", "design_sensing_beams"]
 
 #: Sensing eigen-beams carrying less than this fraction of the largest BS
 #: transmit power are solver residue (e.g. ~1e-9 W of a Type-I design whose R
 #: is 0 in exact arithmetic) and get no waveform.
 SENSING_POWER_RTOL = 1e-9
 
+#: ``attrs`` equality of array fields (the frame simulator's frozen classes).
 _ARRAY_EQ = attrs.cmp_using(eq=np.array_equal)
 
 
@@ -136,11 +137,35 @@ class FrameLayout:
         return cls(stream_bs=owners, stream_is_sensing=is_sensing, beams=beams, target=target, reference=reference, users=users)
 
 
-def _sensing_beams_per_bs(w, R):
-    """The sensing beams of each BS, without the zero padding of :func:`sensing_beams`."""
+def design_sensing_beams(w, R):
+    """The sensing beams of design ``(w, R)``, eq. (1), without solver residue.
+
+    Both frame simulators (the fast path and the brute force of
+    :mod:`isacsim.framesim.reference`) take their sensing beams from here.
+
+    Parameters
+    ----------
+    w : numpy.ndarray, complex, shape (L, K, Nt)
+        Information beams [sqrt(W)].
+    R : numpy.ndarray, complex, shape (L, Nt, Nt)
+        Sensing covariances [W].
+
+    Returns
+    -------
+    numpy.ndarray, complex, shape (L, r_t, Nt)
+        :func:`~isacsim.montecarlo.sensing_beams` of ``R`` with the
+        eigen-beams under :data:`SENSING_POWER_RTOL` times the largest BS
+        transmit power dropped; zero-padded to the largest count ``r_t``
+        (``r_t = 0`` when no beam remains).
+    """
+    R = np.asarray(R, dtype=complex)
     largest = float(np.linalg.eigvalsh(R).max(initial=0.0))
     if largest <= 0.0:
-        return [np.zeros((0, R.shape[1]), dtype=complex)] * R.shape[0]
-    power = float(transmit_power(w, R).max())
-    padded = sensing_beams(R, rtol=SENSING_POWER_RTOL * power / largest)
-    return [beams[np.linalg.norm(beams, axis=1) > 0] for beams in padded]
+        return np.zeros((R.shape[0], 0, R.shape[1]), dtype=complex)
+    power = float(transmit_power(np.asarray(w, dtype=complex), R).max())
+    return sensing_beams(R, rtol=SENSING_POWER_RTOL * power / largest)
+
+
+def _sensing_beams_per_bs(w, R):
+    """The sensing beams of each BS, without the zero padding of :func:`design_sensing_beams`."""
+    return [beams[np.linalg.norm(beams, axis=1) > 0] for beams in design_sensing_beams(w, R)]

@@ -1,12 +1,25 @@
 """The paper's likelihood-ratio statistic on a finite frame, eqs. (8)-(18).
 
-With per-sample receive noise ``CN(0, N sigma_d^2 I)`` (so that the matched
-filter ``(1/N) sum_n r_m[n] s^*[n - tau]`` has the paper's noise
-``sigma_d^2`` per antenna, eqs. (8)-(9)) and the actual waveforms in the
-matched filters, the statistic ``T = Re(alpha^H d)`` of eq. (18) is exactly
-``Re((1/N) sum_m sum_n mu_m[n]^H r_m[n])``, with ``mu_m`` the noiseless echo
-of the matched-filtered waveforms at BS m. Given the frame's waveforms it is
-Gaussian:
+Noise convention. The paper is inconsistent about ``sigma_d^2``: eq. (7)
+gives the receive noise per sample as ``CN(0, sigma_d^2 I)`` and the text
+after (8)-(9) calls ``sigma_d^2`` "the per-antenna noise power at each BS",
+yet (8)-(9) give the matched-filter output noise as ``CN(0, sigma_d^2 I)``
+too; with the filter's ``(1/T)`` normalisation, ``(1/N) sum_n``, per-sample
+noise ``sigma_d^2`` leaves ``sigma_d^2 / N`` (the paper drops the N-fold
+matched-filter gain). isacsim follows (8)-(9): the noise after the matched
+filter is ``sigma_d^2`` per antenna, i.e. the per-sample noise is
+``CN(0, N sigma_d^2 I)``, the only reading whose large-N limit is the
+paper's closed forms (26)/(29). Under (7)'s reading the post-filter SNR
+would be N times the ``2E / sigma_d^2`` of (26)/(29), which would then be
+pessimistic by ``10 log10 N`` dB; so these simulations measure the finite-N
+effects at a fixed post-filter SNR, not whether ``sigma_d^2 = -102 dBm`` per
+sample with N symbols gives the paper's pD.
+
+With that noise and the actual waveforms in the matched filters
+``(1/N) sum_n r_m[n] s^*[n - tau]``, the statistic ``T = Re(alpha^H d)`` of
+eq. (18) is exactly ``Re((1/N) sum_m sum_n mu_m[n]^H r_m[n])``, with
+``mu_m`` the noiseless echo of the matched-filtered waveforms at BS m. Given
+the frame's waveforms it is Gaussian:
 
 * H0: ``T ~ N(0, sigma_d^2 e0 / 2)``,
 * H1: ``T ~ N(e1, sigma_d^2 e0 / 2)``,

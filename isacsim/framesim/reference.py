@@ -6,7 +6,9 @@ and receive noise (eq. (7)), the matched filter of every waveform on every
 link (eqs. (8)-(9)), the stacked vector ``d`` and ``alpha`` (eqs. (10)-(12))
 and ``T = Re(alpha^H d)`` (eq. (18)); the users' received samples of
 eq. (2). It shares no code with the fast path (:func:`simulate_frames`)
-beyond the waveform generators, and exists to check it: it is slow
+beyond the waveform generators and the sensing beams of eq. (1)
+(:func:`~isacsim.framesim.layout.design_sensing_beams`, the same residue
+cut), and exists to check it: it is slow
 (O(L^2 Nr N (K + r_t)) per frame) and meant for small cases.
 
 Timing model (the same as the fast path's): per frame, each BS l has a
@@ -22,9 +24,9 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ..montecarlo import sensing_beams
 from ..receivers import TypeI, TypeII
 from ..stats import q_inverse
+from .layout import design_sensing_beams
 from .registry import get_alphabet, get_sensing, resolve
 from .waveforms import complex_gaussian
 
@@ -99,7 +101,7 @@ def _frames(problem, design, point, n_symbols, n_trials, alphabet, sensing, rng)
     """``(T under H1, T under H0, threshold, {receiver: SINR})`` of ``n_trials`` frames."""
     detector = design.detector
     n_bs, n_users, n_rx = problem.n_bs, problem.n_users_per_cell, problem.n_rx
-    sensing_bank = sensing_beams(np.asarray(design.R, dtype=complex))  # (L, r_t, Nt), zero-padded
+    sensing_bank = design_sensing_beams(design.w, design.R)  # (L, r_t, Nt), zero-padded
     r_t = sensing_bank.shape[1]
     beams = np.concatenate([np.asarray(design.w, dtype=complex), sensing_bank], axis=1)  # (L, K + r_t, Nt)
     matched = np.arange(0 if detector.information_echoes else n_users, n_users + r_t)
@@ -129,7 +131,8 @@ def _frames(problem, design, point, n_symbols, n_trials, alphabet, sensing, rng)
     for hypothesis in (1, 0):
         total = np.zeros(n_trials)
         for m in range(n_bs):
-            # Echo at BS m, eq. (7): per-sample noise N sigma_d^2 gives sigma_d^2 after the 1/N matched filter.
+            # Echo at BS m, eq. (7), with per-sample noise N sigma_d^2: sigma_d^2 after the 1/N matched filter,
+            # as in eqs. (8)-(9) (isacsim's reading of sigma_d^2; see isacsim.framesim.lrt).
             received = complex_gaussian(rng, (n_trials, n_rx, n_symbols)) * np.sqrt(n_symbols * problem.sigma_d2)
             if hypothesis:
                 for l in range(n_bs):

@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..receivers import TypeI, TypeII
 from ..stats import wilson_interval
 from .grams import project, stream_grams, wishart_grams
-from .layout import FrameLayout
+from .layout import _ARRAY_EQ, FrameLayout
 from .lrt import THRESHOLDS, Exceedances, asymptotic_threshold, calibrated_threshold, count_exceedances, echo_energies
 from .registry import get_alphabet, get_sensing, resolve
 from .sinr import empirical_sinr
@@ -34,8 +34,6 @@ _WISHART_BATCH = 4096
 _STREAM_SAMPLES = 2**19
 #: ``SeedSequence`` keys of the two passes.
 _CALIBRATION, _FRAMES = 0, 1
-
-_ARRAY_EQ = attrs.cmp_using(eq=np.array_equal)
 
 
 def frame_seed(seed, *keys):
