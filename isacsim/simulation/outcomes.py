@@ -5,7 +5,12 @@ import collections
 
 import attrs
 
-__all__ = ["TaskOutcome", "FailureGroup", "describe_exception", "group_failures"]
+__all__ = ["TaskOutcome", "FailureGroup", "describe_exception", "group_failures", "is_failed_row"]
+
+
+def is_failed_row(row):
+    """Whether a result row records a failed point (``status == "error"``): never counted as done."""
+    return row.get("status") == "error"
 
 
 def describe_exception(error):
@@ -31,6 +36,11 @@ class TaskOutcome:
     task: str
     rows: list = None
     failure: str = None
+
+    @property
+    def failed(self):
+        """Whether the task failed, whole or at some of its points (``error`` rows)."""
+        return self.failure is not None or any(is_failed_row(row) for row in self.rows)
 
 
 @attrs.frozen
@@ -78,7 +88,7 @@ def group_failures(outcomes):
             failed = [
                 (_row_cause(row), row.get("reason", ""))
                 for row in outcome.rows
-                if row.get("status") == "error"
+                if is_failed_row(row)
             ]
         for cause, message in failed:
             counts[cause] += 1

@@ -98,9 +98,10 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
     scheduler : str or None
         Dask scheduler address; runs the tasks on that cluster instead.
     progress : bool or None
-        Draw a progress bar (``None``: only on a terminal).
+        ``False``: silent. Otherwise a live bar on a terminal, and a line
+        every 15 s elsewhere (:class:`.Progress`).
     label : str
-        Progress bar label.
+        Shown first on every progress line.
     extra_metadata : dict or None
         Added to ``metadata.json``.
 
@@ -130,19 +131,19 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata):
     pending = [task for task in tasks if task not in finished]
     workers = default_workers() if workers is None else workers
     bar = Progress(len(pending), label=label, enabled=progress)
-    outcomes = []
+    failed = []  # only the outcomes with a failure: the rows themselves stream to disk
     try:
         for outcome in run_tasks(job, pending, workers=workers, scheduler=scheduler):
             if outcome.rows is not None:
                 store.append(outcome.rows)
-            outcomes.append(outcome)
+            if outcome.failed:
+                failed.append(outcome)
             bar.advance()
     finally:
         bar.close()
-    failures = group_failures(outcomes)
-    store.sort(tasks)
+    failures = group_failures(failed)
     current = set(tasks)  # rows of realizations beyond this run's stay on disk, out of its summary
-    summary = job.summarize([row for row in store.rows() if row["task"] in current])
+    summary = job.summarize([row for row in store.sort(tasks) if row["task"] in current])
     write_csv(directory / "summary.csv", job.summary_columns, summary)
     wall = time.monotonic() - started
     write_json(

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..atomic import atomic_write
 from ..errors import InputError
+from .outcomes import is_failed_row
 
 __all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv", "read_csv"]
 
@@ -229,7 +230,7 @@ class ResultStore:
             rows.append(row)
             first_line.setdefault(row["task"], number)
         counts = Counter(row["task"] for row in rows)
-        failed = {row["task"] for row in rows if row.get("status") == "error"}
+        failed = {row["task"] for row in rows if is_failed_row(row)}
         finished = set()
         for task, count in counts.items():
             expected = expected_rows(task)
@@ -298,10 +299,18 @@ class ResultStore:
         yield from read_csv(self.results_path)
 
     def sort(self, task_order):
-        """Rewrite ``results.csv`` in task order (stable within a task)."""
+        """Rewrite ``results.csv`` in task order (stable within a task).
+
+        Returns
+        -------
+        list of dict
+            The stored rows in that order (dicts of strings), so that a caller
+            need not read the file again.
+        """
         rank = {task: i for i, task in enumerate(task_order)}
         rows = sorted(self.rows(), key=lambda row: rank.get(row["task"], len(rank)))
         write_csv(self.results_path, self.columns, rows)
+        return rows
 
 
 class _RowCounts:
