@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .atomic import atomic_write
+from .bench_compare import BASELINE_SOLVER, NEW_SOLVER
 
 __all__ = ["CSV_COLUMNS", "write_scale_csv", "plot_scale"]
 
@@ -27,7 +28,7 @@ CSV_COLUMNS = (
     "bound_w",
     "message",
 )
-_STYLE = {"structured": dict(color="tab:red", marker="o"), "cvxopt": dict(color="tab:blue", marker="s")}
+_STYLE = {NEW_SOLVER: dict(color="tab:red", marker="o"), BASELINE_SOLVER: dict(color="tab:blue", marker="s")}
 _AXIS = {"L": "number of cells L", "Nt": "transmit antennas per BS Nt"}
 
 

@@ -27,13 +27,12 @@ from ..detection import Detector
 from ..problem import DesignProblem
 from ..receivers import Receiver
 from .design import Certificate, Design, NoBeamDirection
-from .memory import check_memory
 from .program import TARGET_MARGIN, BeamProgram, span_basis
 from .rankone import rank_one_beams
 from .solvers import DEFAULT_SOLVER, PICOS_PREFIX, check_options, check_solver_name, program_solver
 from .verify import TOLERANCE, check_design, repair_design
 
-__all__ = ["Designer", "DEFAULT_SOLVER"]
+__all__ = ["Designer"]
 
 #: A violation above this triggers the repair (well inside TOLERANCE).
 _REPAIR_TRIGGER = 1e-9
@@ -175,6 +174,8 @@ class Designer:
         relax = self._relax_with(problem, receiver, detector, directions)  # input errors raise here
         try:
             relaxed = relax(TARGET_MARGIN)
+        except InputError:  # e.g. a generic solver refused by its memory estimate: the user's choice to change
+            raise
         except Exception as error:  # noqa: BLE001 - a solver failure is a result, not a crash
             return self._empty(problem, receiver, detector, "error", f"solver failed: {type(error).__name__}: {error}", started)
         if relaxed.status == "infeasible":
@@ -250,13 +251,11 @@ class Designer:
             from .picos_model import solve_picos
 
             name = self.solver[len(PICOS_PREFIX) :]
-            check_memory(self.solver, problem=problem, directions=directions, options=self.options)  # before any model
             return lambda margin: solve_picos(
                 problem, receiver, detector, directions=directions, solver=name, options=self.options, margin=margin
             )
         solve = program_solver(self.solver)
         first = self._program(problem, receiver, detector, directions)  # raises for bad input
-        check_memory(self.solver, program=first, options=self.options)  # a generic solver over the limit is refused
 
         def relax(margin):
             program = first if margin == TARGET_MARGIN else self._program(problem, receiver, detector, directions, margin)

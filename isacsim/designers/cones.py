@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import attrs
 import numpy as np
+from scipy.linalg.lapack import ztrtri
 
 __all__ = ["BlockGroup", "Orthant", "group_blocks", "cone_steps", "orthant_step", "hermitian_part", "conjugate_transpose", "triangular_inverse"]
 
@@ -226,8 +227,6 @@ def triangular_inverse(factors):
     numpy.linalg.LinAlgError
         For a singular factor.
     """
-    from scipy.linalg.lapack import ztrtri
-
     if factors.shape[1] <= _ALWAYS_PAD:
         return np.linalg.inv(factors)
     out = np.empty_like(factors)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .memory import check_memory
 from .relaxed import RelaxedSolution, users_named
 
 __all__ = ["solve_dual", "DEFAULT_OPTIONS"]
@@ -61,8 +62,16 @@ def solve_dual(program, options=None):
     Returns
     -------
     RelaxedSolution
+
+    Raises
+    ------
+    SolverMemoryError
+        Before anything is built, when the estimated memory exceeds the
+        limit (:func:`isacsim.designers.memory.check_memory`).
     """
     from cvxopt import matrix, solvers  # lazy: solvers are imported by the designer that needs them
+
+    check_memory("cvxopt", program=program, options=options)  # its registry name
 
     n_points = program.n_points
     n_users = program.gamma.size

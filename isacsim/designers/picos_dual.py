@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .memory import check_memory
 from .relaxed import RelaxedSolution, users_named
 from .solvers import PICOS_DUAL_PREFIX
 
 __all__ = ["DEFAULT_PICOS_SOLVER", "DEFAULT_OPTIONS", "FALLBACK_OPTIONS", "build_dual_model", "solve_picos_dual"]
 
-#: Solver-name prefix of this path: ``picos-dual:NAME``.
 #: PICOS solver used when ``solve_picos_dual`` is given none.
 DEFAULT_PICOS_SOLVER = "cvxopt"
 #: PICOS options of this path (PICOS's own relative tolerances are 1e-8). It
@@ -126,11 +126,9 @@ def solve_picos_dual(program, options=None, *, solver=None):
     """
     from picos.modeling import solution as picos_solution
 
-    from .memory import check_memory  # memory imports this module's prefix
-
     settings = {**DEFAULT_OPTIONS, **(options or {})}
-    name = solver or settings.pop("solver", DEFAULT_PICOS_SOLVER)
-    settings.pop("solver", None)
+    requested = settings.pop("solver", DEFAULT_PICOS_SOLVER)
+    name = solver or requested
     label = f"{PICOS_DUAL_PREFIX}{name}"
     check_memory(label, program=program, options=settings)
     model, handles = build_dual_model(program)

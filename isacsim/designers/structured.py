@@ -55,7 +55,6 @@ import numpy as np
 from scipy.linalg.lapack import dgetrf, dgetrs, dpotrf, dpotrs
 
 from ..errors import InputError
-from ..blas import single_threaded_blas
 from .cones import Orthant, cone_steps, conjugate_transpose, group_blocks, hermitian_part, orthant_step, triangular_inverse
 from .relaxed import RelaxedSolution, users_named
 
@@ -124,10 +123,9 @@ def solve_structured(program, options=None):
     ValueError
         For an unknown option.
     """
-    check_options(options or {})
-    settings = {**DEFAULT_OPTIONS, **(options or {})}
-    with single_threaded_blas():
-        return _InteriorPoint(program, settings).run()
+    options = options or {}
+    check_options(options)
+    return _InteriorPoint(program, {**DEFAULT_OPTIONS, **options}).run()
 
 
 def check_options(options):
