@@ -4,7 +4,6 @@ import pytest
 from scipy import integrate, special, stats
 
 from conftest import random_design
-from framesim_support import return_freed_memory  # noqa: F401 - autouse fixture
 from isacsim import Detector, TypeI, TypeII
 from isacsim.designers.design import Design
 from isacsim.errors import InputError

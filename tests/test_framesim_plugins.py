@@ -3,7 +3,6 @@ import numpy as np
 import pluggy
 import pytest
 
-from framesim_support import return_freed_memory  # noqa: F401 - autouse fixture
 from isacsim import Detector, TypeII, builtin, hookimpl, hookspecs
 from isacsim.designers.design import Design
 from isacsim.errors import InputError

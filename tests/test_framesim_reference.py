@@ -16,7 +16,6 @@ import pytest
 from scipy import stats
 
 from conftest import random_design
-from framesim_support import return_freed_memory  # noqa: F401 - autouse fixture
 from isacsim import Detector, TypeII
 from isacsim.designers.design import Design
 from isacsim.framesim import simulate_frames

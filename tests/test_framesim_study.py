@@ -4,7 +4,6 @@ import csv
 import numpy as np
 import pytest
 
-from framesim_support import return_freed_memory  # noqa: F401 - autouse fixture
 from isacsim.errors import InputError
 from isacsim.figures import reproduce
 from isacsim.framesim.figure import FiniteNFigure

@@ -1,4 +1,5 @@
 """The generic solver paths: memory estimates, refusal before building, and the PICOS reduced dual."""
+import ctypes
 import gc
 import math
 
@@ -64,6 +65,10 @@ def _peak_growth(run):
             return next(int(line.split()[1]) * 1024 for line in f if line.startswith(key))
 
     gc.collect()
+    try:  # hand memory freed by earlier tests back to the OS, or run() would reuse it unseen (glibc)
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")  # resets VmHWM to the current resident size
