@@ -17,7 +17,7 @@ from . import plotting
 from .plotting import IMAGE_FORMATS
 from .scenario import ScenarioConfig
 from .simulation import SOLVE_TIME_COLUMNS, CoverageMap, Simulation, Topology, run, summarize_solve_times
-from .simulation.store import read_csv, write_csv
+from .simulation.store import write_csv
 
 __all__ = ["CurveFigure", "TopologyFigure", "CoverageFigure", "reproduce", "figure_file", "IMAGE_FORMATS"]
 
@@ -85,7 +85,7 @@ class CurveFigure:
         """Draw the two panels (and the solve times, if asked for)."""
         times = None
         if self.solve_times:
-            times = summarize_solve_times(read_csv(report.directory / "results.csv"))
+            times = summarize_solve_times(report.rows)  # this run's rows, as summarized
             write_csv(report.directory / "solve_times.csv", SOLVE_TIME_COLUMNS, times)
         plotting.plot_curves(
             report.summary, path, title=self.title, x_label=self.x_label, x_scale=self.x_scale, x_ticks=self.x_ticks, solve_times=times
@@ -106,7 +106,7 @@ class TopologyFigure:
 
     def plot(self, job, report, path):
         """Draw the layout."""
-        plotting.plot_topology(list(read_csv(report.directory / "results.csv")), path, title=self.title)
+        plotting.plot_topology(report.rows, path, title=self.title)
 
 
 @attrs.frozen(kw_only=True)

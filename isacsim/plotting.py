@@ -351,9 +351,7 @@ def plot_coverage(summary, path, *, title, design_points):
         The sample points the designs were made for [m].
     """
     plt = _pyplot()
-    panels = defaultdict(list)
-    for row in summary:
-        panels[row["scenario"], row["designer"], row["receiver"]].append(row)
+    panels = _by_scheme(summary)
     keys = sorted(panels)
     fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys) + 1.0, 5.0), squeeze=False, sharey=True, constrained_layout=True)
     image = None

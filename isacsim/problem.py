@@ -10,7 +10,7 @@ import os
 import attrs
 import numpy as np
 
-from .errors import InputError, InputTypeError
+from .errors import InputError
 from . import validation as v
 from .atomic import atomic_write
 from .channels import steering_matrix
@@ -23,27 +23,16 @@ __all__ = ["DesignProblem"]
 ARRAY_KEYS = ("H", "A", "G", "gamma", "p_max", "sigma_c2", "sigma_d2", "n_rx", "p_fa")
 
 
-def _not_boolean(name, value):
-    """``value``, unless it holds booleans: a True is no channel, power or antenna count."""
-    try:
-        is_boolean = np.asarray(value).dtype == bool
-    except Exception:  # noqa: BLE001 - not array-like at all: as_array names the field
-        return value
-    if is_boolean:
-        raise InputTypeError(f"{name}: expected numbers, got booleans")
-    return value
-
-
 def _array(kind, ndim, **checks):
     def convert(value, field):
-        return v.as_array(field.name, _not_boolean(field.name, value), kind=kind, shape=(None,) * ndim, **checks)
+        return v.as_array(field.name, value, kind=kind, shape=(None,) * ndim, **checks)
 
     return attrs.Converter(convert, takes_field=True)
 
 
 def _scalar(kind):
     def convert(value, field):
-        return v.as_array(field.name, _not_boolean(field.name, value), kind=kind, shape=()).item()
+        return v.as_array(field.name, value, kind=kind, shape=()).item()
 
     return attrs.Converter(convert, takes_field=True)
 

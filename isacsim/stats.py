@@ -43,7 +43,8 @@ def wilson_interval(successes, n_trials, confidence=0.99):
     denominator = 1.0 + z**2 / n_trials
     centre = (p + z**2 / (2 * n_trials)) / denominator
     half = z * np.sqrt(p * (1 - p) / n_trials + z**2 / (4 * n_trials**2)) / denominator
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # the interval always holds the estimate itself (rounding could miss it by an ulp at k = 0 or n)
+    return np.minimum(np.clip(centre - half, 0.0, 1.0), p), np.maximum(np.clip(centre + half, 0.0, 1.0), p)
 
 
 def mean_interval(values, confidence=0.95):

@@ -153,6 +153,8 @@ def as_array(name, value, *, kind, shape, positive=False, non_negative=False):
         raw = np.asarray(value)
     except Exception:  # noqa: BLE001 - any conversion failure is a bad input
         _fail(name, f"a {kind} array", type(value).__name__)
+    if raw.dtype == bool:  # a True is no channel, power or antenna count
+        raise InputTypeError(f"{name}: expected numbers, got booleans")
     if raw.dtype == object or raw.dtype.kind not in "biufc":
         raise InputError(f"{name}: expected a numeric {kind} array, got dtype {raw.dtype}")
     if kind != "complex" and raw.dtype.kind == "c":

@@ -76,7 +76,7 @@ def test_a_finished_run_extends_to_more_realizations_and_rereads_fewer(tmp_path)
     assert kept == old_rows  # every cell of the first four realizations unchanged
     assert {int(r["n_realizations"]) for r in more.summary} == {6}
     # the new realizations are exactly what a fresh six-realization run computes
-    fresh = run(small_sweep(n_realizations=6), tmp_path / "fresh", workers=1)
+    run(small_sweep(n_realizations=6), tmp_path / "fresh", workers=1)
     solver_free = lambda r: {k: v for k, v in r.items() if k not in ("solve_seconds",)}
     assert [solver_free(r) for r in read(tmp_path / "fresh" / "results.csv")] == [solver_free(r) for r in rows]
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..evaluation import transmit_power
 from ..montecarlo import sensing_beams
+from ..problem import _ARRAY_EQ
 
 __all__ = ["FrameLayout", "SENSING_POWER_RTOL", "design_sensing_beams"]
 
@@ -34,8 +35,6 @@ __all__ = ["FrameLayout", "SENSING_POWER_RTOL", "design_sensing_beams"]
 #: is 0 in exact arithmetic) and get no waveform.
 SENSING_POWER_RTOL = 1e-9
 
-#: ``attrs`` equality of array fields (the frame simulator's frozen classes).
-_ARRAY_EQ = attrs.cmp_using(eq=np.array_equal)
 
 
 @attrs.frozen(kw_only=True)

@@ -301,8 +301,8 @@ def _detection_summary(worst, confidence):
                 out.update({f"{rate}_{column}{s}": math.nan for s in ("", "_low", "_high", "_conditional")})
                 continue
             low, high = wilson_interval(sum(counts), trials, confidence)
-            rate_value = out[f"{rate}_{column}"] = sum(counts) / trials
-            out[f"{rate}_{column}_low"], out[f"{rate}_{column}_high"] = min(float(low), rate_value), max(float(high), rate_value)
+            out[f"{rate}_{column}"] = sum(counts) / trials
+            out[f"{rate}_{column}_low"], out[f"{rate}_{column}_high"] = float(low), float(high)
             out[f"{rate}_{column}_conditional"] = float(np.mean([as_float(r[f"{rate}_conditional_{column}"]) for r in worst]))
     out["p_d_gap"] = out["p_d_asymptotic"] - out["p_d_closed"]
     out["p_d_gap_low"] = out["p_d_asymptotic_low"] - out["p_d_closed"]

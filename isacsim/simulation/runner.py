@@ -41,6 +41,9 @@ class RunReport:
         This invocation's failed points, grouped by cause (empty when every
         point succeeded). They are not counted as finished: running again
         retries them.
+    rows : list of dict
+        The stored rows of this run's tasks (dicts of strings), in task
+        order: what the summary was made from.
     """
 
     directory: Path
@@ -50,6 +53,7 @@ class RunReport:
     wall_seconds: float
     summary: list
     failures: list = attrs.field(factory=list)
+    rows: list = attrs.field(factory=list, repr=False, eq=False)
 
     @property
     def n_failed(self):
@@ -143,7 +147,8 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata):
         bar.close()
     failures = group_failures(failed)
     current = set(tasks)  # rows of realizations beyond this run's stay on disk, out of its summary
-    summary = job.summarize([row for row in store.sort(tasks) if row["task"] in current])
+    rows = [row for row in store.sort(tasks) if row["task"] in current]
+    summary = job.summarize(rows)
     write_csv(directory / "summary.csv", job.summary_columns, summary)
     wall = time.monotonic() - started
     write_json(
@@ -158,4 +163,4 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata):
             **(extra_metadata or {}),
         },
     )
-    return RunReport(directory, len(tasks), len(pending), len(tasks) - len(pending), wall, summary, failures)
+    return RunReport(directory, len(tasks), len(pending), len(tasks) - len(pending), wall, summary, failures, rows)
