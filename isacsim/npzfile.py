@@ -27,7 +27,7 @@ import attrs
 import numpy as np
 from numpy.lib import format as npy_format
 
-from .designers.memory import format_bytes
+from .solvers.memory import format_bytes
 from .errors import InputError
 
 __all__ = ["read_npz", "max_bytes", "MAX_BYTES_ENV", "DEFAULT_MAX_BYTES"]

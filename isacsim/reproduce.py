@@ -2,7 +2,7 @@
 
 Each script is a module of the installed package ``isacsim_scenarios`` that
 defines ``FIGURE`` (a :mod:`isacsim.figures` object) and can also be run
-directly (``python scenarios/fig3.py --quick``).
+directly (``python scenarios/fig3.py --quick``, through :func:`isacsim.cli.script`).
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import importlib
 import pkgutil
 from .names import resolve_name
 
-__all__ = ["available", "load", "main", "script"]
+__all__ = ["available", "load"]
 
 _PACKAGE = "isacsim_scenarios"
 
@@ -40,20 +40,3 @@ def load(name):
     """
     name = resolve_name("NAME", name, available())
     return importlib.import_module(f"{_PACKAGE}.{_modules()[name]}").FIGURE
-
-
-def main(name, argv=None):
-    """Run ``isacsim reproduce NAME`` with ``argv`` (for the scripts' ``__main__``)."""
-    from .cli import main as cli_main
-
-    return cli_main(["reproduce", name, *(argv or [])])
-
-
-def script(figure):
-    """Entry point of a scenario script: ``python scenarios/NAME.py [options]``.
-
-    Exits with the code of ``isacsim reproduce NAME [options]``.
-    """
-    import sys
-
-    sys.exit(main(figure.name, sys.argv[1:]))

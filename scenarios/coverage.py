@@ -22,6 +22,6 @@ FIGURE = CoverageFigure(
 )
 
 if __name__ == "__main__":
-    from isacsim.reproduce import script
+    from isacsim.cli import script
 
     script(FIGURE)

@@ -9,6 +9,6 @@ FIGURE = TopologyFigure(
 )
 
 if __name__ == "__main__":
-    from isacsim.reproduce import script
+    from isacsim.cli import script
 
     script(FIGURE)

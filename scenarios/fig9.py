@@ -13,6 +13,6 @@ FIGURE = CurveFigure(
 )
 
 if __name__ == "__main__":
-    from isacsim.reproduce import script
+    from isacsim.cli import script
 
     script(FIGURE)

@@ -5,12 +5,13 @@ import math
 import numpy as np
 import pytest
 
-from isacsim import bench, cli
-from isacsim.bench_compare import AGREEMENT_TOLERANCE, Comparison, SolverRuns, check_failures, comparison_header, comparison_line, format_statuses
-from isacsim.bench_process import Measurement, measure_in_fresh_process
-from isacsim.bench_report import CSV_COLUMNS
-from isacsim.bench_scale import QUICK_SETUP, ScalePoint, ScaleSetup, _measure_point, _skip_reason, fit_power_law, run_scale
-from isacsim.bench_scale import _comparison as _comparison_of
+from isacsim import cli
+from isacsim.bench import paper as bench
+from isacsim.bench.compare import AGREEMENT_TOLERANCE, Comparison, SolverRuns, check_failures, comparison_header, comparison_line, format_statuses
+from isacsim.bench.process import Measurement, measure_in_fresh_process
+from isacsim.bench.report import CSV_COLUMNS
+from isacsim.bench.scale import QUICK_SETUP, ScalePoint, ScaleSetup, _measure_point, _skip_reason, fit_power_law, run_scale
+from isacsim.bench.scale import _comparison as _comparison_of
 
 NAN = math.nan
 TINY = dict(n_cells=3, n_users_per_cell=1, n_tx=4, n_rx=4, points_per_side=1)

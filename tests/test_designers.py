@@ -5,7 +5,7 @@ import pytest
 
 from isacsim import Detector, TypeI, TypeII
 from isacsim.designers import Design, SDRDesigner, SensingOnlyDesigner, ZFDesigner
-from isacsim.designers.picos_model import solve_picos
+from isacsim.solvers.picos_model import solve_picos
 from isacsim.testing import check_designer, small_problem
 
 from reference import reflected_power_eq20, sinr_eq2

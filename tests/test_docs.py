@@ -2,7 +2,7 @@
 import pathlib
 import re
 
-from isacsim.bench import CASES, run_benchmark
+from isacsim.bench.paper import CASES, run_benchmark
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 

@@ -201,7 +201,7 @@ def _fail_inside(monkeypatch, error):
         np.ones(1) / np.zeros(1)  # a RuntimeWarning on the way
         raise error
 
-    monkeypatch.setattr(cli, "_run_designers", handler)
+    monkeypatch.setattr(cli.designers, "run", handler)
 
 
 def test_an_internal_value_error_is_exit_1_on_one_line_not_a_usage_error(monkeypatch, capsys):

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from isacsim.designers import SDRDesigner, SensingOnlyDesigner, ZFDesigner
-from isacsim.designers import memory, picos_dual, picos_model
-from isacsim.designers.memory import LIMIT_VARIABLE, SolverMemoryError, check_memory, estimate_bytes, format_bytes
-from isacsim.designers.picos_dual import solve_picos_dual
+from isacsim.solvers import memory, picos_dual, picos_model
+from isacsim.solvers.memory import LIMIT_VARIABLE, SolverMemoryError, check_memory, format_bytes
+from isacsim.solvers.picos_dual import solve_picos_dual
 from isacsim.designers.rankone import rank_one_beams
-from isacsim.designers.solvers import DEFAULT_SOLVER
+from isacsim.solvers.registry import DEFAULT_SOLVER, PROGRAM_SOLVERS, primal_solver, program_solver
 from isacsim.designers.verify import check_design
 from isacsim.detection import Detector
 from isacsim.receivers import TypeI, TypeII
@@ -41,8 +41,8 @@ def test_primal_estimate_grows_with_the_square_of_the_unknowns():
 
 def test_fixed_directions_leave_only_the_sensing_covariances_in_the_primal():
     problem = small_problem(n_users_per_cell=2, n_tx=8)
-    free = estimate_bytes("picos:cvxopt", problem=problem)
-    fixed = estimate_bytes("picos:cvxopt", problem=problem, directions=np.ones((3, 2, 8)))
+    free = memory.picos_primal_bytes(problem, "cvxopt")
+    fixed = memory.picos_primal_bytes(problem, "cvxopt", directions=np.ones((3, 2, 8)))
     overhead = memory.primal_model_bytes([], "cvxopt", False)
     assert (free - overhead) / (fixed - overhead) == pytest.approx(((3 * 2 + 3) / 3) ** 2)
 
@@ -50,11 +50,11 @@ def test_fixed_directions_leave_only_the_sensing_covariances_in_the_primal():
 def test_paper_size_primal_is_over_the_default_limit_and_its_reduced_dual_far_below():
     problem = ScenarioConfig(n_users_per_cell=3).build(realization_rng(0, 0))  # L = 3, Q = 9, K = 3, Nt = 32
     program = _program(SDRDesigner(), problem, TypeII(), Detector())
-    for solver in ("picos:cvxopt", "picos:qics"):
-        assert estimate_bytes(solver, problem=problem) > memory.DEFAULT_LIMIT  # it used 12.5 GB, then crashed
-    for solver in ("cvxopt", "picos-dual:cvxopt", "picos-dual:qics"):
-        assert estimate_bytes(solver, program=program) < 2**30
-    assert estimate_bytes(DEFAULT_SOLVER, program=program) is None
+    for solver in ("cvxopt", "qics"):
+        assert memory.picos_primal_bytes(problem, solver) > memory.DEFAULT_LIMIT  # it used 12.5 GB, then crashed
+        assert memory.picos_dual_bytes(program, solver) < 2**30
+    assert memory.cvxopt_dual_bytes(program) < 2**30
+    assert PROGRAM_SOLVERS[DEFAULT_SOLVER][2] is None  # the default solver's memory grows only linearly
 
 
 def _peak_growth(run):
@@ -89,13 +89,13 @@ def test_estimates_cover_the_measured_peak_memory():
 
     primal = ScenarioConfig(n_users_per_cell=1, n_tx=12, n_rx=12, points_per_side=2).build(realization_rng(0, 0))
     used = _peak_growth(lambda: picos_model.solve_picos(primal, TypeII(), Detector(), solver="cvxopt"))
-    estimate = estimate_bytes("picos:cvxopt", problem=primal)
+    estimate = memory.picos_primal_bytes(primal, "cvxopt")
     assert used <= estimate <= 4 * used + 32 * 2**20
 
     large = ScenarioConfig(n_users_per_cell=4, n_tx=64, n_rx=64, points_per_side=7).build(realization_rng(0, 0))
     program = _program(SDRDesigner(), large, TypeII(), Detector())
     used = _peak_growth(lambda: solve_picos_dual(program, solver="cvxopt"))
-    estimate = estimate_bytes("picos-dual:cvxopt", program=program)
+    estimate = memory.picos_dual_bytes(program, "cvxopt")
     assert used <= estimate <= 4 * used + 32 * 2**20
 
 
@@ -106,7 +106,8 @@ def test_limit_from_the_environment(monkeypatch):
     monkeypatch.setenv(LIMIT_VARIABLE, "123456")
     assert memory.memory_limit() == 123456
     monkeypatch.setenv(LIMIT_VARIABLE, "inf")
-    check_memory("picos:cvxopt", problem=ScenarioConfig(n_users_per_cell=3).build(realization_rng(0, 0)))
+    problem = ScenarioConfig(n_users_per_cell=3).build(realization_rng(0, 0))
+    check_memory("picos:cvxopt", memory.picos_primal_bytes(problem, "cvxopt"), alternative=DEFAULT_SOLVER)
     for bad in ("lots", "0", "-5", "8 parsecs"):
         monkeypatch.setenv(LIMIT_VARIABLE, bad)
         with pytest.raises(ValueError, match=LIMIT_VARIABLE):
@@ -117,16 +118,16 @@ def test_limit_from_the_environment(monkeypatch):
 
 def test_refusal_is_one_line_naming_estimate_limit_variable_and_default_solver():
     problem = small_problem()
-    estimate = estimate_bytes("picos:qics", problem=problem)
+    estimate = memory.picos_primal_bytes(problem, "qics")
     with pytest.raises(SolverMemoryError) as caught:
-        check_memory("picos:qics", problem=problem, limit=estimate / 2)
+        check_memory("picos:qics", estimate, alternative=DEFAULT_SOLVER, limit=estimate / 2)
     message = str(caught.value)
     assert isinstance(caught.value, ValueError)
     assert "\n" not in message
     for part in (format_bytes(estimate), format_bytes(estimate / 2), LIMIT_VARIABLE, f"'{DEFAULT_SOLVER}'", "picos:qics"):
         assert part in message
     assert caught.value.estimate == estimate
-    check_memory("picos:qics", problem=problem, limit=estimate * 2)  # under the limit: no refusal
+    check_memory("picos:qics", estimate, alternative=DEFAULT_SOLVER, limit=estimate * 2)  # under the limit: no refusal
 
 
 def test_refusal_happens_before_any_model_is_built(monkeypatch):
@@ -138,9 +139,11 @@ def test_refusal_happens_before_any_model_is_built(monkeypatch):
     monkeypatch.setattr(picos_dual, "build_dual_model", forbidden)
     problem = small_problem()
     with pytest.raises(SolverMemoryError):
-        picos_model.solve_picos(problem, TypeII(), Detector(), solver="cvxopt")
+        primal_solver("picos:cvxopt")(problem, TypeII(), Detector())
     with pytest.raises(SolverMemoryError):
-        solve_picos_dual(_program(SDRDesigner(), problem, TypeII(), Detector()), {"solver": "cvxopt"})
+        program_solver("picos-dual:cvxopt")(_program(SDRDesigner(), problem, TypeII(), Detector()))
+    with pytest.raises(SolverMemoryError):
+        program_solver("cvxopt")(_program(SDRDesigner(), problem, TypeII(), Detector()))
 
 
 def test_cli_refuses_an_oversized_model_with_exit_2_and_one_line(tmp_path, monkeypatch, capsys):

@@ -6,7 +6,7 @@ import pytest
 
 from isacsim import Detector, TypeI, TypeII
 from isacsim.designers import SDRDesigner, SensingOnlyDesigner, ZFDesigner
-from isacsim.designers.picos_model import solve_picos
+from isacsim.solvers.picos_model import solve_picos
 from isacsim.problem import DesignProblem
 from isacsim.testing import small_problem
 

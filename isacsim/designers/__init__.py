@@ -13,7 +13,7 @@ _EXPORTS = {
     "Design": ".design",
     "NoBeamDirection": ".design",
     "FixedDirectionDesigner": ".fixed",
-    "SolverMemoryError": ".memory",
+    "SolverMemoryError": "..solvers.memory",
     "SDRDesigner": ".sdr",
     "SensingOnlyDesigner": ".sensing_only",
     "ZFDesigner": ".zf",

@@ -3,7 +3,7 @@
 ``design(problem, receiver, detector)``:
 
 1. relax: solve the convex relaxation with the chosen solver
-   (:mod:`isacsim.designers.solvers`: the structured interior-point method
+   (:mod:`isacsim.solvers.registry`: the structured interior-point method
    by default, CVXOPT on the reduced dual, or a PICOS model);
 2. construct rank-one beams (Propositions 1/2);
 3. verify every constraint from the returned beams, repair a small miss by
@@ -27,9 +27,9 @@ from ..detection import Detector
 from ..problem import DesignProblem
 from ..receivers import Receiver
 from .design import Certificate, Design, NoBeamDirection
-from .program import TARGET_MARGIN, BeamProgram, span_basis
+from ..solvers.program import TARGET_MARGIN, BeamProgram, span_basis
 from .rankone import rank_one_beams
-from .solvers import DEFAULT_SOLVER, PICOS_PREFIX, check_options, check_solver_name, program_solver
+from ..solvers.registry import DEFAULT_SOLVER, PICOS_PREFIX, check_options, check_solver_name, primal_solver, program_solver
 from .verify import TOLERANCE, check_design, repair_design
 
 __all__ = ["Designer"]
@@ -99,7 +99,7 @@ class Designer:
         method), ``"cvxopt"`` (the same reduced dual, CVXOPT's generic SDP
         solver), ``"picos:NAME"`` (the straightforward primal model with
         the installed PICOS solver NAME) or ``"picos-dual:NAME"`` (the
-        reduced dual in PICOS); see :mod:`isacsim.designers.solvers`.
+        reduced dual in PICOS); see :mod:`isacsim.solvers.registry`.
     options : dict
         Extra options of that solver.
 
@@ -248,12 +248,8 @@ class Designer:
         check_solver_name(self.solver)
         check_options(self.solver, self.options)
         if self.solver.startswith(PICOS_PREFIX):
-            from .picos_model import solve_picos
-
-            name = self.solver[len(PICOS_PREFIX) :]
-            return lambda margin: solve_picos(
-                problem, receiver, detector, directions=directions, solver=name, options=self.options, margin=margin
-            )
+            solve_primal = primal_solver(self.solver)
+            return lambda margin: solve_primal(problem, receiver, detector, directions=directions, options=self.options, margin=margin)
         solve = program_solver(self.solver)
         first = self._program(problem, receiver, detector, directions)  # raises for bad input
 

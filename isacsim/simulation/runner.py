@@ -9,7 +9,7 @@ from pathlib import Path
 
 import attrs
 
-from ..designers.solvers import solver_description
+from ..solvers.registry import solver_description
 from .executors import default_workers, run_tasks
 from .lock import exclusive_directory
 from .outcomes import group_failures

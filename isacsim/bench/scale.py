@@ -9,13 +9,13 @@ instances, K = 4 users per cell and Q = 49 sample points (a 7 x 7 grid):
 * against the number of antennas Nt in (16, 32, 64, 128) at L = 3, where
   the baseline runs at every Nt (at L = 7 it needs minutes per solve).
 
-Every solve runs in a fresh process (:mod:`isacsim.bench_process`), which
+Every solve runs in a fresh process (:mod:`isacsim.bench.process`), which
 gives each its own peak memory and lets a budget stop it. Before a point,
 each solver's time and memory there are extrapolated from the power law
 fitted to the smaller points of the sweep; a solver over its budget there,
 or one that already overran it at a smaller point, is skipped and says why.
 The medians feed a least-squares fit of ``time ~ c x^a`` on log-log axes,
-per sweep and solver; :mod:`isacsim.bench_report` writes the figure and CSV.
+per sweep and solver; :mod:`isacsim.bench.report` writes the figure and CSV.
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from .bench_compare import BASELINE_SOLVER, NEW_SOLVER, Comparison, SolverRuns, comparison_header, comparison_line
-from .bench_process import OVERRUNS, Measurement, measure_in_fresh_process
+from .compare import BASELINE_SOLVER, NEW_SOLVER, Comparison, SolverRuns, comparison_header, comparison_line
+from .process import OVERRUNS, Measurement, measure_in_fresh_process
 
 __all__ = ["ScaleSetup", "QUICK_SETUP", "ScalePoint", "PowerLaw", "fit_power_law", "run_scale", "SCALE_TARGETS"]
 
@@ -131,7 +131,7 @@ class ScalePoint:
     fields : dict
         ScenarioConfig fields.
     measurements : dict
-        Solver name -> list of :class:`~isacsim.bench_process.Measurement`, one per instance.
+        Solver name -> list of :class:`~isacsim.bench.process.Measurement`, one per instance.
     comparison : Comparison
     """
 
@@ -257,8 +257,8 @@ def run_scale(setup=ScaleSetup(), out="results/bench-scale.png", print_line=prin
     imports the calling script anew: call this from a script under
     ``if __name__ == "__main__":``.
     """
-    from .bench_report import plot_scale, write_scale_csv
-    from .scenario import ScenarioConfig
+    from .report import plot_scale, write_scale_csv
+    from ..scenario import ScenarioConfig
 
     sweeps = (("L", sorted(setup.cells)), ("Nt", sorted(setup.n_tx_values)))
     for sweep, values in sweeps:

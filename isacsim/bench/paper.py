@@ -8,19 +8,19 @@ the previous default ``cvxopt`` (the reduced dual in CVXOPT's generic
 on the same solve, which a noisy machine disturbs less than a ratio of
 medians), the target of issue 7, the largest relative difference of the two
 relaxation bounds (which must stay <= 1e-7) and the statuses
-(:mod:`isacsim.bench_compare`).
+(:mod:`isacsim.bench.compare`).
 
 :func:`run_benchmark` prints that table for the paper-size cases
-(:data:`CASES`); :mod:`isacsim.bench_scale` measures time and memory
+(:data:`CASES`); :mod:`isacsim.bench.scale` measures time and memory
 against the network size and the number of antennas;
-:mod:`isacsim.bench_primal` compares with the straightforward primal
+:mod:`isacsim.bench.primal` compares with the straightforward primal
 models on a small instance.
 """
 from __future__ import annotations
 
 import functools
 
-from .bench_compare import BASELINE_SOLVER, NEW_SOLVER, Comparison, SolverRuns, comparison_header, comparison_line, peak_rss_mib, timed
+from .compare import BASELINE_SOLVER, NEW_SOLVER, Comparison, SolverRuns, comparison_header, comparison_line, peak_rss_mib, timed
 
 __all__ = ["CASES", "run_benchmark"]
 
@@ -30,15 +30,15 @@ CASES = ((1, 32, 0.005), (3, 32, 0.025), (3, 64, 0.040))
 
 def _variants():
     """The four SDR variants: (receiver, detector) for Type-I/II x sync/unsync."""
-    from .detection import Detector
-    from .receivers import TypeI, TypeII
+    from ..detection import Detector
+    from ..receivers import TypeI, TypeII
 
     return [(receiver, Detector(synchronized=synchronized)) for receiver in (TypeI(), TypeII()) for synchronized in (True, False)]
 
 
 def _compare_case(n_users, n_tx, target, n_instances, designers):
     """Both solvers on ``n_instances`` seeded instances x the four variants, interleaved."""
-    from .scenario import ScenarioConfig, realization_rng
+    from ..scenario import ScenarioConfig, realization_rng
 
     config = ScenarioConfig(n_users_per_cell=n_users, n_tx=n_tx, n_rx=n_tx)
     runs = {solver: {"seconds": [], "statuses": [], "bounds": []} for solver in designers}
@@ -64,7 +64,7 @@ def run_benchmark(n_instances=10, primal=False, print_line=print, cases=CASES):
         by both solvers.
     primal : bool
         Also compare with the straightforward primal models on a small
-        instance (:func:`isacsim.bench_primal.run_primal_comparison`).
+        instance (:func:`isacsim.bench.primal.run_primal_comparison`).
     print_line : callable
         Where lines go.
     cases : sequence of (int, int, float)
@@ -73,9 +73,9 @@ def run_benchmark(n_instances=10, primal=False, print_line=print, cases=CASES):
     Returns
     -------
     list of Comparison
-        One per case, for :func:`~isacsim.bench_compare.check_failures`.
+        One per case, for :func:`~isacsim.bench.compare.check_failures`.
     """
-    from .designers import SDRDesigner
+    from ..designers import SDRDesigner
 
     designers = {solver: SDRDesigner(solver=solver) for solver in (NEW_SOLVER, BASELINE_SOLVER)}
     _compare_case(1, 8, None, 1, designers)  # warm-up: imports and first-call costs
@@ -89,7 +89,7 @@ def run_benchmark(n_instances=10, primal=False, print_line=print, cases=CASES):
         comparisons.append(_compare_case(n_users, n_tx, target, n_instances, designers))
         print_line(comparison_line(comparisons[-1]))
     if primal:
-        from .bench_primal import run_primal_comparison
+        from .primal import run_primal_comparison
 
         run_primal_comparison(print_line)
     print_line(f"peak memory (max RSS of this process, all solvers): {peak_rss_mib():.0f} MiB")

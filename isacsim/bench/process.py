@@ -32,7 +32,7 @@ OUTCOMES = ("ok", "timeout", "over memory", "crashed", "skipped")
 #: Outcomes that end a solver's part of a point and of the larger points of its sweep.
 OVERRUNS = ("timeout", "over memory", "crashed")
 #: Imported once by the forkserver, before any child is forked.
-_PRELOAD = ["numpy", "scipy.linalg", "cvxopt", "isacsim.scenario", "isacsim.designers", "isacsim.designers.dual", "isacsim.designers.structured"]
+_PRELOAD = ["numpy", "scipy.linalg", "cvxopt", "isacsim.scenario", "isacsim.designers", "isacsim.solvers.cvxopt_dual", "isacsim.solvers.structured"]
 _context = None
 
 
@@ -86,17 +86,17 @@ def _resident_mib():
             pages = int(handle.read().split()[1])
         return pages * resource.getpagesize() / 2**20
     except OSError:
-        from .bench_compare import peak_rss_mib
+        from .compare import peak_rss_mib
 
         return peak_rss_mib()
 
 
 def _prepare(config_fields, seed, solver):
     """The designer (warmed up), the seeded problem, the receiver and the detector."""
-    from .designers import SDRDesigner
-    from .detection import Detector
-    from .receivers import TypeII
-    from .scenario import ScenarioConfig, realization_rng
+    from ..designers import SDRDesigner
+    from ..detection import Detector
+    from ..receivers import TypeII
+    from ..scenario import ScenarioConfig, realization_rng
 
     designer = SDRDesigner(solver=solver)
     receiver, detector = TypeII(), Detector(synchronized=True)
@@ -108,7 +108,7 @@ def _prepare(config_fields, seed, solver):
 
 def _child(connection, config_fields, seed, solver, memory_cap_bytes):
     """Run in the child: cap the address space, build, warm up, time one design, report."""
-    from .bench_compare import peak_rss_mib, timed
+    from .compare import peak_rss_mib, timed
 
     if memory_cap_bytes is not None:
         resource.setrlimit(resource.RLIMIT_AS, (int(memory_cap_bytes), int(memory_cap_bytes)))

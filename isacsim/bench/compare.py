@@ -18,7 +18,7 @@ import time
 from collections import Counter
 
 import attrs
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = [
     "NEW_SOLVER",

@@ -16,8 +16,8 @@ The model has ``(LK + L) Nt^2`` real unknowns, and the generic solvers' dense
 matrices grow with their square: at the paper's K = 3, Nt = 32 about 11 GiB
 (CVXOPT, counting its LDL fallback) or 4.6 GiB (QICS). :func:`solve_picos`
 therefore estimates the memory first and refuses, before building anything,
-above the limit (:mod:`isacsim.designers.memory`). The reduced dual of
-:mod:`isacsim.designers.picos_dual` serves the same PICOS solvers at paper size.
+above the limit (:mod:`isacsim.solvers.memory`). The reduced dual of
+:mod:`isacsim.solvers.picos_dual` serves the same PICOS solvers at paper size.
 """
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ import math
 import numpy as np
 
 from ..errors import InputError
-from .memory import check_memory
 from .relaxed import RelaxedSolution
 
 __all__ = ["check_solver", "build_model", "solve_picos"]
@@ -151,16 +150,10 @@ def solve_picos(problem, receiver, detector, *, directions=None, solver="cvxopt"
     -------
     RelaxedSolution
 
-    Raises
-    ------
-    SolverMemoryError
-        Before the model is built, when its estimated memory exceeds the
-        limit (:func:`isacsim.designers.memory.check_memory`).
     """
     from picos.modeling import solution as picos_solution
 
     settings = {"dualize": False, **(options or {})}
-    check_memory(f"picos:{solver}", problem=problem, directions=directions, options=settings)
     model, handles = build_model(problem, receiver, detector, directions=directions, margin=margin)
     solution = model.solve(solver=solver, primals=None, duals=None, verbosity=0, **settings)
     if solution.problemStatus == picos_solution.PS_INFEASIBLE:

@@ -1,6 +1,6 @@
 """Default solver: a primal-dual interior-point method built for the beam program.
 
-The relaxed design problem (:class:`~isacsim.designers.program.BeamProgram`)
+The relaxed design problem (:class:`~isacsim.solvers.program.BeamProgram`)
 is solved in the standard SDP pair
 
     (P)  min <C, X>  s.t.  A(X) = b,  X >= 0          (the beam program)
@@ -102,7 +102,7 @@ _BACKTRACK, _MAX_BACKTRACKS = 0.8, 12
 
 
 def solve_structured(program, options=None):
-    """Solve a :class:`~isacsim.designers.program.BeamProgram` with the structured IPM.
+    """Solve a :class:`~isacsim.solvers.program.BeamProgram` with the structured IPM.
 
     Parameters
     ----------

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from .atomic import atomic_write
-from .bench_compare import BASELINE_SOLVER, NEW_SOLVER
+from ..atomic import atomic_write
+from .compare import BASELINE_SOLVER, NEW_SOLVER
 
 __all__ = ["CSV_COLUMNS", "write_scale_csv", "plot_scale"]
 
@@ -37,7 +37,7 @@ def _cell(value):
 
 
 def write_scale_csv(points, path):
-    """Write every measurement of ``points`` (:class:`~isacsim.bench_scale.ScalePoint`) to ``path``.
+    """Write every measurement of ``points`` (:class:`~isacsim.bench.scale.ScalePoint`) to ``path``.
 
     A point that belongs to both sweeps appears once under each, with the
     same numbers.
@@ -80,7 +80,7 @@ def plot_scale(points, fits, path):
         dashed with their exponents.
     path : str or os.PathLike
     """
-    from .plotting import _pyplot, save_figure
+    from ..plotting import _pyplot, save_figure
 
     plt = _pyplot()
     from matplotlib.ticker import LogFormatter

@@ -1,6 +1,6 @@
 """The cone data of the structured solver: batched rank-one blocks and the orthant.
 
-In the dual of a :class:`~isacsim.designers.program.BeamProgram`, block b of
+In the dual of a :class:`~isacsim.solvers.program.BeamProgram`, block b of
 the cone reads ``Z_b = nu_l I - sum_j y_j c_bj v_bj v_bj^H`` (one block per
 ``W_li`` or ``R_l``), and the multipliers themselves, ``t`` and the elastic
 SINR shortfall ``e`` form a nonnegative orthant. This module holds that data

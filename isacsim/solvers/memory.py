@@ -36,7 +36,6 @@ import os
 import re
 
 from ..errors import InputError
-from .solvers import DEFAULT_SOLVER, PICOS_DUAL_PREFIX, PICOS_PREFIX
 
 __all__ = [
     "SolverMemoryError",
@@ -45,7 +44,9 @@ __all__ = [
     "memory_limit",
     "primal_model_bytes",
     "reduced_dual_bytes",
-    "estimate_bytes",
+    "picos_primal_bytes",
+    "cvxopt_dual_bytes",
+    "picos_dual_bytes",
     "check_memory",
     "format_bytes",
 ]
@@ -195,54 +196,55 @@ def _dualize(options):
     return bool((options or {}).get("dualize", False))
 
 
-def estimate_bytes(solver, *, problem=None, program=None, directions=None, options=None):
-    """Estimated peak memory of a solve by the named solver path.
+def _multipliers_and_dims(program):
+    """``n = Q + LK + L`` and the reduced dimension of every block of a program."""
+    return program.n_points + program.gamma.size + program.n_bs, [block.basis.shape[1] for block in program.blocks]
+
+
+def picos_primal_bytes(problem, picos_solver, *, directions=None, options=None):
+    """Estimated peak memory of the primal PICOS model of ``problem`` [bytes].
 
     Parameters
     ----------
-    solver : str
-        Registry name: ``"cvxopt"``, ``"picos:NAME"`` or ``"picos-dual:NAME"``.
-    problem : DesignProblem or None
-        Needed for ``picos:NAME`` (its L, K, Nt).
-    program : BeamProgram or None
-        Needed for ``cvxopt`` and ``picos-dual:NAME`` (its block dimensions).
+    problem : DesignProblem
+        Supplies L, K and Nt.
+    picos_solver : str
+        PICOS solver name (``"cvxopt"``, ``"qics"``, ...).
     directions : numpy.ndarray or None, shape (L, K, Nt)
-        Fixed beam directions of the primal model (its W_li are then scalars).
+        Fixed beam directions (the W_li are then scalars).
     options : dict or None
         The path's options (``dualize`` matters).
-
-    Returns
-    -------
-    float or None
-        [bytes], or None for a path without an estimate (``structured``,
-        whose memory grows only linearly with the data).
     """
-    if solver.startswith(PICOS_PREFIX):
-        name = solver[len(PICOS_PREFIX) :]
-        n_hermitian = problem.n_bs * (1 if directions is not None else 1 + problem.n_users_per_cell)
-        return primal_model_bytes([problem.n_tx] * n_hermitian, name, _dualize(options))
-    if program is None:
-        return None
-    dims = [block.basis.shape[1] for block in program.blocks]
-    n_multipliers = program.n_points + program.gamma.size + program.n_bs
-    if solver == "cvxopt":
-        return reduced_dual_bytes(n_multipliers, dims, _DUAL_COPIES["cvxopt"], _OVERHEAD["cvxopt"])
-    if solver.startswith(PICOS_DUAL_PREFIX):
-        name = solver[len(PICOS_DUAL_PREFIX) :]
-        if _dualize(options):  # PICOS turns it back into a primal model of the reduced blocks
-            return primal_model_bytes([d for d in dims if d > 1], name, True)
-        copies = _DUAL_COPIES.get(f"picos-{name}", max(_DUAL_COPIES.values()))
-        return reduced_dual_bytes(n_multipliers, dims, copies, _OVERHEAD.get(name, max(_OVERHEAD.values())))
-    return None
+    n_hermitian = problem.n_bs * (1 if directions is not None else 1 + problem.n_users_per_cell)
+    return primal_model_bytes([problem.n_tx] * n_hermitian, picos_solver, _dualize(options))
 
 
-def check_memory(solver, *, problem=None, program=None, directions=None, options=None, limit=None):
+def cvxopt_dual_bytes(program, options=None):
+    """Estimated peak memory of the reduced dual of ``program`` in CVXOPT's ``solvers.sdp`` [bytes]."""
+    n_multipliers, dims = _multipliers_and_dims(program)
+    return reduced_dual_bytes(n_multipliers, dims, _DUAL_COPIES["cvxopt"], _OVERHEAD["cvxopt"])
+
+
+def picos_dual_bytes(program, picos_solver, options=None):
+    """Estimated peak memory of the reduced dual of ``program`` as a PICOS model [bytes]."""
+    n_multipliers, dims = _multipliers_and_dims(program)
+    if _dualize(options):  # PICOS turns it back into a primal model of the reduced blocks
+        return primal_model_bytes([d for d in dims if d > 1], picos_solver, True)
+    copies = _DUAL_COPIES.get(f"picos-{picos_solver}", max(_DUAL_COPIES.values()))
+    return reduced_dual_bytes(n_multipliers, dims, copies, _OVERHEAD.get(picos_solver, max(_OVERHEAD.values())))
+
+
+def check_memory(solver, estimate, *, alternative, limit=None):
     """Refuse a solve whose estimated memory exceeds the limit; call it before building the model.
 
     Parameters
     ----------
-    solver, problem, program, directions, options
-        As for :func:`estimate_bytes`.
+    solver : str
+        The solver path's name, for the message.
+    estimate : float
+        Its estimated peak memory [bytes].
+    alternative : str
+        A solver to suggest instead (the registry's default).
     limit : float or None
         [bytes]; default :func:`memory_limit`.
 
@@ -250,16 +252,13 @@ def check_memory(solver, *, problem=None, program=None, directions=None, options
     ------
     SolverMemoryError
         With a one-line message naming the estimate, the limit, how to raise
-        it and the default solver.
+        it and the alternative solver.
     """
-    estimate = estimate_bytes(solver, problem=problem, program=program, directions=directions, options=options)
-    if estimate is None:
-        return
     limit = memory_limit() if limit is None else float(limit)
     if estimate > limit:
         raise SolverMemoryError(
             f"solver {solver!r} would need about {format_bytes(estimate)} (estimate) for this problem, over the "
-            f"limit of {format_bytes(limit)}; use the default solver {DEFAULT_SOLVER!r} (--solver {DEFAULT_SOLVER}), "
+            f"limit of {format_bytes(limit)}; use the solver {alternative!r} (--solver {alternative}), "
             f"or raise the limit with {LIMIT_VARIABLE}=BYTES (e.g. 16GiB)",
             estimate=estimate,
             limit=limit,

@@ -1,6 +1,6 @@
 """The reduced dual of a `BeamProgram` as a PICOS model, for any PICOS solver.
 
-This is the program :mod:`isacsim.designers.dual` hands to CVXOPT, written
+This is the program :mod:`isacsim.solvers.cvxopt_dual` hands to CVXOPT, written
 as a PICOS model so that every installed PICOS solver can serve at paper
 size (``--solver picos-dual:cvxopt``, ``picos-dual:qics``, ...)::
 
@@ -9,9 +9,9 @@ size (``--solver picos-dual:cvxopt``, ``picos-dual:qics``, ...)::
                 nu_l I - sum_j y_j c_j v_j v_j^H >= 0        one Hermitian LMI per block
 
 with ``y = (lambda, mu)`` and ``(v_j, c_j)`` the block's rows
-(:meth:`~isacsim.designers.program.BeamProgram.block_rows`). It has
+(:meth:`~isacsim.solvers.program.BeamProgram.block_rows`). It has
 ``Q + LK + L`` scalar variables and LMIs of the blocks' reduced dimension
-``d <= Q + LK``, where the primal model of :mod:`~isacsim.designers.picos_model`
+``d <= Q + LK``, where the primal model of :mod:`~isacsim.solvers.picos_model`
 has ``(LK + L) Nt^2``. The primal blocks are the LMIs' multipliers (PICOS
 reports the conjugate, MODEL-NOTES) and the optimum ``t`` is the multiplier of
 ``sum lambda = 1``.
@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .memory import check_memory
 from .relaxed import RelaxedSolution, users_named
-from .solvers import PICOS_DUAL_PREFIX
 
 __all__ = ["DEFAULT_PICOS_SOLVER", "DEFAULT_OPTIONS", "FALLBACK_OPTIONS", "build_dual_model", "solve_picos_dual"]
 
@@ -97,10 +95,10 @@ def build_dual_model(program):
 
 
 def solve_picos_dual(program, options=None, *, solver=None):
-    """Solve a :class:`~isacsim.designers.program.BeamProgram` through its reduced dual in PICOS.
+    """Solve a :class:`~isacsim.solvers.program.BeamProgram` through its reduced dual in PICOS.
 
     A drop-in ``solve(program, options) -> RelaxedSolution`` of the solver
-    registry (:mod:`isacsim.designers.solvers`).
+    registry (:mod:`isacsim.solvers.registry`).
 
     Parameters
     ----------
@@ -118,19 +116,13 @@ def solve_picos_dual(program, options=None, *, solver=None):
         Status ``optimal``, ``infeasible`` (the dual is unbounded; its ray
         names the users when the solver returns one) or ``unknown``.
 
-    Raises
-    ------
-    SolverMemoryError
-        Before any model is built, when the estimated memory exceeds the
-        limit (:func:`isacsim.designers.memory.check_memory`).
     """
     from picos.modeling import solution as picos_solution
 
     settings = {**DEFAULT_OPTIONS, **(options or {})}
     requested = settings.pop("solver", DEFAULT_PICOS_SOLVER)
     name = solver or requested
-    label = f"{PICOS_DUAL_PREFIX}{name}"
-    check_memory(label, program=program, options=settings)
+    label = f"picos-dual:{name}"  # the registry name of this path
     model, handles = build_dual_model(program)
     solution = model.solve(solver=name, primals=None, duals=None, verbosity=0, **settings)
     if solution.problemStatus == picos_solution.PS_UNKNOWN:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 
-from .bench_compare import BASELINE_SOLVER, NEW_SOLVER, timed
+from .compare import BASELINE_SOLVER, NEW_SOLVER, timed
 
 __all__ = ["run_primal_comparison"]
 
@@ -69,11 +69,11 @@ def run_primal_comparison(print_line=print, repeats=3):
     repeats : int
         Timed calls per solver (median reported), after one warm-up call each.
     """
-    from .designers import SDRDesigner
-    from .designers.picos_model import solve_picos
-    from .detection import Detector
-    from .receivers import TypeII
-    from .scenario import ScenarioConfig, realization_rng
+    from ..designers import SDRDesigner
+    from ..solvers.picos_model import solve_picos
+    from ..detection import Detector
+    from ..receivers import TypeII
+    from ..scenario import ScenarioConfig, realization_rng
 
     problem = ScenarioConfig(n_users_per_cell=1, n_tx=8, n_rx=8).build(realization_rng(0, 0))
     receiver, detector = TypeII(), Detector(synchronized=True)

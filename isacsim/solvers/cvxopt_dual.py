@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .memory import check_memory
 from .relaxed import RelaxedSolution, users_named
 
 __all__ = ["solve_dual", "DEFAULT_OPTIONS"]
@@ -51,7 +50,7 @@ def _to_complex(z, dimension):
 
 
 def solve_dual(program, options=None):
-    """Solve a :class:`~isacsim.designers.program.BeamProgram` through its dual.
+    """Solve a :class:`~isacsim.solvers.program.BeamProgram` through its dual.
 
     Parameters
     ----------
@@ -63,15 +62,8 @@ def solve_dual(program, options=None):
     -------
     RelaxedSolution
 
-    Raises
-    ------
-    SolverMemoryError
-        Before anything is built, when the estimated memory exceeds the
-        limit (:func:`isacsim.designers.memory.check_memory`).
     """
     from cvxopt import matrix, solvers  # lazy: solvers are imported by the designer that needs them
-
-    check_memory("cvxopt", program=program, options=options)  # its registry name
 
     n_points = program.n_points
     n_users = program.gamma.size

@@ -1,0 +1,63 @@
+"""``isacsim bench``: solve times against the targets and the in-run baseline."""
+from __future__ import annotations
+
+import math
+
+from .common import EXIT_FAILURE, EXIT_OK, UsageError, subcommand
+
+__all__ = ["add", "run"]
+
+
+def add(subparsers):
+    p = subcommand(
+        subparsers,
+        "bench",
+        help="time the SDR designer's solvers against the targets and the CVXOPT baseline",
+        description="Median design times of the default 'structured' solver and the 'cvxopt' baseline, in the same run: "
+        "at paper size (default) or against L and Nt (--scale).",
+        examples=("isacsim bench --quick", "isacsim bench --check", "isacsim bench --scale --out results/bench-scale.png"),
+    )
+    p.add_argument("--scale", action="store_true", help="time and peak memory per solve against L and Nt, with a PNG and CSV")
+    p.add_argument("--instances", type=int, default=None, help="seeded instances per case (default: 10; with --scale 3)")
+    p.add_argument("--quick", action="store_true", help="a first look: 3 instances; with --scale tiny sizes, 1 instance")
+    p.add_argument("--check", action="store_true", help="exit with 1 if any target is missed (time, memory, agreement, status)")
+    p.add_argument("--primal", action="store_true", help="also time the straightforward primal models on a small instance")
+    p.add_argument("--out", default=None, help="--scale: the PNG; the CSV goes beside it (default: results/bench-scale.png)")
+    p.add_argument("--budget", type=float, default=None, help="--scale: seconds allowed per solve (default: 120)")
+    p.add_argument("--memory-cap", type=float, default=None, help="--scale: address space per solve [GiB] (default: 4)")
+    p.set_defaults(handler=run)
+
+
+def run(args):
+    import attrs
+
+    from ..bench.paper import run_benchmark
+    from ..bench.compare import check_failures
+
+    if args.instances is not None and args.instances < 1:
+        raise UsageError("--instances: expected an integer >= 1")
+    for flag, value in (("--budget", args.budget), ("--memory-cap", args.memory_cap)):
+        if value is not None and not (value > 0 and math.isfinite(value)):
+            raise UsageError(f"{flag}: expected a positive number")
+    scale_only = [flag for flag, value in (("--out", args.out), ("--budget", args.budget), ("--memory-cap", args.memory_cap)) if value is not None]
+    if args.scale and args.primal:
+        raise UsageError("--primal: not with --scale (it times a small instance in the paper-size run)")
+    if not args.scale and scale_only:
+        raise UsageError(f"{', '.join(scale_only)}: only with --scale")
+    if args.scale:
+        from ..bench.scale import QUICK_SETUP, ScaleSetup, run_scale
+
+        changes = {"n_instances": args.instances, "budget_seconds": args.budget, "memory_cap_gib": args.memory_cap}
+        setup = attrs.evolve(QUICK_SETUP if args.quick else ScaleSetup(), **{k: v for k, v in changes.items() if v is not None})
+        points = run_scale(setup, args.out or "results/bench-scale.png")
+        comparisons = list({point.comparison.label: point.comparison for point in points}.values())  # shared points once
+    else:
+        n_instances = args.instances or (3 if args.quick else 10)
+        comparisons = run_benchmark(n_instances=n_instances, primal=args.primal)
+    if not args.check:
+        return EXIT_OK
+    missed = check_failures(comparisons)
+    for line in missed:
+        print(f"check: MISSED {line}")
+    print("check: " + (f"{len(missed)} target(s) missed" if missed else "every target met"))
+    return EXIT_FAILURE if missed else EXIT_OK

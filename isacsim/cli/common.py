@@ -1,0 +1,77 @@
+"""What every ``isacsim`` subcommand shares: exit codes, the parser, error lines.
+
+Exit codes: 0 success; 2 bad input or usage (one line on stderr naming the
+field, no traceback); 3 infeasible design; 4 a sweep finished with failed
+points (one line per distinct error on stderr; a re-run retries them); 1 an
+internal failure (one line; the traceback too when ``ISACSIM_DEBUG=1``).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import os
+import warnings
+
+from ..errors import InputError
+
+__all__ = [
+    "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "DEBUG_ENV",
+    "UsageError", "Parser", "subcommand", "finite_json", "one_line", "debugging", "numerical_warnings_hidden",
+]
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_FAILED_POINTS = 0, 1, 2, 3, 4
+
+#: Set to 1 to print the traceback of an internal failure.
+DEBUG_ENV = "ISACSIM_DEBUG"
+
+
+class UsageError(InputError):
+    """Bad command-line usage."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are :class:`UsageError` (exit 2, one line)."""
+
+    def error(self, message):
+        raise UsageError(message)
+
+
+def subcommand(subparsers, name, *, help, description=None, examples=()):
+    """A subcommand whose help ends with worked examples."""
+    epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples) if examples else None
+    return subparsers.add_parser(
+        name, help=help, description=description or help[0].upper() + help[1:] + ".", epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def finite_json(value):
+    """NaN/inf -> None so the JSON is standard."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@contextlib.contextmanager
+def numerical_warnings_hidden():
+    """Hide RuntimeWarnings (overflow, invalid value...) unless debugging.
+
+    Every status is decided from constraints recomputed from the returned
+    beams, with non-finite numbers never passing (:func:`isacsim.designers.verify.check_design`),
+    so a numerical warning on the way tells a user nothing; ``ISACSIM_DEBUG=1`` shows them.
+    """
+    with warnings.catch_warnings():
+        if not debugging():
+            warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def debugging():
+    """Whether ``ISACSIM_DEBUG`` asks for tracebacks and warnings."""
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def one_line(error):
+    """An exception's message on one line."""
+    return " ".join(str(error).split())

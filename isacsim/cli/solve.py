@@ -1,0 +1,115 @@
+"""``isacsim solve``: design the beams of a saved DesignProblem and report them."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from ..errors import InputError
+from ..solvers.registry import DEFAULT_SOLVER
+from .common import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, UsageError, finite_json, subcommand
+
+__all__ = ["add", "run"]
+
+
+#: What ``isacsim solve`` exits with, for its help.
+EXIT_CODES = """exit codes:
+  0  optimal (verified) design
+  1  the design is inaccurate or failed (status 'inaccurate' or 'error'), or an internal failure
+  2  bad input or usage, one line on stderr naming the field
+  3  infeasible: the SINR targets cannot all be met (the users concerned are named)"""
+
+
+def add(subparsers):
+    p = subcommand(
+        subparsers,
+        "solve",
+        help="design beams for a saved DesignProblem",
+        description="Design the beams w and sensing covariances R of a saved DesignProblem, verify every constraint "
+        "from the returned beams and print the result. An infeasible problem is a result (exit 3), not an error.",
+        examples=(
+            "isacsim problem --out p.npz && isacsim solve p.npz",
+            "isacsim solve p.npz --designer zf --receiver type-i --no-sync",
+            "isacsim solve p.npz --json --out design.npz",
+        ),
+    )
+    p.epilog += "\n\n" + EXIT_CODES
+    p.add_argument("problem", help="DesignProblem .npz file (from 'isacsim problem' or DesignProblem.save)")
+    p.add_argument("--designer", default="sdr", help="registered designer, any case (see 'isacsim designers') (default: %(default)s)")
+    p.add_argument("--receiver", default="type-ii", help="the users' receiver: type-i or type-ii, any case (default: %(default)s)")
+    sync = p.add_mutually_exclusive_group()
+    sync.add_argument("--sync", dest="synchronized", action="store_true", default=True, help="Scenario I: synchronized BSs (default)")
+    sync.add_argument("--no-sync", dest="synchronized", action="store_false", help="Scenario II: unsynchronized BSs")
+    p.add_argument(
+        "--solver",
+        default=DEFAULT_SOLVER,
+        help="relaxation solver: 'structured' (default), 'cvxopt' (the reduced dual in CVXOPT), "
+        "'picos:NAME' (the primal model with an installed PICOS solver NAME) or 'picos-dual:NAME' (the reduced dual "
+        "in PICOS); a generic solver whose memory estimate is over ISACSIM_SOLVER_MEMORY_LIMIT is refused (exit 2)",
+    )
+    p.add_argument("--out", default=None, help="save w and R to this .npz (its directory must exist)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object; NaN/inf become null, 'reason' is null on success, and an infeasible design's "
+        "min_detection_probability is 0 (it deploys no beams), as in the sweeps' summaries",
+    )
+    p.set_defaults(handler=run)
+
+
+def run(args):
+    from ..atomic import check_writable
+    from ..problem import DesignProblem
+
+    problem = DesignProblem.load(args.problem)  # a bad file fails before the solvers and plugins are imported
+    if args.out:
+        check_writable(args.out)  # before the solve, not after it
+    from ..designers.design import reported_detection_probability
+    from ..detection import Detector
+    from ..plugins import BUILTIN_NAME, blame_plugin, designer_registry, get_designer, get_receiver, plugin_of
+
+    designer_class = get_designer(args.designer)
+    receiver = get_receiver(args.receiver)()
+    try:
+        designer = designer_class(solver=args.solver)
+    except TypeError:
+        if args.solver != DEFAULT_SOLVER:
+            raise UsageError(f"--solver: designer {args.designer!r} takes no solver choice") from None
+        designer = designer_class()
+    try:
+        design = designer.design(problem, receiver, Detector(synchronized=args.synchronized))
+    except Exception as error:  # noqa: BLE001 - a third-party designer's bug is named as such
+        plugin = plugin_of(designer_registry(), designer.name)
+        if isinstance(error, InputError) or plugin in (None, BUILTIN_NAME):
+            raise
+        raise blame_plugin("designer", designer.name, plugin, error) from error
+    evaluation = design.evaluate(problem)
+    if args.out:
+        design.save(args.out)
+    report = {
+        "status": design.status,
+        "reason": design.reason or None,
+        "designer": design.designer,
+        "receiver": receiver.name,
+        "synchronized": args.synchronized,
+        "min_reflected_power_w": evaluation.min_reflected_power_w,
+        "min_detection_probability": finite_json(reported_detection_probability(design.status, evaluation.min_detection_probability)),
+        "reflected_power_w": evaluation.reflected_power_w.tolist(),
+        "sinr_db": [[finite_json(float(x)) for x in row] for row in evaluation.sinr_db],
+        "tx_power_w": evaluation.tx_power_w.tolist(),
+        "certificate": {k: finite_json(v) for k, v in design.certificate.as_dict().items()},
+        "solve_seconds": design.certificate.solve_seconds,
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"status: {design.status}" + (f" ({design.reason})" if design.reason else ""))
+        if design.ok:
+            print(f"min reflected power: {evaluation.min_reflected_power_w:.4e} W")
+            print(f"min detection probability: {evaluation.min_detection_probability:.4f}")
+            print(f"SINR [dB]: {np.round(evaluation.sinr_db, 2).tolist()}")
+            print(f"transmit power [W]: {np.round(evaluation.tx_power_w, 4).tolist()}")
+        print(f"solve time: {design.certificate.solve_seconds * 1e3:.1f} ms")
+    if design.status == "infeasible":
+        return EXIT_INFEASIBLE
+    return EXIT_OK if design.ok else EXIT_FAILURE
