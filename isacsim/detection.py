@@ -33,7 +33,7 @@ from . import validation as v
 from .blas import single_threaded_blas
 from .clutter.echoes import ClutterEchoes
 from .errors import InputError
-from .fluctuation import GaussianShift, Exponential, check_target, target_law
+from .fluctuation import check_target, target_law
 from .stats import q_function, q_inverse
 from .sync_errors import SyncErrors
 
@@ -242,18 +242,15 @@ class Detector:
 
             with single_threaded_blas():
                 stats = clutter_statistics(problem, self.clutter, self, w, R)
-            if self.target == "deterministic":
-                if self.clutter_aware:
-                    return GaussianShift(np.sqrt(2.0 * stats.effective_energy / problem.sigma_d2))
-                return GaussianShift(np.sqrt(2.0 * stats.matched_scnr))
-            return Exponential(stats.scnr if self.clutter_aware else stats.matched_scnr)
+            energy = stats.effective_energy if self.clutter_aware else stats.matched_energy
+            return target_law(self.target, None, problem.sigma_d2, total_energy=energy)
         energies = self.link_energies(problem, w, R)
         if self.sync_errors is not None:
             with single_threaded_blas():
                 return self.sync_errors.law(energies, problem.sigma_d2)
         n_points = energies.shape[0]
         links = energies.reshape(n_points, -1) if self.synchronized else np.einsum("qmm->qm", energies)
-        return target_law(self.target, links, problem.sigma_d2)
+        return target_law(self.target, links, problem.sigma_d2, total_energy=self.reflected_power(problem, w, R))
 
     def detection_probability(self, problem, w, R):
         """Detection probability at every sample point at the detector's pFA.

@@ -191,27 +191,34 @@ class WeightedExponentials:
         return self._tail(threshold, self._alternative_weights)
 
 
-def target_law(target, link_energies, sigma_d2):
+def target_law(target, link_energies, sigma_d2, total_energy=None):
     """The law of the LRT statistic of ``target`` from the links' echo energies.
 
     Parameters
     ----------
     target : str
         One of :data:`TARGET_MODELS`.
-    link_energies : numpy.ndarray, float, shape (Q, J)
-        ``e_j`` [W] of each point and link the detector uses.
+    link_energies : numpy.ndarray, float, shape (Q, J), or None
+        ``e_j`` [W] of each point and link the detector uses (needed for
+        ``swerling1-links``).
     sigma_d2 : float
         Radar noise power [W].
+    total_energy : numpy.ndarray, float, shape (Q,), or None
+        ``E`` [W] for the other two models; default the sum of
+        ``link_energies``. (The detector passes its reflected power, so
+        that the deterministic law is eq. (26) to the last bit.)
 
     Returns
     -------
     GaussianShift or Exponential or WeightedExponentials
     """
-    energies = np.maximum(np.asarray(link_energies, dtype=float), 0.0)
-    if target == "deterministic":
-        return GaussianShift(np.sqrt(2.0 * energies.sum(axis=1) / sigma_d2))
-    if target == "swerling1":
-        return Exponential(energies.sum(axis=1) / sigma_d2)
     if target == "swerling1-links":
-        return WeightedExponentials(energies / sigma_d2)
+        return WeightedExponentials(np.maximum(np.asarray(link_energies, dtype=float), 0.0) / sigma_d2)
+    if total_energy is None:
+        total_energy = np.asarray(link_energies, dtype=float).sum(axis=1)
+    energy = np.maximum(np.asarray(total_energy, dtype=float), 0.0)
+    if target == "deterministic":
+        return GaussianShift(np.sqrt(2.0 * energy / sigma_d2))
+    if target == "swerling1":
+        return Exponential(energy / sigma_d2)
     raise InputError(f"target: expected one of {', '.join(TARGET_MODELS)}, got {target!r}")

@@ -52,7 +52,7 @@ over the errors. Two choices of weights:
 The expectation over the errors is a tensor Gauss-Legendre cubature over
 ``phi`` (L dimensions) and, with ``t > 0``, ``tau`` (L more): the integrand
 is analytic in the errors, so the rule converges exponentially; the number
-of nodes per dimension doubles from 4 until the detection probabilities at
+of nodes per dimension grows (4, 6, 8, 12, 16, ..., 64) until the detection probabilities at
 pFA = 1e-1, 1e-3 and 1e-6 change by less than 1e-10, within 2^19 nodes
 (the last change is kept as ``error_estimate``). Where fewer than two
 rules fit (more than six error dimensions: L > 3 with timing errors, L > 6
@@ -265,7 +265,7 @@ def _converged(build, errors, n_bs):
     def values(law):
         return law.p_detect(np.broadcast_to(probe, (law.means.shape[0], probe.size)))
 
-    previous, sizes = None, (4, 8, 16, 32, 64)
+    previous, sizes = None, (4, 6, 8, 12, 16, 24, 32, 48, 64)
     for n_nodes in sizes:
         if n_nodes**dims > _MAX_NODES:
             break
@@ -273,7 +273,8 @@ def _converged(build, errors, n_bs):
         current = values(law)
         if previous is not None:
             change = float(np.max(np.abs(current - previous)))
-            if change < _TOLERANCE or n_nodes == sizes[-1] or (2 * n_nodes) ** dims > _MAX_NODES:
+            following = sizes[sizes.index(n_nodes) + 1] if n_nodes != sizes[-1] else None
+            if change < _TOLERANCE or following is None or following**dims > _MAX_NODES:
                 return attrs.evolve(law, error_estimate=change)
         previous = current
     parts = [build(rule) for rule in _sobol_rules(errors, n_bs)]

@@ -6,6 +6,7 @@ import json
 import numpy as np
 
 from ..errors import InputError
+from ..fluctuation import TARGET_MODELS
 from ..solvers.registry import DEFAULT_SOLVER
 from .common import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, UsageError, finite_json, subcommand
 
@@ -31,6 +32,7 @@ def add(subparsers):
             "isacsim problem --out p.npz && isacsim solve p.npz",
             "isacsim solve p.npz --designer zf --receiver type-i --no-sync",
             "isacsim solve p.npz --json --out design.npz",
+            "isacsim solve p.npz --target swerling1-links --json",
         ),
     )
     p.epilog += "\n\n" + EXIT_CODES
@@ -40,6 +42,14 @@ def add(subparsers):
     sync = p.add_mutually_exclusive_group()
     sync.add_argument("--sync", dest="synchronized", action="store_true", default=True, help="Scenario I: synchronized BSs (default)")
     sync.add_argument("--no-sync", dest="synchronized", action="store_false", help="Scenario II: unsynchronized BSs")
+    p.add_argument(
+        "--target",
+        default="deterministic",
+        choices=TARGET_MODELS,
+        help="the target's reflection coefficients, for the detector and its detection probabilities: the paper's "
+        "known ones (default), one Swerling I coefficient common to every link, or an independent one per link; "
+        "the design is the same (it maximizes the reflected power)",
+    )
     p.add_argument(
         "--solver",
         default=DEFAULT_SOLVER,
@@ -77,7 +87,7 @@ def run(args):
             raise UsageError(f"--solver: designer {args.designer!r} takes no solver choice") from None
         designer = designer_class()
     try:
-        design = designer.design(problem, receiver, Detector(synchronized=args.synchronized))
+        design = designer.design(problem, receiver, Detector(synchronized=args.synchronized, target=args.target))
     except Exception as error:  # noqa: BLE001 - a third-party designer's bug is named as such
         plugin = plugin_of(designer_registry(), designer.name)
         if isinstance(error, InputError) or plugin in (None, BUILTIN_NAME):
@@ -92,6 +102,7 @@ def run(args):
         "designer": design.designer,
         "receiver": receiver.name,
         "synchronized": args.synchronized,
+        "target": args.target,
         "min_reflected_power_w": evaluation.min_reflected_power_w,
         "min_detection_probability": finite_json(reported_detection_probability(design.status, evaluation.min_detection_probability)),
         "reflected_power_w": evaluation.reflected_power_w.tolist(),

@@ -109,10 +109,17 @@ class ClutterStatistics:
         return self.effective_energy / self.sigma_d2
 
     @property
+    def matched_energy(self):
+        """``E / (1 + c / (sigma_d^2 E))`` [W]: the clutter-blind detector's SCNR times ``sigma_d^2``
+        (exactly ``E`` without clutter; 0 without echo)."""
+        denominator = 1.0 + np.divide(self.clutter_at_filter, self.sigma_d2 * self.energy, out=np.zeros_like(self.energy),
+                                      where=self.energy > 0)
+        return self.energy / denominator
+
+    @property
     def matched_scnr(self):
         """``E^2 / (sigma_d^2 E + c)``, the clutter-blind detector's SCNR (0 without echo)."""
-        denominator = self.sigma_d2 * self.energy + self.clutter_at_filter
-        return np.divide(self.energy**2, denominator, out=np.zeros_like(self.energy), where=denominator > 0)
+        return self.matched_energy / self.sigma_d2
 
     @property
     def scnr_bound(self):
@@ -155,6 +162,8 @@ def clutter_statistics(problem, echoes, detector, w, R):
     Returns
     -------
     ClutterStatistics
+        Its ``energy`` is the detector's :meth:`~isacsim.Detector.reflected_power`,
+        to the last bit, so that without clutter every pD is the paper's.
     """
     echoes.check(problem)
     n_points, n_clutter = problem.n_points, echoes.n_scatterers
@@ -167,7 +176,7 @@ def clutter_statistics(problem, echoes, detector, w, R):
     points, clutter = np.arange(n_points), n_points + np.arange(n_clutter)
 
     target = np.sqrt(problem.G) * mask  # (Q, m, l)
-    energy = problem.n_rx * np.einsum("qml,lq->q", target**2, B[:, points, points].real)
+    energy = detector.reflected_power(problem, w, R)
     amplitude = echoes.gating * np.sqrt(echoes.gain)[None]  # (Q, C, m, l)
     # a[q, c, m, l] = v_{c,(m,l)}^H alpha_(m,l); gram[q, c, d, m, l] = v_{c,(m,l)}^H v_{d,(m,l)}
     cross = np.einsum("qcml,qml,lqc,mcq->qcml", amplitude, target, B[:, points][:, :, clutter], r[:, clutter][:, :, points])
