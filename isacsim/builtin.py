@@ -9,10 +9,10 @@ from .hookspecs import hookimpl
 
 @hookimpl
 def isacsim_register_designers():
-    """The paper's optimal SDR design and its two benchmarks."""
-    from .designers import SDRDesigner, SensingOnlyDesigner, ZFDesigner
+    """The paper's optimal SDR design, its two benchmarks, and the clutter-aware design."""
+    from .designers import ClutterAwareDesigner, SDRDesigner, SensingOnlyDesigner, ZFDesigner
 
-    return [SDRDesigner, ZFDesigner, SensingOnlyDesigner]
+    return [SDRDesigner, ZFDesigner, SensingOnlyDesigner, ClutterAwareDesigner]
 
 
 @hookimpl

@@ -52,7 +52,7 @@ def check_solver(name, prefix="picos:"):
         )
 
 
-def build_model(problem, receiver, detector, *, directions=None, margin=0.0):
+def build_model(problem, receiver, detector, *, directions=None, margin=0.0, penalty=None):
     """Build the primal model.
 
     Parameters
@@ -65,6 +65,13 @@ def build_model(problem, receiver, detector, *, directions=None, margin=0.0):
         full Hermitian W_li.
     margin : float
         Relative tightening of the SINR targets.
+    penalty : (numpy.ndarray, numpy.ndarray) or None
+        ``(vectors, weights)`` with vectors ``(C, L, Nt)`` and weights
+        ``(Q, L, C)`` >= 0: subtract ``n_rx sum_l sum_c weights[q, l, c]
+        a^T S_l a^*`` (``a = vectors[c, l]``, ``S_l`` the covariance the
+        detector matches) from point q's row, so that the objective is
+        ``min_q (E_q - that)`` [W]: the rows of the clutter-aware design's
+        bisection steps (:mod:`isacsim.designers.clutter_aware`).
 
     Returns
     -------
@@ -104,9 +111,12 @@ def build_model(problem, receiver, detector, *, directions=None, margin=0.0):
         echo = 0
         for l in range(n_bs):
             a = problem.A[q, l][:, None]
-            steering = picos.Constant(np.conj(a) @ a.T / energy_unit)  # A_l = a* a^T
+            data = link[q, l] * np.conj(a) @ a.T  # A_l = a* a^T
+            if penalty is not None:
+                vectors, weights = penalty
+                data = data - np.einsum("c,cn,cp->np", weights[q, l], np.conj(vectors[:, l]), vectors[:, l])
             covariance = R[l] + information * picos.sum(W[l]) if information else R[l]
-            echo = echo + link[q, l] * (steering | covariance).real
+            echo = echo + (picos.Constant(data / energy_unit) | covariance).real
         model.add_constraint(echo >= t)
     gamma = problem.gamma * (1.0 + margin)
     for m in range(n_bs):
@@ -132,12 +142,12 @@ def build_model(problem, receiver, detector, *, directions=None, margin=0.0):
     return model, handles
 
 
-def solve_picos(problem, receiver, detector, *, directions=None, solver="cvxopt", options=None, margin=0.0):
+def solve_picos(problem, receiver, detector, *, directions=None, solver="cvxopt", options=None, margin=0.0, penalty=None):
     """Solve the primal model with a PICOS solver.
 
     Parameters
     ----------
-    problem, receiver, detector, directions, margin
+    problem, receiver, detector, directions, margin, penalty
         As for :func:`build_model`.
     solver : str
         PICOS solver name.
@@ -154,7 +164,7 @@ def solve_picos(problem, receiver, detector, *, directions=None, solver="cvxopt"
     from picos.modeling import solution as picos_solution
 
     settings = {"dualize": False, **(options or {})}
-    model, handles = build_model(problem, receiver, detector, directions=directions, margin=margin)
+    model, handles = build_model(problem, receiver, detector, directions=directions, margin=margin, penalty=penalty)
     solution = model.solve(solver=solver, primals=None, duals=None, verbosity=0, **settings)
     if solution.problemStatus == picos_solution.PS_INFEASIBLE:
         return RelaxedSolution(status="infeasible", solver=f"picos:{solver}", message=solution.claimedStatus)
