@@ -54,6 +54,7 @@ from typing import ClassVar
 import attrs
 import numpy as np
 
+from .. import validation as v
 from ..blas import single_threaded_blas
 from ..clutter.scnr import clutter_energy_weights, clutter_statistics
 from ..errors import InputError
@@ -251,8 +252,8 @@ class ClutterAwareDesigner:
     name: ClassVar[str] = "clutter-aware"
     solver: str = attrs.field(default="picos:cvxopt", validator=attrs.validators.instance_of(str))
     options: dict = attrs.field(factory=dict, converter=lambda value: dict(value or {}))
-    rtol: float = attrs.field(default=1e-7)
-    max_steps: int = attrs.field(default=60)
+    rtol: float = attrs.field(default=1e-7, validator=v.positive)
+    max_steps: int = attrs.field(default=60, validator=v.integer_at_least(2))
     update: str = attrs.field(default="illinois", validator=attrs.validators.in_(UPDATES))
 
     def design(self, problem, receiver, detector):
