@@ -228,6 +228,18 @@ class Detector:
         gains = problem.n_rx * problem.G * self.beam_gains(problem, w, R)[:, None, :]
         return gains if self.synchronized else gains * np.eye(problem.n_bs)
 
+    def used_link_energies(self, problem, w, R):
+        """:meth:`link_energies` of the links the detector uses only, flattened.
+
+        Returns
+        -------
+        numpy.ndarray, float, shape (Q, J)
+            ``J = L^2`` links in (m, l) order (synchronized) or the ``L``
+            direct links.
+        """
+        energies = self.link_energies(problem, w, R)
+        return energies.reshape(problem.n_points, -1) if self.synchronized else np.einsum("qmm->qm", energies)
+
     def statistic_law(self, problem, w, R):
         """Law of the detector's normalized statistic at every point, under H0 and H1.
 
@@ -244,13 +256,11 @@ class Detector:
                 stats = clutter_statistics(problem, self.clutter, self, w, R)
             energy = stats.effective_energy if self.clutter_aware else stats.matched_energy
             return target_law(self.target, None, problem.sigma_d2, total_energy=energy)
-        energies = self.link_energies(problem, w, R)
         if self.sync_errors is not None:
             with single_threaded_blas():
-                return self.sync_errors.law(energies, problem.sigma_d2)
-        n_points = energies.shape[0]
-        links = energies.reshape(n_points, -1) if self.synchronized else np.einsum("qmm->qm", energies)
-        return target_law(self.target, links, problem.sigma_d2, total_energy=self.reflected_power(problem, w, R))
+                return self.sync_errors.law(self.link_energies(problem, w, R), problem.sigma_d2)
+        return target_law(self.target, self.used_link_energies(problem, w, R), problem.sigma_d2,
+                          total_energy=self.reflected_power(problem, w, R))
 
     def detection_probability(self, problem, w, R):
         """Detection probability at every sample point at the detector's pFA.

@@ -49,3 +49,15 @@ def inside(interval, values):
     """Whether every value lies in its (lower, upper) interval."""
     low, high = interval
     return bool(np.all((low <= values) & (values <= high)))
+
+
+def simulated(detector, problem, w, R, p_fa, rng, n_trials=100_000):
+    """The detector's law, its thresholds at ``p_fa`` (a sequence) and the Monte Carlo counts there.
+
+    Returns (law, thresholds (Q, n), ExceedanceCounts).
+    """
+    from isacsim.detector_mc import simulate_statistics
+
+    law = detector.statistic_law(problem, w, R)
+    thresholds = law.threshold(np.asarray(p_fa, dtype=float))
+    return law, thresholds, simulate_statistics(detector, problem, w, R, thresholds, n_trials=n_trials, rng=rng)

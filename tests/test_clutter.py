@@ -10,7 +10,7 @@ from isacsim.detector_mc import simulate_statistics
 from isacsim.errors import InputError
 from isacsim.stats import q_function, q_inverse
 
-from conftest import detection_case, inside, random_design
+from conftest import detection_case, inside, simulated, random_design
 
 
 def _echoes(config, total_power=3.0, coherence="common", side=12.0, n_per_side=4, **kwargs):
@@ -79,9 +79,7 @@ def test_closed_forms_agree_with_monte_carlo(coherence, synchronized, informatio
     config, problem, w, R = detection_case(seed=3, snr=12.0, rank=3)
     echoes = _echoes(config, total_power=300.0, coherence=coherence, side=6.0)
     detector = Detector(synchronized=synchronized, information_echoes=information_echoes, target=target, clutter=echoes, clutter_aware=aware)
-    law = detector.statistic_law(problem, w, R)
-    thresholds = law.threshold(np.array([1e-3, 1e-2, 0.1]))
-    counts = simulate_statistics(detector, problem, w, R, thresholds, n_trials=100_000, rng=5)
+    law, thresholds, counts = simulated(detector, problem, w, R, np.array([1e-3, 1e-2, 0.1]), rng=5)
     p_d = law.p_detect(thresholds)
     no_clutter = attrs.evolve(detector, clutter=None).detection_probability(problem.evolve(p_fa=1e-2), w, R)
     assert np.all(p_d[:, 1] < no_clutter - 0.01)  # the clutter matters in these cases
@@ -107,9 +105,7 @@ def test_the_check_can_fail():
     """The clutter-free pD lies outside the simulated intervals in clutter."""
     config, problem, w, R = detection_case(seed=3, snr=12.0, rank=3)
     detector = Detector(clutter=_echoes(config, total_power=300.0, side=6.0))
-    law = detector.statistic_law(problem, w, R)
-    thresholds = law.threshold(np.array([1e-2]))
-    counts = simulate_statistics(detector, problem, w, R, thresholds, n_trials=100_000, rng=5)
+    law, thresholds, counts = simulated(detector, problem, w, R, np.array([1e-2]), rng=5)
     low, high = counts.p_d_interval(0.999)
     assert np.all(Detector().detection_probability(problem.evolve(p_fa=1e-2), w, R) > high[:, 0])
 

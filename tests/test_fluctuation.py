@@ -5,13 +5,12 @@ import pytest
 
 from isacsim import Detector, TypeII
 from isacsim.detection import detection_probability
-from isacsim.detector_mc import simulate_statistics
 from isacsim.designers import SDRDesigner
 from isacsim.errors import InputError
 from isacsim.framesim import simulate_frames
 from isacsim.fluctuation import TARGET_MODELS
 
-from conftest import detection_case, inside
+from conftest import detection_case, inside, simulated
 
 P_FA = np.array([1e-3, 1e-2, 0.1])
 
@@ -63,9 +62,7 @@ def test_per_link_diversity_pays_only_at_high_snr():
 def test_closed_forms_agree_with_the_sufficient_statistics_monte_carlo(target, synchronized):
     _, problem, w, R = detection_case(seed=4, snr=10.0)
     detector = Detector(synchronized=synchronized, target=target)
-    law = detector.statistic_law(problem, w, R)
-    thresholds = law.threshold(P_FA)
-    counts = simulate_statistics(detector, problem, w, R, thresholds, n_trials=100_000, rng=7)
+    law, thresholds, counts = simulated(detector, problem, w, R, P_FA, rng=7)
     p_d = law.p_detect(thresholds)
     assert np.all(p_d[:, -1] > 0.2) and np.all(p_d < 0.99)  # in the range where the check has power
     assert inside(counts.p_d_interval(0.999), p_d), (p_d, counts.p_d)
@@ -107,9 +104,7 @@ def test_the_checks_can_fail():
     """The per-link law in place of the common one lies outside the simulated intervals."""
     _, problem, w, R = detection_case(seed=4, snr=10.0)
     common = Detector(target="swerling1")
-    law = common.statistic_law(problem, w, R)
-    thresholds = law.threshold(P_FA)
-    counts = simulate_statistics(common, problem, w, R, thresholds, n_trials=100_000, rng=7)
+    law, thresholds, counts = simulated(common, problem, w, R, P_FA, rng=7)
     wrong = Detector(target="swerling1-links").detection_probability(problem, w, R)
     low, high = counts.p_d_interval(0.999)
     assert np.all((wrong < low[:, 1]) | (wrong > high[:, 1]))

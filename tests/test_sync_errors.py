@@ -4,11 +4,10 @@ import pytest
 from scipy import integrate
 
 from isacsim import Detector
-from isacsim.detector_mc import simulate_statistics
 from isacsim.errors import InputError
 from isacsim.sync_errors import SyncErrors, mean_timing_factor
 
-from conftest import detection_case, inside
+from conftest import detection_case, inside, simulated
 
 
 def test_no_error_is_scenario_i_to_the_last_bit():
@@ -56,11 +55,9 @@ def test_mean_timing_factor_is_the_average_sinc():
 def test_closed_form_agrees_with_monte_carlo(phase, timing, aware):
     _, problem, w, R = detection_case(seed=3, snr=12.0)
     detector = Detector(sync_errors=SyncErrors(phase_spread=phase, timing_spread=timing, aware=aware))
-    law = detector.statistic_law(problem, w, R)
-    assert law.error_estimate < 1e-5
-    thresholds = law.threshold(np.array([1e-3, 1e-2, 0.1]))
     # seed 12: with seed 11 one H0 count of an exactly N(0, 1) statistic fell 3.5 sigma out (1109 of 1e5 at 1e-2)
-    counts = simulate_statistics(detector, problem, w, R, thresholds, n_trials=100_000, rng=12)
+    law, thresholds, counts = simulated(detector, problem, w, R, np.array([1e-3, 1e-2, 0.1]), rng=12)
+    assert law.error_estimate < 1e-5
     assert inside(counts.p_d_interval(0.999), law.p_detect(thresholds)), (law.p_detect(thresholds), counts.p_d)
     assert inside(counts.p_fa_interval(0.999), law.p_false_alarm(thresholds))
 
@@ -69,9 +66,7 @@ def test_the_check_can_fail():
     """Ignoring the errors (Scenario I's pD) lies outside the simulated interval at a moderate spread."""
     _, problem, w, R = detection_case(seed=3, snr=12.0)
     detector = Detector(sync_errors=SyncErrors(phase_spread=0.5))
-    law = detector.statistic_law(problem, w, R)
-    thresholds = law.threshold(np.array([1e-2]))
-    counts = simulate_statistics(detector, problem, w, R, thresholds, n_trials=100_000, rng=11)
+    law, thresholds, counts = simulated(detector, problem, w, R, np.array([1e-2]), rng=11)
     low, high = counts.p_d_interval(0.999)
     assert np.all(Detector().detection_probability(problem.evolve(p_fa=1e-2), w, R) > high[:, 0])
 

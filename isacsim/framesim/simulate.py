@@ -257,23 +257,27 @@ def simulate_frames(problem, design, *, n_symbols, n_trials=10_000, alphabet="ga
     def per_point(field):
         return {name: np.array([getattr(point[name], field) for point in counts]) for name in names}
 
-    return FrameResult(
-        n_symbols=n_symbols,
-        n_trials=n_trials,
-        method=method,
-        synchronized=detector.synchronized,
-        alphabet=alphabet.name,
-        sensing=sensing.name,
-        p_fa_target=p_fa,
-        reflected_power=energy,
-        p_d_closed=detector.detection_probability(problem, design.w, design.R),
+    return _result(
+        problem, design, receivers, sinr, n_symbols=n_symbols, n_trials=n_trials, method=method, alphabet=alphabet.name,
+        sensing=sensing.name, reflected_power=energy, p_d_closed=detector.detection_probability(problem, design.w, design.R),
         thresholds={name: np.asarray(value, dtype=float) for name, value in thresholds.items()},
         detections=per_point("detections"),
         false_alarms=per_point("false_alarms"),
         p_d_conditional={name: value / n_trials for name, value in per_point("p_d_sum").items()},
         p_fa_conditional={name: value / n_trials for name, value in per_point("p_fa_sum").items()},
+    )
+
+
+def _result(problem, design, receivers, sinr, **fields):
+    """The :class:`FrameResult` of a simulation: its rates (``fields``) with the design's and the users' closed forms."""
+    detector = design.detector
+    return FrameResult(
+        synchronized=detector.synchronized,
+        p_fa_target=detector.false_alarm(problem),
         sinr={name: np.concatenate(values, axis=0) for name, values in sinr.items()},
         sinr_closed={receiver.name: receiver.sinr(problem, design.w, design.R) for receiver in receivers},
+        target=detector.target,
+        **fields,
     )
 
 
@@ -284,8 +288,7 @@ def _simulate_fluctuating(problem, design, sampler, n_symbols, n_trials, method,
     zeta = np.sqrt(problem.G)
     law = detector.statistic_law(problem, design.w, design.R)
     threshold = law.threshold(p_fa)
-    energies = detector.link_energies(problem, design.w, design.R)
-    links = energies.reshape(problem.n_points, -1) if detector.synchronized else np.einsum("qmm->qm", energies)
+    links = detector.used_link_energies(problem, design.w, design.R)
     detections = np.zeros(problem.n_points, dtype=np.int64)
     alarms = np.zeros(problem.n_points, dtype=np.int64)
     sinr = {receiver.name: [] for receiver in receivers}
@@ -299,22 +302,10 @@ def _simulate_fluctuating(problem, design, sampler, n_symbols, n_trials, method,
         for receiver in receivers:
             sinr[receiver.name].append(empirical_sinr(users, receiver.sensing_leakage))
     nan = np.full(problem.n_points, np.nan)
-    return FrameResult(
-        n_symbols=n_symbols,
-        n_trials=n_trials,
-        method=method,
-        synchronized=detector.synchronized,
-        alphabet=alphabet.name,
-        sensing=sensing.name,
-        p_fa_target=p_fa,
-        reflected_power=detector.reflected_power(problem, design.w, design.R),
-        p_d_closed=law.p_detect(threshold),
-        thresholds={"asymptotic": np.asarray(threshold, dtype=float)},
-        detections={"asymptotic": detections},
-        false_alarms={"asymptotic": alarms},
-        p_d_conditional={"asymptotic": nan},
-        p_fa_conditional={"asymptotic": nan},
-        sinr={name: np.concatenate(values, axis=0) for name, values in sinr.items()},
-        sinr_closed={receiver.name: receiver.sinr(problem, design.w, design.R) for receiver in receivers},
-        target=detector.target,
+    return _result(
+        problem, design, receivers, sinr, n_symbols=n_symbols, n_trials=n_trials, method=method, alphabet=alphabet.name,
+        sensing=sensing.name, reflected_power=detector.reflected_power(problem, design.w, design.R),
+        p_d_closed=law.p_detect(threshold), thresholds={"asymptotic": np.asarray(threshold, dtype=float)},
+        detections={"asymptotic": detections}, false_alarms={"asymptotic": alarms},
+        p_d_conditional={"asymptotic": nan}, p_fa_conditional={"asymptotic": nan},
     )
