@@ -252,15 +252,21 @@ class Detector:
         if self.clutter is not None:
             from .clutter.scnr import clutter_statistics
 
-            with single_threaded_blas():
-                stats = clutter_statistics(problem, self.clutter, self, w, R)
-            energy = stats.effective_energy if self.clutter_aware else stats.matched_energy
-            return target_law(self.target, None, problem.sigma_d2, total_energy=energy)
+            return self.clutter_law(clutter_statistics(problem, self.clutter, self, w, R))
         if self.sync_errors is not None:
             with single_threaded_blas():
                 return self.sync_errors.law(self.link_energies(problem, w, R), problem.sigma_d2)
         return target_law(self.target, self.used_link_energies(problem, w, R), problem.sigma_d2,
                           total_energy=self.reflected_power(problem, w, R))
+
+    def clutter_law(self, stats):
+        """The law of the statistic in clutter, from the design's :class:`~isacsim.clutter.scnr.ClutterStatistics`.
+
+        The whitened detector's is eq. (26) (or the Swerling I law) with the
+        effective energy, the clutter-blind one's with the matched filter's.
+        """
+        energy = stats.effective_energy if self.clutter_aware else stats.matched_energy
+        return target_law(self.target, None, stats.sigma_d2, total_energy=energy)
 
     def detection_probability(self, problem, w, R):
         """Detection probability at every sample point at the detector's pFA.

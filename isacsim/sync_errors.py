@@ -54,13 +54,16 @@ The expectation over the errors is a tensor Gauss-Legendre cubature over
 is analytic in the errors, so the rule converges exponentially; the number
 of nodes per dimension grows (4, 6, 8, 12, 16, ..., 64) until the detection probabilities at
 pFA = 1e-1, 1e-3 and 1e-6 change by less than 1e-10, within 2^19 nodes
-(the last change is kept as ``error_estimate``). Where fewer than two
+(the last change is kept as ``error_estimate``; a law starts one rule below
+where the last one with the same errors converged). Where fewer than two
 rules fit (more than six error dimensions: L > 3 with timing errors, L > 6
 without) eight
 independently scrambled Sobol sets of 2^13 points (seeds 0-7) are averaged,
 and their standard error is the estimate.
 """
 from __future__ import annotations
+
+import functools
 
 import attrs
 import numpy as np
@@ -74,6 +77,10 @@ __all__ = ["SyncErrors", "PhaseErrorMixture", "mean_timing_factor"]
 
 #: Largest cubature, in nodes.
 _MAX_NODES = 2**19
+#: Gauss-Legendre nodes per dimension, in the order they are tried.
+_RULE_SIZES = (4, 6, 8, 12, 16, 24, 32, 48, 64)
+#: Where the last law of each (errors, L) converged: the next one starts a rule below.
+_CONVERGED_AT = {}
 #: Nodes per block of the mixture's evaluation (bounds its memory).
 _CHUNK = 2**14
 #: Convergence tolerance of the cubature (absolute, in probability).
@@ -238,8 +245,9 @@ def _split(errors, n_bs, points):
     return phases, timings
 
 
+@functools.lru_cache(maxsize=64)
 def _gauss_legendre_rule(errors, n_bs, n_nodes):
-    """Tensor Gauss-Legendre nodes over the error box."""
+    """Tensor Gauss-Legendre nodes over the error box (cached: the same for every design; never modified)."""
     x, w = np.polynomial.legendre.leggauss(n_nodes)
     spreads = _error_axes(errors, n_bs)
     grid = np.stack(np.meshgrid(*[x] * len(spreads), indexing="ij"), axis=-1).reshape(-1, len(spreads))
@@ -265,8 +273,9 @@ def _converged(build, errors, n_bs):
     def values(law):
         return law.p_detect(np.broadcast_to(probe, (law.means.shape[0], probe.size)))
 
-    previous, sizes = None, (4, 6, 8, 12, 16, 24, 32, 48, 64)
-    for n_nodes in sizes:
+    previous, sizes = None, _RULE_SIZES
+    start = max(0, _CONVERGED_AT.get((errors, n_bs), 0) - 1)  # one rule below where the last design converged
+    for n_nodes in sizes[start:]:
         if n_nodes**dims > _MAX_NODES:
             break
         law = build(_gauss_legendre_rule(errors, n_bs, n_nodes))
@@ -275,6 +284,7 @@ def _converged(build, errors, n_bs):
             change = float(np.max(np.abs(current - previous)))
             following = sizes[sizes.index(n_nodes) + 1] if n_nodes != sizes[-1] else None
             if change < _TOLERANCE or following is None or following**dims > _MAX_NODES:
+                _CONVERGED_AT[errors, n_bs] = sizes.index(n_nodes)
                 return attrs.evolve(law, error_estimate=change)
         previous = current
     parts = [build(rule) for rule in _sobol_rules(errors, n_bs)]

@@ -63,6 +63,8 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from ..blas import single_threaded_blas
+
 __all__ = ["ClutterStatistics", "clutter_statistics", "matched_covariances", "clutter_energy_weights"]
 
 
@@ -166,22 +168,30 @@ def clutter_statistics(problem, echoes, detector, w, R):
         to the last bit, so that without clutter every pD is the paper's.
     """
     echoes.check(problem)
+    with single_threaded_blas():  # small matrices: threads only cost
+        return _statistics(problem, echoes, detector, w, R)
+
+
+def _statistics(problem, echoes, detector, w, R):
     n_points, n_clutter = problem.n_points, echoes.n_scatterers
     S = matched_covariances(detector, w, R)
     steering = np.concatenate([problem.A, echoes.A], axis=0)  # (Q + C, L, Nt)
-    B = np.einsum("xln,lnp,ylp->lxy", steering, S, steering.conj())  # B[l, x, y] = a_l(x)^T S_l a_l(y)^*
+    points, clutter = slice(0, n_points), slice(n_points, None)
+    B = np.stack([steering[:, l] @ S[l] @ steering[:, l].conj().T for l in range(problem.n_bs)])  # B[l, x, y] = a_l(x)^T S_l a_l(y)^*
     receive = np.concatenate([echoes.rx_points, echoes.rx_clutter], axis=0)  # (Q + C, L, Nr)
-    r = np.einsum("xmn,ymn->mxy", receive.conj(), receive)  # r[m, x, y] = a_r,m(x)^H a_r,m(y)
+    r = np.stack([receive[:, m].conj() @ receive[:, m].T for m in range(problem.n_bs)])  # r[m, x, y] = a_r,m(x)^H a_r,m(y)
     mask = _link_mask(detector, problem.n_bs)
-    points, clutter = np.arange(n_points), n_points + np.arange(n_clutter)
 
     target = np.sqrt(problem.G) * mask  # (Q, m, l)
     energy = detector.reflected_power(problem, w, R)
-    amplitude = echoes.gating * np.sqrt(echoes.gain)[None]  # (Q, C, m, l)
-    # a[q, c, m, l] = v_{c,(m,l)}^H alpha_(m,l); gram[q, c, d, m, l] = v_{c,(m,l)}^H v_{d,(m,l)}
-    cross = np.einsum("qcml,qml,lqc,mcq->qcml", amplitude, target, B[:, points][:, :, clutter], r[:, clutter][:, :, points])
-    gram_links = np.einsum("qcml,qdml,ldc,mcd->qmlcd", amplitude * mask, amplitude * mask, B[:, clutter][:, :, clutter],
-                           r[:, clutter][:, :, clutter])
+    amplitude = echoes.gating * np.sqrt(echoes.gain)[None] * mask  # (Q, C, m, l)
+    # a[q, c, m, l] = v_{c,(m,l)}^H alpha_(m,l) = rho sqrt(gain G) B_l[q, c] r_m[c, q]
+    cross = (amplitude * target[:, None] * np.transpose(B[:, points, clutter], (1, 2, 0))[:, :, None, :]
+             * np.transpose(r[:, clutter, points], (2, 1, 0))[:, :, :, None])
+    # gram[q, m, l, c, d] = v_{c,(m,l)}^H v_{d,(m,l)} = rho_c rho_d sqrt(gain_c gain_d) B_l[d, c] r_m[c, d]
+    pair = np.transpose(amplitude, (0, 2, 3, 1))  # (Q, m, l, C)
+    gram_links = (pair[..., :, None] * pair[..., None, :] * np.transpose(B[:, clutter, clutter], (0, 2, 1))[None, None]
+                  * r[:, clutter, clutter][None, :, None])
     correction = np.empty(n_points)
     at_filter = np.empty(n_points)
     for q in range(n_points):
@@ -195,7 +205,7 @@ def clutter_statistics(problem, echoes, detector, w, R):
         solved = np.linalg.solve(system, a[:, :, None])[:, :, 0]
         correction[q] = float(np.einsum("kc,kc->", a.conj(), solved).real)
         at_filter[q] = float(np.sum(np.abs(a) ** 2))
-    bound = np.einsum("qlc,lc->q", clutter_energy_weights(problem, echoes, detector), np.einsum("lcc->lc", B[:, clutter][:, :, clutter]).real)
+    bound = np.einsum("qlc,lc->q", clutter_energy_weights(problem, echoes, detector), np.einsum("lcc->lc", B[:, clutter, clutter]).real)
     return ClutterStatistics(
         energy=energy,
         effective_energy=np.maximum(energy - np.maximum(correction, 0.0), 0.0),
