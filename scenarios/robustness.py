@@ -25,8 +25,7 @@ from isacsim_scenarios._common import K1
 FIGURE = RobustnessFigure(
     name="robustness",
     title="Robustness of the paper's designs (Fig. 3 setting: K = 1, $P_{max}$ = 15 W)",
-    study=RobustnessStudy(config=K1.evolve(sinr_target_db=15.0), n_realizations=20,
-                          clutter_aware_options={"solver": "structured"}),
+    study=RobustnessStudy(config=K1.evolve(sinr_target_db=15.0), n_realizations=20),
     quick={"n_realizations": 2, "sinr_values_db": (0.0, 15.0, 30.0), "phase_spreads": (0.0, 0.25, 0.5, 0.75, 1.0),
            "clutter_ratios_db": (-10.0, 10.0, 20.0, 30.0), "roc_trials": 10_000},
 )
