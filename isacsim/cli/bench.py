@@ -15,9 +15,12 @@ def add(subparsers):
         help="time the SDR designer's solvers against the targets and the CVXOPT baseline",
         description="Median design times of the default 'structured' solver and the 'cvxopt' baseline, in the same run: "
         "at paper size (default) or against L and Nt (--scale).",
-        examples=("isacsim bench --quick", "isacsim bench --check", "isacsim bench --scale --out results/bench-scale.png"),
+        examples=("isacsim bench --quick", "isacsim bench --check", "isacsim bench --scale --out results/bench-scale.png",
+                  "isacsim bench --clutter"),
     )
     p.add_argument("--scale", action="store_true", help="time and peak memory per solve against L and Nt, with a PNG and CSV")
+    p.add_argument("--clutter", action="store_true",
+                   help="time the clutter-aware designer (bisection of certified steps) against the SDR at paper size (target: <= 10x)")
     p.add_argument("--instances", type=int, default=None, help="seeded instances per case (default: 10; with --scale 3)")
     p.add_argument("--quick", action="store_true", help="a first look: 3 instances; with --scale tiny sizes, 1 instance")
     p.add_argument("--check", action="store_true", help="exit with 1 if any target is missed (time, memory, agreement, status)")
@@ -42,6 +45,20 @@ def run(args):
     scale_only = [flag for flag, value in (("--out", args.out), ("--budget", args.budget), ("--memory-cap", args.memory_cap)) if value is not None]
     if args.scale and args.primal:
         raise UsageError("--primal: not with --scale (it times a small instance in the paper-size run)")
+    if args.clutter and (args.scale or args.primal):
+        raise UsageError("--clutter: not with --scale or --primal")
+    if args.clutter and scale_only:
+        raise UsageError(f"{', '.join(scale_only)}: only with --scale")
+    if args.clutter:
+        from ..bench.clutter import run_clutter_benchmark
+
+        timings = run_clutter_benchmark(n_instances=args.instances or (1 if args.quick else 5))
+        missed = [line for timing in timings for line in timing.failures()] if args.check else []
+        for line in missed:
+            print(f"check: MISSED {line}")
+        if args.check:
+            print("check: " + (f"{len(missed)} target(s) missed" if missed else "every target met"))
+        return EXIT_FAILURE if missed else EXIT_OK
     if not args.scale and scale_only:
         raise UsageError(f"{', '.join(scale_only)}: only with --scale")
     if args.scale:

@@ -130,12 +130,13 @@ class Bisection:
 
 
 def _ratios(problem, echoes, detector, W, R):
-    """``SCNR_q`` and ``E_q - tau I_q``'s ingredients of relaxed covariances."""
-    # the matched covariance of relaxed W is sum_i W_li (+ R_l): evaluate through an equivalent beam set
-    S = R + (W.sum(axis=1) if detector.information_echoes else 0.0)
-    energy = problem.n_rx * np.einsum("ql,qln,lnp,qlp->q", detector.link_weights(problem), problem.A, S, problem.A.conj()).real
-    clutter = np.einsum("qlc,cln,lnp,clp->q", clutter_energy_weights(problem, echoes, detector), echoes.A, S, echoes.A.conj()).real
-    return energy, clutter
+    """``E_q`` and ``I_q`` (each shape (Q,), [W]) of relaxed covariances ``W``, ``R``."""
+    S = R + (W.sum(axis=1) if detector.information_echoes else 0.0)  # the matched covariance of BS l
+    points = np.concatenate([problem.A, echoes.A])  # (Q + C, L, Nt)
+    gains = np.stack([np.einsum("xn,xn->x", points[:, l] @ S[l], points[:, l].conj()).real for l in range(problem.n_bs)], axis=1)
+    target, clutter = gains[: problem.n_points], gains[problem.n_points:]  # (Q, L), (C, L): a^T S_l a^*
+    energy = problem.n_rx * np.einsum("ql,ql->q", detector.link_weights(problem), target)
+    return energy, np.einsum("qlc,cl->q", clutter_energy_weights(problem, echoes, detector), clutter)
 
 
 #: How the next ratio is chosen inside the bracket.
@@ -264,20 +265,18 @@ def scnr_rows(problem, detector, tau, weights=None):
     kappa = clutter_energy_weights(problem, echoes, detector)  # (Q, L, C)
     targets, scatterers = np.conj(problem.A), np.conj(echoes.A)  # (Q, L, Nt), (C, L, Nt)
     n_points, n_bs, n_users, n_tx = problem.n_points, problem.n_bs, problem.n_users_per_cell, problem.n_tx
-    per_bs, dropped = [], np.zeros((n_points, n_bs))
+    # M[q, l] = w_q (n_rx c_ql a a^H - tau sum_c kappa_qlc b_c b_c^H), all at once; then one batched eigh
+    target = problem.n_rx * link[:, :, None, None] * targets[:, :, :, None] * targets[:, :, None, :].conj()
+    clutter = np.stack([(scatterers[:, l].T[None] * kappa[:, l, None, :]) @ scatterers[:, l].conj() for l in range(n_bs)], axis=1)
+    data = weights[:, None, None, None] * (target - tau * clutter)
+    eigenvalues, eigenvectors = np.linalg.eigh((data + np.conj(np.swapaxes(data, -1, -2))) / 2)  # (Q, L, Nt), (Q, L, Nt, Nt)
+    largest = np.abs(eigenvalues).max(axis=2, keepdims=True)
+    keep = np.abs(eigenvalues) > _EIGEN_RTOL * largest
+    dropped = np.where(keep, 0.0, np.abs(eigenvalues)).max(axis=2)  # (Q, L)
+    per_bs = []
     for l in range(n_bs):
-        atoms, rows, values = [], [], []
-        for q in range(n_points):
-            data = problem.n_rx * link[q, l] * np.outer(targets[q, l], targets[q, l].conj())
-            data -= tau * np.einsum("c,cn,cp->np", kappa[q, l], scatterers[:, l], scatterers[:, l].conj())
-            data *= weights[q]
-            eigenvalues, eigenvectors = np.linalg.eigh((data + data.conj().T) / 2)
-            keep = np.abs(eigenvalues) > _EIGEN_RTOL * np.abs(eigenvalues).max(initial=0.0)
-            dropped[q, l] = np.abs(eigenvalues[~keep]).max(initial=0.0)
-            atoms.append(eigenvectors[:, keep].T)
-            rows.extend([q] * int(keep.sum()))
-            values.extend(eigenvalues[keep])
-        per_bs.append((np.concatenate(atoms) if atoms else np.zeros((0, n_tx)), np.array(rows, dtype=int), np.array(values)))
+        q_index, k_index = np.nonzero(keep[:, l])
+        per_bs.append((eigenvectors[q_index, l, :, k_index], q_index, eigenvalues[q_index, l, k_index]))
     width = max(len(rows) for _, rows, _ in per_bs)
     atoms = np.zeros((n_bs, width, n_tx), dtype=complex)
     atom_rows = -np.ones((n_bs, width), dtype=int)
