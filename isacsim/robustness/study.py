@@ -85,7 +85,7 @@ _COLUMNS = _KEYS + (
 _SUMMARY = (
     "part", "scenario", "designer", "receiver", "variant", "x_name", "x", "n_realizations", "n_ok", "n_infeasible", "n_error",
     "p_d_mean", "p_d_low", "p_d_high", "p_d_matched_mean", "p_fa_paper_threshold_mean", "p_d_guaranteed_mean",
-    "scnr_bound_db_mean", "steps_mean", "crossover_mean", "crossover_low", "crossover_high", "n_crossing", "p_d_first", "mc_p_d", "mc_p_d_low", "mc_p_d_high", "mc_p_fa", "mc_p_fa_low", "mc_p_fa_high",
+    "scnr_bound_db_mean", "steps_mean", "crossover_mean", "crossover_low", "crossover_high", "n_crossing", "p_d_first", "mc_trials", "mc_p_d", "mc_p_d_low", "mc_p_d_high", "mc_p_fa", "mc_p_fa_low", "mc_p_fa_high",
 )
 
 
@@ -455,6 +455,7 @@ def summarize_robustness(rows):
         entry["crossover_mean"], entry["crossover_low"], entry["crossover_high"] = mean_interval(crossings)
         entry["n_crossing"] = len(crossings) if part == "crossover" else math.nan
         counted_mc = [r for r in usable if r.get("mc_trials", "") not in ("", None)]
+        entry["mc_trials"] = sum(int(as_float(r["mc_trials"])) for r in counted_mc) if counted_mc else math.nan
         for rate, field in (("mc_p_d", "mc_detections"), ("mc_p_fa", "mc_false_alarms")):
             if counted_mc:
                 hits, trials = sum(int(as_float(r[field])) for r in counted_mc), sum(int(as_float(r["mc_trials"])) for r in counted_mc)
