@@ -89,3 +89,10 @@ def test_inputs_are_checked(case):
     other = ClutterEchoes.from_config(CONFIG.evolve(n_tx=6, n_rx=6), ClutterScene.patch(total_power=1.0))
     with pytest.raises(InputError, match="clutter: built for"):
         ClutterAwareDesigner().design(problem, TypeII(), Detector(clutter=other))
+
+
+def test_unreachable_sinr_targets_are_an_infeasible_result_naming_the_users(case):
+    problem, echoes = case
+    design = ClutterAwareDesigner().design(problem.evolve(gamma=problem.gamma * 1e6), TypeII(), Detector(clutter=echoes))
+    assert design.status == "infeasible" and "cell 0 user 0" in design.reason
+    assert not np.any(design.w)

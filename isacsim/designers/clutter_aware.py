@@ -192,7 +192,8 @@ def bisect_scnr(problem, receiver, detector, step, *, rtol=1e-7, max_steps=60, u
         relaxed = step(tau, weights)
         solver = relaxed.solver
         if relaxed.status == "infeasible":
-            return Bisection(None, None, 0.0, 0.0, tuple(steps), "infeasible", relaxed.message, solver)
+            users = ", ".join(f"cell {label[1]} user {label[2]}" for label in relaxed.rows if label[0] == "sinr")
+            return Bisection(None, None, 0.0, 0.0, tuple(steps), "infeasible", f"users concerned: {users or 'not identified'}", solver)
         if relaxed.W is None or relaxed.status != "optimal" and not relaxed.bound_certified:
             return Bisection(*(best or (None, None)), low, high, tuple(steps), "unknown",
                              f"step at tau = {tau:.6g}: {relaxed.message or relaxed.status}", solver)
@@ -457,7 +458,8 @@ class ClutterAwareDesigner:
                      R=np.zeros((problem.n_bs, problem.n_tx, problem.n_tx), dtype=complex))
         if result.status == "infeasible" or result.W is None:
             status = "infeasible" if result.status == "infeasible" else "error"
-            reason = "the SINR targets cannot all be met within the power budgets" if status == "infeasible" else result.message
+            reason = (f"the SINR targets cannot all be met within the power budgets; {result.message}" if status == "infeasible"
+                      else result.message)
             certificate = Certificate(solve_seconds=time.perf_counter() - started, solver=result.solver, iterations=len(result.steps))
             return Design(**empty, status=status, reason=reason, designer=self.name, receiver=receiver, detector=detector,
                           certificate=certificate)

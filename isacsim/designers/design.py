@@ -74,7 +74,8 @@ class Certificate:
     ----------
     objective : float
         Achieved objective of the returned beams: the minimum over the
-        sample points of the reflected power E [W] counted by the detector.
+        sample points of the reflected power E [W] counted by the detector
+        (for the clutter-aware designer, of the guaranteed SCNR, a ratio).
     bound : float
         Optimum of the convex relaxation [W]; an upper bound on any design
         of this family (NaN when unknown).
