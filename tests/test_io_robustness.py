@@ -215,7 +215,7 @@ def test_a_write_the_system_refuses_is_one_line_naming_the_file_with_exit_5(tmp_
 
 def test_results_that_cannot_be_appended_name_results_csv_with_exit_5_and_stay_safe(tmp_path):
     out = tmp_path / "run"
-    command = [*ISACSIM, "reproduce", "fig3", "--quick", "--out", str(out), "--workers", "1", "--quiet"]
+    command = [*ISACSIM, "reproduce", "fig3", "--quick", "--realizations", "1", "--out", str(out), "--workers", "1", "--quiet"]
     # run.json (2.7 kB) and the first task's rows (3.5 kB) fit under 6 kB, the second task's not
     result = subprocess.run(command, capture_output=True, text=True, preexec_fn=_limit_file_size(6000), timeout=120)
     assert result.returncode == EXIT_OUTPUT, result.stderr
