@@ -7,9 +7,10 @@ so a link planted in an output directory never redirects a write outside it.
 The file gets the permissions of any newly created file (``0o666`` minus the
 umask), not the ``0o600`` of :func:`tempfile.mkstemp`.
 
-A character device (``/dev/null``, a terminal) or a FIFO at the destination is
-written in place, as a shell's ``>`` would, and never replaced; a block
-device or a socket is refused. An operating-system error while the content
+A character device (``/dev/null``, a terminal) or a FIFO at the destination,
+or a symbolic link to one (``/dev/stdout``), is written in place, as a
+shell's ``>`` would, and never replaced; a block device or a socket is
+refused. An operating-system error while the content
 is written (a full disk, an I/O error, a full device) is an
 :class:`~isacsim.errors.OutputError` naming the path and the cause; a
 destination that cannot be written at all (no such directory, no
@@ -65,17 +66,30 @@ def writing(name):
         raise OutputError(f"{name}: cannot be written ({error.strerror or error})") from error
 
 
+#: Directories of the system's own links (``/dev/stdout``, ``/proc/self/fd/1``): never replaced.
+_SYSTEM_DIRECTORIES = ("/dev", "/proc")
+
+
 def _special_kind(path):
     """``"device"`` or ``"fifo"`` for a destination written in place, None for a regular file or a new name.
+
+    A symbolic link to a character device or a FIFO (``/dev/stdout`` on a
+    terminal or a pipe) counts as what it points at and is written through.
 
     Raises
     ------
     InputError
-        For a block device or a socket, which are never written.
+        For a block device or a socket, which are never written, and for a
+        link of the system's (under ``/dev`` or ``/proc``) to a regular file,
+        which is neither replaced nor written through.
     """
     try:
         mode = os.lstat(path).st_mode
-    except OSError:  # a new name, or a path the directory checks explain
+        if stat.S_ISLNK(mode):
+            linked, mode = True, os.stat(path).st_mode
+        else:
+            linked = False
+    except OSError:  # a new name, a dangling link, or a path the directory checks explain
         return None
     if stat.S_ISCHR(mode):
         return "device"
@@ -84,6 +98,8 @@ def _special_kind(path):
     if stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
         kind = "a block device" if stat.S_ISBLK(mode) else "a socket"
         raise InputError(f"{path}: is {kind}; isacsim writes to regular files, character devices (such as /dev/null) and FIFOs only")
+    if linked and os.path.abspath(path).startswith(tuple(d + os.sep for d in _SYSTEM_DIRECTORIES)):
+        raise InputError(f"{path}: is a link of the system's to a file, which isacsim neither replaces nor writes through; give the file's own path")
     return None
 
 

@@ -103,6 +103,21 @@ def test_a_fifo_is_written_in_place_never_replaced(writer, tmp_path, problem_fil
     assert sorted(os.listdir(tmp_path)) == sorted(["out.fifo", "p.npz"])  # no temporary file left
 
 
+def test_a_link_to_a_fifo_is_written_through_and_kept(tmp_path, problem_file):
+    """As ``--out /dev/stdout`` is, with standard output on a pipe."""
+    fifo, link = tmp_path / "out.fifo", tmp_path / "link"
+    os.mkfifo(fifo)
+    link.symlink_to(fifo)
+    received = []
+    reader = threading.Thread(target=_read_fifo, args=(fifo, received), daemon=True)
+    reader.start()
+    DesignProblem.load(problem_file).save(link)
+    reader.join(30)
+    assert link.is_symlink() and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    (tmp_path / "copy.npz").write_bytes(received[0])
+    assert DesignProblem.load(tmp_path / "copy.npz") == DesignProblem.load(problem_file)
+
+
 @pytest.fixture
 def null_device(tmp_path):
     """A character device that discards writes: a node of /dev/null's own where root may make one, else /dev/null."""
