@@ -58,6 +58,13 @@ class TargetGrid:
             Side length [m], > 0.
         n_per_side : int
             Points per side, >= 1 (1 gives the centre only).
+
+        Raises
+        ------
+        ValueError
+            Naming the argument: ``side`` not > 0, ``n_per_side`` not an
+            integer >= 1, or a grid too large for the memory limit
+            (:mod:`isacsim.limits`).
         """
         center = v.require_point("center", center)
         v.require_positive("side", side)
