@@ -223,10 +223,9 @@ def as_beams(problem, w, R):
     Parameters
     ----------
     problem : DesignProblem
-    w : array_like, complex, shape (L, K, Nt)
-        Information beams.
-    R : array_like, complex, shape (L, Nt, Nt)
-        Sensing covariances.
+        Gives L, K and Nt.
+    w, R : array_like, complex
+        Information beams (L, K, Nt) and sensing covariances (L, Nt, Nt).
 
     Returns
     -------
