@@ -36,6 +36,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from . import validation as v
 from .blas import single_threaded_blas
 from .errors import InputError
 from .montecarlo import sensing_beams
@@ -222,6 +223,7 @@ def simulate_statistics(detector, problem, w, R, thresholds, *, n_trials=100_000
     """
     if not (isinstance(n_trials, (int, np.integer)) and not isinstance(n_trials, bool) and n_trials >= 1):
         raise InputError(f"n_trials: expected an integer >= 1, got {n_trials!r}")
+    w, R = v.as_beams(problem, w, R)
     rng = np.random.default_rng(rng)
     thresholds = np.asarray(thresholds, dtype=float)
     if thresholds.ndim < 2:

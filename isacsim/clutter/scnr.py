@@ -63,6 +63,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from .. import validation as v
 from ..blas import single_threaded_blas
 
 __all__ = ["ClutterStatistics", "clutter_statistics", "matched_covariances", "clutter_energy_weights"]
@@ -167,6 +168,7 @@ def clutter_statistics(problem, echoes, detector, w, R):
         Its ``energy`` is the detector's :meth:`~isacsim.Detector.reflected_power`,
         to the last bit, so that without clutter every pD is the paper's.
     """
+    w, R = v.as_beams(problem, w, R)
     echoes.check(problem)
     with single_threaded_blas():  # small matrices: threads only cost
         return _statistics(problem, echoes, detector, w, R)
