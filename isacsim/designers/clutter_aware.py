@@ -69,7 +69,8 @@ from .base import _check_types, _finish
 from .design import Certificate, Design
 from .verify import TOLERANCE
 
-__all__ = ["ClutterAwareDesigner", "BisectionStep", "Bisection", "bisect_scnr", "scnr_step", "scnr_formulation", "scnr_rows", "UPDATES"]
+__all__ = ["ClutterAwareDesigner", "BisectionStep", "Bisection", "bisect_scnr", "scnr_step", "scnr_formulation", "scnr_rows", "UPDATES",
+           "ACTIVE_MARGIN"]
 
 
 @attrs.frozen
@@ -141,6 +142,9 @@ def _ratios(problem, echoes, detector, W, R):
 
 #: How the next ratio is chosen inside the bracket.
 UPDATES = ("dinkelbach", "midpoint")
+#: After the first step, the program keeps the rows of the points whose SCNR is
+#: within this fraction of the smallest (and every point that ever was).
+ACTIVE_MARGIN = 0.05
 
 
 def bisect_scnr(problem, receiver, detector, step, *, rtol=1e-7, max_steps=60, update="dinkelbach"):
@@ -165,8 +169,9 @@ def bisect_scnr(problem, receiver, detector, step, *, rtol=1e-7, max_steps=60, u
     detector : Detector
         With ``clutter``.
     step : callable
-        ``step(tau, weights) -> RelaxedSolution`` of that program (value and
-        bound in [W]; ``weights`` shape (Q,)).
+        ``step(tau, weights, points) -> RelaxedSolution`` of that program on
+        the rows of ``points`` (indices of sample points; value and bound in
+        [W]; ``weights`` shape (Q,)).
     rtol : float
         Relative width of the final bracket.
     max_steps : int
@@ -181,6 +186,17 @@ def bisect_scnr(problem, receiver, detector, step, *, rtol=1e-7, max_steps=60, u
     Returns
     -------
     Bisection
+
+    Notes
+    -----
+    Active points. Only a few sample points bind at the optimum (the corners
+    of the area), so after the first step the program carries the rows of
+    the points whose SCNR is within :data:`ACTIVE_MARGIN` of the smallest,
+    a set that only grows. Fewer rows make each step cheaper and lose
+    nothing: leaving rows out only raises ``v(tau)``, so the step's bound is
+    still an upper bound, and its design's ratio is evaluated at every point.
+    A step whose design falls lowest at a point left out adds it and is
+    repeated at the same ratio.
     """
     if update not in UPDATES:
         raise InputError(f"update: expected one of {', '.join(UPDATES)}, got {update!r}")
@@ -188,8 +204,9 @@ def bisect_scnr(problem, receiver, detector, step, *, rtol=1e-7, max_steps=60, u
     sigma = problem.sigma_d2
     low, high, best, steps, solver = 0.0, math.inf, None, [], ""
     tau, weights = 0.0, np.ones(problem.n_points)
+    active = np.ones(problem.n_points, dtype=bool)  # the first step (the paper's program) sees every point
     for _ in range(max_steps):
-        relaxed = step(tau, weights)
+        relaxed = step(tau, weights, np.flatnonzero(active))
         solver = relaxed.solver
         if relaxed.status == "infeasible":
             users = ", ".join(f"cell {label[1]} user {label[2]}" for label in relaxed.rows if label[0] == "sinr")
@@ -198,17 +215,23 @@ def bisect_scnr(problem, receiver, detector, step, *, rtol=1e-7, max_steps=60, u
             return Bisection(*(best or (None, None)), low, high, tuple(steps), "unknown",
                              f"step at tau = {tau:.6g}: {relaxed.message or relaxed.status}", solver)
         energy, clutter = _ratios(problem, echoes, detector, relaxed.W, relaxed.R)
-        achieved = float(np.min(energy / (sigma + clutter)))
-        value = float(np.min(weights * (energy - tau * clutter - tau * sigma)))
+        ratios = energy / (sigma + clutter)
+        achieved = float(ratios.min())
+        value = float(np.min((weights * (energy - tau * clutter - tau * sigma))[active]))
         certified = bool(relaxed.bound_certified and np.isfinite(relaxed.bound))
         bound = float(relaxed.bound) if certified else value
         improved = best is None or achieved > low * (1.0 + rtol)
         if best is None or achieved > low:
             low, best = achieved, (relaxed.W, relaxed.R, sigma + clutter)
-        high = min(high, tau + bound / (sigma * weights.min()) if bound >= 0 else tau)
+        high = min(high, tau + bound / (sigma * weights[active].min()) if bound >= 0 else tau)
         steps.append(BisectionStep(tau, value, bound, certified, achieved, low, high))
         if high - low <= rtol * high:
             break
+        missed = not active[np.argmin(ratios)]
+        if len(steps) == 1 or missed:
+            active |= ratios <= (1.0 + ACTIVE_MARGIN) * achieved
+        if missed:  # the design fell lowest at a point left out: repeat the ratio with it
+            continue
         if update == "dinkelbach" and improved:
             tau, weights = low, best[2].min() / best[2]
         else:
@@ -227,7 +250,7 @@ def bisect_scnr(problem, receiver, detector, step, *, rtol=1e-7, max_steps=60, u
 _EIGEN_RTOL = 1e-9
 
 
-def scnr_rows(problem, detector, tau, weights=None):
+def scnr_rows(problem, detector, tau, weights=None, points=None):
     """The rows ``w_q (E_q - tau I_q) - t >= w_q tau sigma_d^2`` of a bisection step, one per point [W].
 
     On BS l, row q's data is the Hermitian matrix
@@ -251,6 +274,8 @@ def scnr_rows(problem, detector, tau, weights=None):
         The ratio of the step, >= 0.
     weights : numpy.ndarray or None, float, shape (Q,)
         Row weights ``w_q`` in (0, 1] (default 1).
+    points : sequence of int or None
+        The sample points that get a row (default every one).
 
     Returns
     -------
@@ -261,11 +286,12 @@ def scnr_rows(problem, detector, tau, weights=None):
     from ..solvers.formulation import RowSet
 
     echoes = detector.clutter
-    weights = np.ones(problem.n_points) if weights is None else np.asarray(weights, dtype=float)
-    link = detector.link_weights(problem)  # (Q, L)
-    kappa = clutter_energy_weights(problem, echoes, detector)  # (Q, L, C)
-    targets, scatterers = np.conj(problem.A), np.conj(echoes.A)  # (Q, L, Nt), (C, L, Nt)
-    n_points, n_bs, n_users, n_tx = problem.n_points, problem.n_bs, problem.n_users_per_cell, problem.n_tx
+    points = np.arange(problem.n_points) if points is None else np.asarray(points, dtype=int)
+    weights = (np.ones(problem.n_points) if weights is None else np.asarray(weights, dtype=float))[points]
+    link = detector.link_weights(problem)[points]  # (n, L)
+    kappa = clutter_energy_weights(problem, echoes, detector)[points]  # (n, L, C)
+    targets, scatterers = np.conj(problem.A[points]), np.conj(echoes.A)  # (n, L, Nt), (C, L, Nt)
+    n_points, n_bs, n_users, n_tx = points.size, problem.n_bs, problem.n_users_per_cell, problem.n_tx
     # M[q, l] = w_q (n_rx c_ql a a^H - tau sum_c kappa_qlc b_c b_c^H), all at once; then one batched eigh
     target = problem.n_rx * link[:, :, None, None] * targets[:, :, :, None] * targets[:, :, None, :].conj()
     clutter = np.stack([(scatterers[:, l].T[None] * kappa[:, l, None, :]) @ scatterers[:, l].conj() for l in range(n_bs)], axis=1)
@@ -287,7 +313,7 @@ def scnr_rows(problem, detector, tau, weights=None):
     beam = np.repeat(sensing[:, None, :], n_users, axis=1) if detector.information_echoes else np.zeros((n_bs, n_users, width))
     return RowSet(
         kind="scnr",
-        labels=[("scnr", q) for q in range(n_points)],
+        labels=[("scnr", int(q)) for q in points],
         rhs=weights * tau * problem.sigma_d2,
         scale=np.full(n_points, _row_scale(problem, detector)),
         t=-np.ones(n_points),
@@ -295,7 +321,8 @@ def scnr_rows(problem, detector, tau, weights=None):
         atom_rows=atom_rows,
         beam=beam,
         sensing=sensing,
-        params={"link_weights": link, "tau": float(tau), "row_weights": weights, "clutter_steering": echoes.A, "clutter_weights": kappa,
+        params={"points": points, "link_weights": link, "tau": float(tau), "row_weights": weights, "clutter_steering": echoes.A,
+                "clutter_weights": kappa,
                 "information_echoes": bool(detector.information_echoes),
                 "truncation": float(dropped.max(axis=1).max(initial=0.0) * np.sum(problem.p_max))},
     )
@@ -318,9 +345,9 @@ def _restate_scnr(picos, model, problem, rows, W, R, t, context):
     link, tau, kappa, clutter = params["link_weights"], params["tau"], params["clutter_weights"], params["clutter_steering"]
     weights = params["row_weights"]
     power_scale = context["power_scale"]
-    for q in range(problem.n_points):
-        unit = power_scale * rows.scale[q]
-        row = rows.t[q] * context["t_unit"] / unit * t
+    for j, q in enumerate(params["points"]):  # row j is sample point q; link, kappa, weights are per row
+        unit = power_scale * rows.scale[j]
+        row = rows.t[j] * context["t_unit"] / unit * t
         for l in range(problem.n_bs):
             covariance = R[l]
             if params["information_echoes"]:
@@ -328,15 +355,15 @@ def _restate_scnr(picos, model, problem, rows, W, R, t, context):
             if covariance is None:
                 continue
             a = problem.A[q, l][:, None]
-            data = problem.n_rx * link[q, l] * np.conj(a) @ a.T
+            data = problem.n_rx * link[j, l] * np.conj(a) @ a.T
             for c in range(clutter.shape[0]):
                 b = clutter[c, l][:, None]
-                data = data - tau * kappa[q, l, c] * np.conj(b) @ b.T
-            row = row + (picos.Constant(weights[q] * data * power_scale / unit) | covariance).real
-        model.add_constraint(row >= weights[q] * tau * problem.sigma_d2 / unit)
+                data = data - tau * kappa[j, l, c] * np.conj(b) @ b.T
+            row = row + (picos.Constant(weights[j] * data * power_scale / unit) | covariance).real
+        model.add_constraint(row >= weights[j] * tau * problem.sigma_d2 / unit)
 
 
-def scnr_formulation(problem, receiver, detector, tau, weights=None):
+def scnr_formulation(problem, receiver, detector, tau, weights=None, points=None):
     """The bisection step's program: ``max t`` s.t. the ``scnr`` rows, the SINR rows and the budgets.
 
     ``t`` is free in sign; the objective is ``t / s`` with ``s`` the rows'
@@ -351,7 +378,7 @@ def scnr_formulation(problem, receiver, detector, tau, weights=None):
     """
     from ..solvers.formulation import Formulation, Objective, budget_rows, sinr_rows
 
-    rows = (scnr_rows(problem, detector, tau, weights), sinr_rows(problem, receiver.sensing_leakage), budget_rows(problem))
+    rows = (scnr_rows(problem, detector, tau, weights, points), sinr_rows(problem, receiver.sensing_leakage), budget_rows(problem))
     objective = Objective(kind="max-min-scnr-margin", t=1.0 / _row_scale(problem, detector), t_free=True, sense="max")
     sensing = not (receiver.sensing_leakage == 1.0 and detector.information_echoes)
     return Formulation(problem=problem, objective=objective, rows=rows, sensing=sensing)
@@ -383,12 +410,13 @@ def scnr_step(problem, receiver, detector, solver="structured", options=None):
         solve_program = program_solver(solver)
         solve = lambda formulation, settings: solve_program(compile_program(formulation), settings)  # noqa: E731
 
-    def step(tau, weights=None):
-        if tau == 0.0 and not solver.startswith(PICOS_PREFIX):  # min_q w_q E_q with w = 1: the paper's program
+    def step(tau, weights=None, points=None):
+        every = points is None or len(points) == problem.n_points
+        if tau == 0.0 and every and not solver.startswith(PICOS_PREFIX):  # min_q E_q: the paper's program
             from .base import Designer
 
             return solve_program(compile_program(Designer._formulation(problem, receiver, detector, None)), options)
-        formulation = scnr_formulation(problem, receiver, detector, tau, weights)
+        formulation = scnr_formulation(problem, receiver, detector, tau, weights, points)
         relaxed = solve(formulation, options)
         truncation = formulation.rows[0].params["truncation"]
         return attrs.evolve(relaxed, value=relaxed.value * scale, bound=relaxed.bound * scale + truncation)
