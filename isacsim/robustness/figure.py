@@ -129,7 +129,8 @@ def _plot_sync(ax, summary, styles, sinr_target_db):
                        label=f"{style['label'].split(',')[0]}: Scenario II design (no cross links)")
     ax.set_xlabel("phase spread s  (phases uniform in $[-\\pi s, \\pi s]$)")
     ax.set_ylabel("$p_D$ (min over the area), Type-II")
-    ax.set_title("(g) partial synchronization, Scenario I designs: where the cross links\nstop paying (vertical lines: mean crossover over the realizations)", fontsize=10)
+    ax.set_title("(g) partial synchronization, Scenario I designs: where the cross links\n"
+                 "stop paying (vertical lines: mean crossover over the realizations)", fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=6.5, loc="upper right")
 
@@ -158,6 +159,8 @@ def _plot_roc(ax, summary, sinr_target_db):
     ax.set_xscale("log")
     ax.set_xlabel("$p_{FA}$")
     ax.set_ylabel("$p_D$ (min over the area), proposed Type-II")
-    ax.set_title("(h) ROC under the three target models, realization 0: lines closed form,\nerror bars Monte Carlo at the worst point (99.9 % Wilson, where 50 false\nalarms or more are expected; solid Scenario I, dashed II)", fontsize=10)
+    ax.set_title("(h) ROC under the three target models, realization 0: lines closed form,\n"
+                 "error bars Monte Carlo at the worst point (99.9 % Wilson, where 50 false\n"
+                 "alarms or more are expected; solid Scenario I, dashed II)", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=6.5, loc="upper left")

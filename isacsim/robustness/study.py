@@ -47,7 +47,7 @@ from .. import validation as v
 from ..blas import single_threaded_blas
 from ..clutter import COHERENCES, ClutterEchoes, ClutterScene
 from ..clutter.scnr import clutter_statistics
-from ..designers.design import INFEASIBLE_P_D, reported_detection_probability
+from ..designers.design import reported_detection_probability
 from ..detection import Detector
 from ..errors import InputError
 from ..fluctuation import TARGET_MODELS
@@ -85,7 +85,8 @@ _COLUMNS = _KEYS + (
 _SUMMARY = (
     "part", "scenario", "designer", "receiver", "variant", "x_name", "x", "n_realizations", "n_ok", "n_infeasible", "n_error",
     "p_d_mean", "p_d_low", "p_d_high", "p_d_matched_mean", "p_fa_paper_threshold_mean", "p_d_guaranteed_mean",
-    "scnr_bound_db_mean", "steps_mean", "crossover_mean", "crossover_low", "crossover_high", "n_crossing", "p_d_first", "mc_trials", "mc_p_d", "mc_p_d_low", "mc_p_d_high", "mc_p_fa", "mc_p_fa_low", "mc_p_fa_high",
+    "scnr_bound_db_mean", "steps_mean", "crossover_mean", "crossover_low", "crossover_high", "n_crossing", "p_d_first",
+    "mc_trials", "mc_p_d", "mc_p_d_low", "mc_p_d_high", "mc_p_fa", "mc_p_fa_low", "mc_p_fa_high",
 )
 
 
