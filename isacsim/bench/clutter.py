@@ -63,7 +63,7 @@ class ClutterTiming:
         return out
 
 
-def run_clutter_benchmark(n_instances=5, solver="structured", print_line=print, levels=CLUTTER_LEVELS_DB):
+def run_clutter_benchmark(n_instances=5, solver="structured", print_line=print, levels=CLUTTER_LEVELS_DB, study=None):
     """Time the clutter-aware designer against the SDR and print the table.
 
     Parameters
@@ -76,6 +76,8 @@ def run_clutter_benchmark(n_instances=5, solver="structured", print_line=print, 
     print_line : callable
     levels : sequence of float
         Clutter-to-target power ratios [dB].
+    study : RobustnessStudy or None
+        Its setting and clutter patch (default: the study's, at paper size).
 
     Returns
     -------
@@ -87,11 +89,12 @@ def run_clutter_benchmark(n_instances=5, solver="structured", print_line=print, 
     from ..robustness import RobustnessStudy
     from ..scenario import realization_rng
 
-    study = RobustnessStudy()
+    study = RobustnessStudy() if study is None else study
     aware, sdr = ClutterAwareDesigner(solver=solver), SDRDesigner()
     variants = [(receiver, synchronized) for receiver in (TypeI(), TypeII()) for synchronized in (True, False)]
     print_line(
-        f"clutter-aware design time against the SDR's, L=3, Q=9, K=1, Nt=32, Gamma={study.config.sinr_target_db:g} dB, "
+        f"clutter-aware design time against the SDR's, L={study.config.n_cells}, Q={study.config.points_per_side ** 2}, "
+        f"K={study.config.n_users_per_cell}, Nt={study.config.n_tx}, Gamma={study.config.sinr_target_db:g} dB, "
         f"{study.clutter_scene().n_scatterers} scatterers: {n_instances} instances x 4 variants per level; medians; "
         f"ratio = median of per-solve ratios (target <= {TARGET_RATIO:g}x); step solver {solver!r}"
     )
