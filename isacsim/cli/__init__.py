@@ -8,10 +8,12 @@ Nothing in the library imports this package; it sits on top.
 """
 from __future__ import annotations
 
+import argparse
 import sys
 import traceback
 
 from ..errors import InputError, PluginFailure
+from ..names import resolve_name
 from . import bench, designers, problem, reproduce, solve
 from .common import (
     DEBUG_ENV,
@@ -36,7 +38,13 @@ def build_parser():
     """The argument parser of the ``isacsim`` command."""
     from .. import __version__
 
-    parser = Parser(prog="isacsim", description="Coordinated beamforming for networked ISAC.")
+    parser = Parser(
+        prog="isacsim",
+        description="Coordinated beamforming for networked ISAC.",
+        epilog="'isacsim COMMAND --help' shows a command's options, examples and exit codes. Every command exits "
+        f"with {EXIT_USAGE} on bad input or usage (one line on stderr naming the field) and with {EXIT_FAILURE} on an "
+        f"internal failure ({DEBUG_ENV}=1 prints the traceback).",
+    )
     parser.add_argument("--version", action="version", version=f"isacsim {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     subparsers.required = True
@@ -45,10 +53,26 @@ def build_parser():
     return parser
 
 
+def _commands(parser):
+    """The subcommand names of ``parser``."""
+    return next(action.choices for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+
+
 def main(argv=None):
-    """Entry point of the ``isacsim`` console script; returns the exit code."""
+    """Entry point of the ``isacsim`` console script; returns the exit code.
+
+    A bare ``isacsim`` prints the help (exit 0); a subcommand is matched
+    without regard to case, and a near miss is answered with a suggestion.
+    """
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        if not argv:
+            parser.print_help()
+            return EXIT_OK
+        if not argv[0].startswith("-"):
+            argv[0] = resolve_name("COMMAND", argv[0], _commands(parser), extra="; 'isacsim --help' lists them")
+        args = parser.parse_args(argv)
         with numerical_warnings_hidden():
             return args.handler(args)
     except InputError as error:  # bad input, named by the validators
