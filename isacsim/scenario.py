@@ -275,14 +275,15 @@ def realization_seed(seed, realization):
 
     It is the first 64-bit word that the realization's
     ``numpy.random.SeedSequence(seed, spawn_key=(realization,))`` (the one
-    behind :func:`realization_rng`) generates: an identifier of the
-    realization's channels, written in the ``seed`` column of a run's
-    ``results.csv``. Rows with equal seeds saw the same channels; to draw
+    behind :func:`realization_rng`) generates, shifted right by one bit so
+    that it fits a signed 64-bit integer (0 <= value < 2**63): an
+    identifier of the realization's channels, written in the ``seed`` column
+    of a run's ``results.csv``. Rows with equal seeds saw the same channels; to draw
     them again, use :func:`realization_rng` with the run's root seed (in
     ``metadata.json``) and the row's ``realization``.
     """
     state = np.random.SeedSequence(seed, spawn_key=(realization,)).generate_state(1, np.uint64)
-    return int(state[0])
+    return int(state[0]) >> 1
 
 
 def realization_rng(seed, realization):
