@@ -176,7 +176,10 @@ def _variant(designers, changes):
     def shown(value):
         return f"{value:g}" if isinstance(value, float) else str(value)
 
-    return [*(canonical(name) for name in designers or ()), *(f"{name}={shown(value)}" for name, value in (changes or {}).items())]
+    names = [canonical(name) for name in designers or ()]
+    if names and not names[0].startswith("+"):  # chosen, not added
+        names = [f"designers={','.join(names)}"]
+    return [*names, *(f"{name}={shown(value)}" for name, value in (changes or {}).items())]
 
 
 def _title(title, quick, job, variant):
@@ -186,7 +189,7 @@ def _title(title, quick, job, variant):
         count = getattr(job, "n_realizations", None)
         notes.append("quick" + (f": {count} realization{'s' if count != 1 else ''}" if count is not None else ""))
     notes += variant
-    return f"{title} [{'; '.join(notes)}]" if notes else title
+    return f"{title}\n[{'; '.join(notes)}]" if notes else title
 
 
 def reproduce(
