@@ -14,7 +14,7 @@ import traceback
 
 from ..errors import InputError, PluginFailure
 from ..names import resolve_name
-from . import bench, designers, problem, reproduce, solve
+from . import bench, designers, export, problem, reproduce, solve
 from .common import (
     DEBUG_ENV,
     EXIT_FAILED_POINTS,
@@ -31,7 +31,7 @@ from .common import (
 __all__ = ["main", "build_parser", "script", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "DEBUG_ENV"]
 
 #: The subcommands, in the order of the help.
-SUBCOMMANDS = (reproduce, problem, solve, designers, bench)
+SUBCOMMANDS = (reproduce, problem, solve, designers, bench, export)
 
 
 def build_parser():
