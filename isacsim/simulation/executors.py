@@ -75,6 +75,9 @@ def _dask(job, tasks, address):
     except (OSError, TimeoutError) as error:
         raise InputError(f"--scheduler: cannot reach a Dask scheduler at {address!r} ({error})") from None
     with client:
+        from .cluster import check_worker_versions
+
+        check_worker_versions(client)  # mixed versions would mix results
         # Dask reruns a task whose worker dies; after too many deaths the
         # future raises (KilledWorker), which fails that task alone.
         futures = {client.submit(_execute, job, task, pure=False, key=f"isacsim-{task}-{os.getpid()}"): task for task in tasks}
