@@ -19,7 +19,12 @@ from .scenario import ScenarioConfig
 from .simulation import SOLVE_TIME_COLUMNS, CoverageMap, Simulation, Topology, run, summarize_solve_times, with_designers
 from .simulation.store import write_csv
 
-__all__ = ["CurveFigure", "TopologyFigure", "CoverageFigure", "reproduce", "customize", "figure_file", "IMAGE_FORMATS"]
+__all__ = ["CurveFigure", "TopologyFigure", "CoverageFigure", "reproduce", "customize", "figure_file", "plain_title", "IMAGE_FORMATS"]
+
+
+def plain_title(title):
+    """A figure's title without its mathtext markup, for text: 'p_D vs. pFA (Pmax = 15 W)'."""
+    return title.replace("$", "").replace("\\", "").replace("_{max}", "max").replace("_{FA}", "FA").replace("_D", "D")
 
 
 def figure_file(name, image_format="png"):
@@ -185,9 +190,9 @@ def _variant(designers, changes):
 def _title(title, quick, job, variant):
     """The figure's title, saying whether it is a quick version and what was changed."""
     notes = []
-    if quick:
-        count = getattr(job, "n_realizations", None)
-        notes.append("quick" + (f": {count} realization{'s' if count != 1 else ''}" if count is not None else ""))
+    count = getattr(job, "n_realizations", None)
+    if quick and count is not None:  # a figure without realizations (a topology) is the same when quick
+        notes.append(f"quick: {count} realization{'s' if count != 1 else ''}")
     notes += variant
     return f"{title}\n[{'; '.join(notes)}]" if notes else title
 

@@ -61,14 +61,13 @@ def add(subparsers):
 
 
 def run(args):
-    from ..figures import figure_file, reproduce
+    from ..figures import figure_file, plain_title, reproduce
     from ..plotting import require_matplotlib
     from ..reproduce import available, load
 
     if args.list:
         for name in available():
-            plain = load(name).title.replace("$", "").replace("\\", "").replace("_{max}", "max").replace("_{FA}", "FA")
-            print(f"{name:<10} {plain}")
+            print(f"{name:<10} {plain_title(load(name).title)}")
         return EXIT_OK
     if not args.name:
         raise UsageError("reproduce: give a figure NAME or --list")
