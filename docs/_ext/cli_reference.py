@@ -16,7 +16,7 @@ def write(path):
     """Write ``path``: the top-level help, then every subcommand's, as the code defines them."""
     from isacsim.cli import build_parser
 
-    os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal: a fixed width for the page
+    os.environ["COLUMNS"] = "80"  # argparse wraps to the terminal: a fixed width for the page
     parser = build_parser()
     lines = [
         "# Command-line reference",

@@ -17,7 +17,7 @@ from ..errors import InputError
 
 __all__ = [
     "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "DEBUG_ENV", "USAGE_CODE", "INTERNAL_CODE",
-    "UsageError", "Parser", "subcommand", "exit_codes", "finite_json", "one_line", "debugging", "numerical_warnings_hidden",
+    "UsageError", "Parser", "subcommand", "exit_codes", "add_set_argument", "finite_json", "one_line", "debugging", "numerical_warnings_hidden",
 ]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_FAILED_POINTS = 0, 1, 2, 3, 4
@@ -58,6 +58,11 @@ def exit_codes(parser, codes):
     """
     listing = "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in codes.items())
     parser.epilog = f"{parser.epilog}\n\n{listing}" if parser.epilog else listing
+
+
+def add_set_argument(parser, help):
+    """``--set FIELD=VALUE`` (repeatable) into ``args.assignments``, for :func:`isacsim.scenario.parse_assignments`."""
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="FIELD=VALUE", help=help)
 
 
 #: The exit codes every subcommand shares, for :func:`exit_codes`.

@@ -1,7 +1,7 @@
 """``isacsim problem``: build a scenario's network and save one DesignProblem."""
 from __future__ import annotations
 
-from .common import EXIT_OK, INTERNAL_CODE, USAGE_CODE, UsageError, exit_codes, subcommand
+from .common import add_set_argument, EXIT_OK, INTERNAL_CODE, USAGE_CODE, UsageError, exit_codes, subcommand
 
 __all__ = ["add", "run", "FIELD_FLAGS"]
 
@@ -63,13 +63,9 @@ def add(subparsers):
         "BS-to-user link) or 'los-own' (line of sight to the own cell's users, Rayleigh across cells) "
         f"(default: {defaults.channel})",
     )
-    p.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help="set any ScenarioConfig field (repeatable; 'none' for an optional field), e.g. user_seed=3; "
+    add_set_argument(
+        p,
+        "set any ScenarioConfig field (repeatable; 'none' for an optional field), e.g. user_seed=3; "
         "applied after the flags above",
     )
     p.set_defaults(handler=run)

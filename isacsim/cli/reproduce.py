@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import EXIT_FAILED_POINTS, EXIT_OK, UsageError, subcommand
+from .common import add_set_argument, EXIT_FAILED_POINTS, EXIT_OK, UsageError, subcommand
 
 __all__ = ["add", "run"]
 
@@ -48,13 +48,9 @@ def add(subparsers):
         help="+NAME,... adds installed designers (see 'isacsim designers') to the figure's curves; NAME,... replaces "
         "them. Such a run writes to its own directory by default (results/NAME+rzf)",
     )
-    p.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help="change a ScenarioConfig field of the figure (repeatable; not the swept one), e.g. n_cells=7 or "
+    add_set_argument(
+        p,
+        "change a ScenarioConfig field of the figure (repeatable; not the swept one), e.g. n_cells=7 or "
         "kappa_c_db=-60; such a run writes to its own directory by default (results/NAME+n_cells=7)",
     )
     p.set_defaults(handler=run)
