@@ -78,5 +78,6 @@ def run(args):
         print(f"check: MISSED {line}")
     print("check: " + (f"{len(missed)} target(s) missed" if missed else "every target met"))
     if missed:
-        print(f"check: {TARGETS_NOTE}")
+        print("check: these are development targets of the default solver on a 2-core machine; a miss is not an "
+              "error of the installation, and every design is still verified ('isacsim bench --help')")
     return EXIT_FAILURE if missed else EXIT_OK
