@@ -195,7 +195,11 @@ def _y_limits(values):
 
 
 def coinciding_curves(curves, scenario, y_range=1.0, tolerance=COINCIDENCE_TOLERANCE):
-    """The pairs of one scenario's curves that lie on each other.
+    """The pairs of one designer's curves (its receivers) that lie on each other in one scenario.
+
+    Different designers' markers are shifted sideways (:func:`designer_shifts`),
+    so their curves stay visible even when equal; one designer's curves for
+    two receivers are drawn at the same x and one hides the other.
 
     Parameters
     ----------
@@ -211,15 +215,15 @@ def coinciding_curves(curves, scenario, y_range=1.0, tolerance=COINCIDENCE_TOLER
     Returns
     -------
     list of tuple
-        ``((designer, receiver), (designer, receiver))`` pairs with the same
-        swept values and means within ``tolerance`` everywhere, in the
+        ``((designer, receiver), (designer, other receiver))`` pairs with the
+        same swept values and means within ``tolerance`` everywhere, in the
         panel's curve order.
     """
     panel = [(designer, receiver, dict(zip(x, (_f(r["p_d_mean"]) for r in rows)))) for designer, receiver, rows, x in _panel_curves(curves, scenario)]
     pairs = []
     for i, (d1, r1, y1) in enumerate(panel):
         for d2, r2, y2 in panel[i + 1:]:
-            if y1.keys() == y2.keys() and all(abs(y1[x] - y2[x]) <= tolerance * y_range for x in y1):
+            if d1 == d2 and y1.keys() == y2.keys() and all(abs(y1[x] - y2[x]) <= tolerance * y_range for x in y1):
                 pairs.append(((d1, r1), (d2, r2)))
     return pairs
 
@@ -230,8 +234,7 @@ def _coincidence_lines(pairs_by_panel, styles):
     for letter, pairs in pairs_by_panel.items():
         for (d1, r1), (d2, r2) in pairs:
             first, second = styles[d1, r1]["label"], styles[d2, r2]["label"]
-            same = d1 == d2
-            text = f"{first} = {second.split(', ', 1)[1]}" if same else f"{first} = {second}"
+            text = f"{first} = {second.split(', ', 1)[1]}"
             panels_of.setdefault(text, []).append(f"({letter})")
     return [f"{', '.join(letters)}: {text}" for text, letters in panels_of.items()]
 

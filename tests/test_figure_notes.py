@@ -106,3 +106,10 @@ def test_a_quick_figure_says_so_in_its_title(tmp_path, monkeypatch):
     monkeypatch.setattr(plotting, "plot_curves", lambda summary, path, *, title, **kw: captured.setdefault("title", title))
     reproduce(curve, tmp_path / "quick", quick=True, workers=1, progress=False)
     assert "quick: 2 realizations" in captured["title"]
+
+
+def test_equal_curves_of_different_designers_are_not_flagged_since_they_are_shifted_apart():
+    same = (0.6, 0.5, 0.4)
+    curves = {("sdr", "type-ii"): (0.8, 0.7, 0.6), ("zf", "type-ii"): same, ("sensing-only", "type-ii"): same}
+    grouped = plotting._by_scheme(_summary({"sync": curves}))
+    assert plotting.coinciding_curves(grouped, "sync") == []
