@@ -108,7 +108,8 @@ def test_citation_file_is_valid_cff_and_cites_the_paper():
 
 def test_nothing_refers_to_documents_outside_the_repository():
     pattern = re.compile(r"MODEL-NOTES|model notes|issue \d+|/work/shared", re.IGNORECASE)
-    files = [ROOT / "README.md", ROOT / "scenarios" / "REPRODUCTION.md", ROOT / "CHANGELOG.md", *DOCS.glob("**/*.md")]
+    files = [ROOT / "README.md", ROOT / "scenarios" / "REPRODUCTION.md", ROOT / "CHANGELOG.md", *DOCS.glob("**/*.md"),
+             *ROOT.glob("isacsim/**/*.py"), *ROOT.glob("scenarios/*.py"), *ROOT.glob("plugins/*/*/*.py")]
     offenders = [f"{path.relative_to(ROOT)}: {match.group(0)}" for path in files if "_build" not in path.parts
                  and "_generated" not in path.parts for match in pattern.finditer(path.read_text())]
     assert not offenders, offenders

@@ -271,7 +271,7 @@ class Designer:
             beam_bases = [[spans[l]] * n_users for l in range(problem.n_bs)]
             # For a Type-I receiver whose information echoes count, R folds into
             # any W_li without changing a constraint: R = 0 loses nothing
-            # (MODEL-NOTES item 3) and the rank-one construction rebuilds R.
+            # (the paper's Remark 1) and the rank-one construction rebuilds R.
             if receiver.sensing_leakage == 1.0 and detector.information_echoes:
                 sensing = None
         else:

@@ -2,7 +2,7 @@
 
 The dual has only ``Q + LK + L`` scalar variables (one per sample point,
 user and BS) and one linear matrix inequality per block, of the block's
-reduced dimension ``d <= Q + LK`` (MODEL-NOTES, "Numerics")::
+reduced dimension ``d <= Q + LK``::
 
     minimize    sum_l nu_l p_l - sum_mk mu_mk rho_mk
     subject to  sum_q lambda_q = 1,  lambda, mu, nu >= 0

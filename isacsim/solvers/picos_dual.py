@@ -13,7 +13,7 @@ with ``y = (lambda, mu)`` and ``(v_j, c_j)`` the block's rows
 ``Q + LK + L`` scalar variables and LMIs of the blocks' reduced dimension
 ``d <= Q + LK``, where the primal model of :mod:`~isacsim.solvers.picos_model`
 has ``(LK + L) Nt^2``. The primal blocks are the LMIs' multipliers (PICOS
-reports the conjugate, MODEL-NOTES) and the optimum ``t`` is the multiplier of
+reports their conjugate) and the optimum ``t`` is the multiplier of
 ``sum lambda = 1``.
 """
 from __future__ import annotations

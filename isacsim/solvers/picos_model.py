@@ -10,7 +10,7 @@ shares no code with that path beyond the problem arrays.
 
 Only a plain scaling is applied (powers in units of ``max(p_max)``, each SINR
 row divided by its own-channel gain, the objective to O(1)); without it the
-solvers' absolute tolerances swamp the physical values (MODEL-NOTES).
+solvers' absolute tolerances swamp the physical values.
 
 The model has ``(LK + L) Nt^2`` real unknowns, and the generic solvers' dense
 matrices grow with their square: at the paper's K = 3, Nt = 32 about 11 GiB

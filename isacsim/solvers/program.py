@@ -13,8 +13,8 @@ use (the whole relevant span for the SDR, one fixed direction for ZF), in
 ``s`` (whether information echoes count for detection) and in ``leak`` (the
 receiver's sensing-interference leakage).
 
-Scaling (MODEL-NOTES, "Numerics")
----------------------------------
+Scaling
+-------
 Physical data span 1e-18 .. 1e2, which breaks solver tolerances. Inside the
 program:
 
