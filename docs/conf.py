@@ -61,7 +61,7 @@ GUIDE = ["model", "conventions", "formats", "cli", "clusters", "formulations", "
 
 def _guide_toctree():
     pages = [("_generated/cli" if page == "cli" else page) for page in GUIDE if page == "cli" or (HERE / f"{page}.md").exists()]
-    return "\n".join(["```{toctree}", ":caption: User guide", ":maxdepth: 1", "", *pages, "```", ""])
+    return "\n".join(["```{toctree}", ":caption: User guide", ":maxdepth: 1", ":hidden:", "", *pages, "```", ""])
 
 
 def _generate(app):
