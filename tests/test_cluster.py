@@ -140,3 +140,15 @@ def test_slurm_recipe_writes_a_job_script_of_single_threaded_workers():
     command = lines[-1]
     assert "distributed.cli.dask_worker" in command or "dask worker" in command or "dask_worker" in command
     assert "--nthreads 1" in command and "--nworkers 4" in command and "tcp://127.0.0.1:" in command
+
+
+def test_a_worker_that_joins_later_fails_its_tasks_naming_itself(monkeypatch):
+    import isacsim.simulation.cluster as cluster
+    from isacsim.simulation.executors import _execute_checked
+
+    expected = {"isacsim": "1.0", "plugins": {"rzf": "isacsim-rzf 0.1.0"}}
+    monkeypatch.setattr(cluster, "_this_process_versions", lambda: {"isacsim": "0.9", "plugins": {"rzf": "isacsim-rzf 0.1.0"}})
+    outcome = _execute_checked(_sweep(), "r0-x0", expected)
+    assert outcome.rows is None and outcome.failure.startswith("VersionMismatch: worker") and "isacsim 0.9 (client: 1.0)" in outcome.failure
+    monkeypatch.setattr(cluster, "_this_process_versions", lambda: expected)
+    assert _execute_checked(_sweep(), "r0-x0", expected).rows  # the same versions: the task runs

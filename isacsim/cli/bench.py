@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from .common import EXIT_FAILURE, EXIT_OK, USAGE_CODE, UsageError, exit_codes, subcommand
+from .common import OUTPUT_CODE, EXIT_FAILURE, EXIT_OK, USAGE_CODE, UsageError, exit_codes, subcommand
 
 __all__ = ["add", "run", "TARGETS_NOTE"]
 
@@ -32,6 +32,7 @@ def add(subparsers):
             EXIT_FAILURE: "with --check: some target was missed (each named on a 'check: MISSED' line); "
             "or an internal failure",
             **USAGE_CODE,
+            **OUTPUT_CODE,
         },
     )
     p.add_argument("--scale", action="store_true", help="time and peak memory per solve against L and Nt, with a PNG and CSV")

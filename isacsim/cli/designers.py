@@ -1,7 +1,7 @@
 """``isacsim designers``: the registered designers and receivers and their plugins."""
 from __future__ import annotations
 
-from .common import EXIT_OK, INTERNAL_CODE, USAGE_CODE, exit_codes, subcommand
+from .common import OUTPUT_CODE, EXIT_OK, INTERNAL_CODE, USAGE_CODE, exit_codes, subcommand
 
 __all__ = ["add", "run"]
 
@@ -20,6 +20,7 @@ def add(subparsers):
         {
             EXIT_OK: "listed (a third-party plugin that fails to import is named on stderr and left out)",
             **USAGE_CODE,
+            **OUTPUT_CODE,
             **INTERNAL_CODE,
         },
     )

@@ -1,7 +1,7 @@
 """``isacsim export``: a run's results as one xarray Dataset in NetCDF or Zarr."""
 from __future__ import annotations
 
-from .common import EXIT_OK, INTERNAL_CODE, USAGE_CODE, exit_codes, subcommand
+from .common import OUTPUT_CODE, EXIT_OK, INTERNAL_CODE, USAGE_CODE, exit_codes, subcommand
 
 __all__ = ["add", "run"]
 
@@ -21,7 +21,7 @@ def add(subparsers):
             "isacsim export results/fig8 --format zarr --out fig8.zarr",
         ),
     )
-    exit_codes(p, {EXIT_OK: "written", **USAGE_CODE, **INTERNAL_CODE})
+    exit_codes(p, {EXIT_OK: "written", **USAGE_CODE, **OUTPUT_CODE, **INTERNAL_CODE})
     p.add_argument("directory", metavar="DIR", help="a results directory written by 'isacsim reproduce' or run()")
     p.add_argument("--format", default="netcdf", choices=list(EXPORT_FORMATS), help="file format (default: %(default)s)")
     p.add_argument("--out", required=True, help="the file (NetCDF) or directory (Zarr) to write")

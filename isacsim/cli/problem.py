@@ -1,7 +1,7 @@
 """``isacsim problem``: build a scenario's network and save one DesignProblem."""
 from __future__ import annotations
 
-from .common import add_set_argument, EXIT_OK, INTERNAL_CODE, USAGE_CODE, UsageError, exit_codes, subcommand
+from .common import add_set_argument, EXIT_OK, INTERNAL_CODE, OUTPUT_CODE, USAGE_CODE, UsageError, exit_codes, subcommand
 
 __all__ = ["add", "run", "FIELD_FLAGS"]
 
@@ -47,7 +47,7 @@ def add(subparsers):
             "isacsim problem --set points_per_side=5 --set area_side_m=4 --out p.npz",
         ),
     )
-    exit_codes(p, {EXIT_OK: "the problem was built and saved", **USAGE_CODE, **INTERNAL_CODE})
+    exit_codes(p, {EXIT_OK: "the problem was built and saved", **USAGE_CODE, **OUTPUT_CODE, **INTERNAL_CODE})
     p.add_argument("--out", default="problem.npz", help="where to save the .npz (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="channel realization seed (default: %(default)s)")
     for flag, field, kind, text in FIELD_FLAGS:
@@ -92,8 +92,25 @@ def run(args):
 
     if args.seed < 0:
         raise UsageError("--seed: expected an integer >= 0")
-    problem = config_from(args).build(realization_rng(args.seed, 0))
+    config = config_from(args)
+    config.check_memory()  # before anything is built
+    _require_readable_size(config)
+    problem = config.build(realization_rng(args.seed, 0))
     problem.save(args.out)
     print(problem.summary())
     print(f"saved to {args.out}")
     return EXIT_OK
+
+
+def _require_readable_size(config):
+    """Refuse to write a problem file that ``isacsim solve`` would refuse to read (ISACSIM_MAX_PROBLEM_BYTES)."""
+    from ..limits import format_bytes
+    from ..npzfile import MAX_BYTES_ENV, max_bytes
+    from ..problem import DesignProblem
+
+    size = DesignProblem.array_bytes(config.n_cells, config.n_users_per_cell, config.n_tx, config.points_per_side**2)
+    if size > max_bytes():
+        raise UsageError(
+            f"--cells, --users, --nt, points_per_side: the problem's arrays would take {format_bytes(size)}, over the {format_bytes(max_bytes())} "
+            f"that 'isacsim solve' reads ({MAX_BYTES_ENV}); use fewer users or antennas, or raise {MAX_BYTES_ENV}"
+        )

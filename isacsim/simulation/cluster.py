@@ -4,18 +4,21 @@ A run on a cluster (``run(..., scheduler=ADDRESS)``, ``isacsim reproduce
 --scheduler ADDRESS``) first asks every worker which isacsim and which
 isacsim plugins (the ``isacsim`` entry-point group, with their package
 versions) it has, and refuses to start if any worker differs from the client,
-naming the worker: mixed versions would mix results.
+naming the worker: mixed versions would mix results. A worker that joins
+later checks itself before each task (:func:`worker_mismatch`): on a
+mismatch the task fails, naming the worker, and the next run retries it.
 
 :func:`slurm_cluster` starts a scheduler here and workers as SLURM jobs,
 through dask-jobqueue (``pip install 'isacsim[cluster]'``).
 """
 from __future__ import annotations
 
+import functools
 from importlib import metadata
 
 from ..errors import InputError
 
-__all__ = ["installed_versions", "check_worker_versions", "slurm_cluster"]
+__all__ = ["installed_versions", "check_worker_versions", "worker_mismatch", "slurm_cluster"]
 
 #: The entry-point group of isacsim plugins.
 _GROUP = "isacsim"
@@ -64,8 +67,9 @@ def check_worker_versions(client):
     ------
     InputError
         Naming the first worker that differs and how, or a worker that
-        cannot report (isacsim not installed there), or a cluster without
-        workers.
+        cannot report (isacsim not installed there). A cluster without
+        workers yet passes: each task checks its worker
+        (:func:`worker_mismatch`).
     """
     mine = installed_versions()
     try:
@@ -75,14 +79,40 @@ def check_worker_versions(client):
             f"--scheduler: a worker cannot report its isacsim version ({type(error).__name__}: {error}); "
             "install isacsim and the plugins on every worker"
         ) from None
-    if not theirs:
-        raise InputError("--scheduler: the cluster has no workers")
     for worker, versions in sorted(theirs.items()):
         difference = _difference(versions, mine)
         if difference:
             raise InputError(
                 f"--scheduler: worker {worker} runs {difference}; install the same isacsim and plugins on every worker"
             )
+
+
+@functools.lru_cache(maxsize=1)
+def _this_process_versions():
+    return installed_versions()
+
+
+def worker_mismatch(expected):
+    """How this worker's versions differ from the client's ``expected`` ones, or ``None``.
+
+    Called in a worker before each task (the versions are read once per
+    process).
+
+    Returns
+    -------
+    str or None
+        ``"VersionMismatch: worker ADDRESS runs ..."``, the task's failure.
+    """
+    difference = _difference(_this_process_versions(), expected)
+    if not difference:
+        return None
+    try:
+        from distributed import get_worker
+
+        where = get_worker().address
+    except (ImportError, ValueError):
+        where = "(this process)"
+    return f"VersionMismatch: worker {where} runs {difference}; install the same isacsim and plugins on every worker"
 
 
 def slurm_cluster(*, cores=1, memory="4GiB", walltime="01:00:00", queue=None, account=None, **options):
