@@ -1,4 +1,4 @@
-"""Rank-one beams from a relaxed solution: Propositions 1/2 (MODEL-NOTES item 2)."""
+"""Rank-one beams from a relaxed solution: Propositions 1/2, with the user's own channel."""
 from __future__ import annotations
 
 import numpy as np
