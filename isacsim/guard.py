@@ -29,12 +29,12 @@ import time
 
 import numpy as np
 
-from .designers.audit import audit_design, failed_design
+from .designers.audit import audit_design, audit_designs, failed_design
 from .errors import InputError
 from .isolation import CallFailed, TimedOut, call_isolated
 from .plugins import BUILTIN_NAME, _hint, describe_source, designer_registry
 
-__all__ = ["run_designer", "time_limit", "parse_timeout", "timeout_from_environment", "read_only", "TIMEOUT_ENV"]
+__all__ = ["run_designer", "run_designer_batch", "time_limit", "parse_timeout", "timeout_from_environment", "read_only", "TIMEOUT_ENV"]
 
 #: Environment variable: the default design time limit [s] (unset or empty: none).
 TIMEOUT_ENV = "ISACSIM_DESIGN_TIMEOUT"
@@ -136,7 +136,9 @@ def run_designer(designer, problem, receiver, detector, *, timeout=_UNSET):
     -------
     Design
         Audited: a plugin's fault, a time-out or a broken constraint is an
-        ``error`` design whose reason names the designer and its plugin.
+        ``error`` design whose reason names the designer and its plugin. Its
+        ``solve_seconds`` is isacsim's own designer's, or the wall time of a
+        plugin's call in its child process.
 
     Raises
     ------
@@ -152,10 +154,8 @@ def run_designer(designer, problem, receiver, detector, *, timeout=_UNSET):
     plugin = _plugin_of(designer)
     source = describe_source("designer", name, plugin)
     view = read_only(problem)
-    if plugin == BUILTIN_NAME and limit is None:
-        started = time.perf_counter()
-        result = designer.design(view, receiver, detector)
-        seconds = time.perf_counter() - started
+    if plugin == BUILTIN_NAME and limit is None:  # isacsim's own: in this process, timed by itself
+        result, seconds = designer.design(view, receiver, detector), None
     else:
         started = time.perf_counter()
         try:
@@ -167,3 +167,49 @@ def run_designer(designer, problem, receiver, detector, *, timeout=_UNSET):
             reason = f"{source} {error}{_hint(plugin)}"
             return failed_design(problem, receiver, detector, designer=name, reason=reason, seconds=time.perf_counter() - started)
     return audit_design(problem, receiver, detector, result, designer=name, source=source, seconds=seconds)
+
+
+def _one_by_one(designer, problems, receiver, detector):
+    return [designer.design(problem, receiver, detector) for problem in problems]
+
+
+def run_designer_batch(designer, problems, receiver, detector, *, timeout=_UNSET, batch=_one_by_one):
+    """:func:`run_designer` for many problems of one shape, with one vectorized audit.
+
+    isacsim's own designer, without a time limit, designs the whole batch in
+    this process through ``batch`` (read-only problems), and
+    :func:`isacsim.designers.audit.audit_designs` audits all of its designs
+    at once; any other designer (or with a time limit) goes through
+    :func:`run_designer` problem by problem, isolated.
+
+    Parameters
+    ----------
+    designer : object
+    problems : sequence of DesignProblem
+        Of one shape (L, K, Nt, Q), as the caller holds them.
+    receiver, detector
+    timeout : float or None
+        As for :func:`run_designer`.
+    batch : callable
+        ``batch(designer, problems, receiver, detector) -> list of Design``,
+        e.g. a batched design path; default: one ``design`` call per problem.
+
+    Returns
+    -------
+    list of Design
+        Audited, one per problem, in order.
+
+    Raises
+    ------
+    InputError, Exception
+        As :func:`run_designer`; for isacsim's own designer, what ``batch``
+        raises (the caller may then design the problems one by one).
+    """
+    problems = list(problems)
+    limit = _limit(timeout)
+    name = getattr(designer, "name", type(designer).__name__)
+    plugin = _plugin_of(designer)
+    if plugin != BUILTIN_NAME or limit is not None or not problems:
+        return [run_designer(designer, problem, receiver, detector, timeout=limit) for problem in problems]
+    designs = batch(designer, [read_only(problem) for problem in problems], receiver, detector)
+    return audit_designs(problems, receiver, detector, designs, designer=name, source=describe_source("designer", name, plugin))
