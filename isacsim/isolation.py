@@ -1,9 +1,8 @@
 """Run a call in a child process that can die, hang or print without harm.
 
-:func:`call_isolated` forks a child (POSIX ``fork``: the child shares the
-parent's modules and data, so nothing needs pickling on the way in), runs the
-call there and sends back its value. Whatever the call does, the parent gets
-a value or a :class:`CallFailed` that says what happened in one line:
+:func:`call_isolated` runs a call in a child process and sends back its
+value. Whatever the call does, the caller gets a value or a
+:class:`CallFailed` that says what happened, in one line:
 
 * it raised (``KeyboardInterrupt`` and ``SystemExit`` too: ``sys.exit(3)``);
 * its process ended without an answer (``os._exit``, a segfault, the
@@ -11,11 +10,22 @@ a value or a :class:`CallFailed` that says what happened in one line:
 * it ran past ``timeout`` seconds: the child is killed;
 * its value cannot be sent back (not picklable).
 
-While the call runs, everything it writes to standard output, through
-Python or straight to file descriptor 1, goes to standard error: a caller's
-stdout (``isacsim solve --json``) stays its own. The child ignores Ctrl-C
-(the parent handles it and kills the child), writes no core file, and dies
-with its parent.
+The child is a *helper* forked from the caller (POSIX ``fork``: it starts
+with the caller's modules and data) and kept for the next calls of the same
+thread, which reach it pickled through a pipe. A fresh child for every call
+would pay, every time, for the copy-on-write copies of the thousands of
+memory pages the call touches (reference counts included): about as long as
+a paper-size design. A helper that died or was stopped is replaced at the
+next call; a call it cannot unpickle (a class defined after it was forked)
+goes to a new helper, and a call that cannot be pickled to a child forked
+for it alone.
+
+While a call runs, everything it writes to standard output, through Python
+or straight to file descriptor 1, goes to standard error: a caller's stdout
+(``isacsim solve --json``) stays its own. A child ignores Ctrl-C (the
+caller handles it and kills the child), writes no core file, dies with its
+parent, and runs its BLAS single-threaded (its parent's BLAS threads do not
+survive the fork).
 
 Where ``fork`` does not exist (Windows), the call runs in this process: no
 isolation and no time limit (:data:`ISOLATION_AVAILABLE` is False).
@@ -23,6 +33,7 @@ isolation and no time limit (:data:`ISOLATION_AVAILABLE` is False).
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import pickle
 import select
@@ -30,6 +41,8 @@ import signal
 import sys
 import threading
 import time
+
+from .blas import single_threaded_blas_from_now
 
 __all__ = ["call_isolated", "CallFailed", "TimedOut", "die_with_parent", "describe_exit", "ISOLATION_AVAILABLE"]
 
@@ -101,31 +114,41 @@ def _stdout_to_stderr():
     sys.stdout = sys.stderr
 
 
-def _child(function, args, passes, write_fd, parent_pid):
-    """The child's whole life: run the call, send ``(kind, value, seconds)``, exit. Never returns."""
+def _prepare_child(parent_pid):
+    """What every child does first: see the module docstring."""
+    die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
-        die_with_parent(parent_pid)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-        try:
-            import resource
+        import resource
 
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a segfault leaves no core file behind
-        except (ImportError, ValueError, OSError):  # pragma: no cover - no such limit here
-            pass
-        _stdout_to_stderr()
-        started = time.perf_counter()
-        try:
-            message = ("value", function(*args))
-        except passes as error:
-            message = ("pass", error)
-        except BaseException as error:  # noqa: BLE001 - every way of failing is reported, SystemExit included
-            message = ("raised", _describe_raised(error))
-        seconds = time.perf_counter() - started
-        try:
-            data = pickle.dumps((*message, seconds), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as error:  # noqa: BLE001 - an answer that cannot travel
-            data = pickle.dumps(("raised", f"returned {type(message[1]).__name__}, which cannot be sent back ({_describe_raised(error)})", seconds))
-        view = memoryview(data)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a segfault leaves no core file behind
+    except (ImportError, ValueError, OSError):  # pragma: no cover - no such limit here
+        pass
+    _stdout_to_stderr()
+    single_threaded_blas_from_now()
+
+
+def _answer(function, args, passes):
+    """Run the call; its outcome ``(kind, value, seconds)`` pickled."""
+    started = time.perf_counter()
+    try:
+        message = ("value", function(*args))
+    except passes as error:
+        message = ("pass", error)
+    except BaseException as error:  # noqa: BLE001 - every way of failing is reported, SystemExit included
+        message = ("raised", _describe_raised(error))
+    seconds = time.perf_counter() - started
+    try:
+        return pickle.dumps((*message, seconds), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as error:  # noqa: BLE001 - an answer that cannot travel
+        return pickle.dumps(("raised", f"returned {type(message[1]).__name__}, which cannot be sent back ({_describe_raised(error)})", seconds))
+
+
+def _child(function, args, passes, write_fd, parent_pid):
+    """A child of one call: run it, send its outcome, exit. Never returns."""
+    try:
+        _prepare_child(parent_pid)
+        view = memoryview(_answer(function, args, passes))
         while view:
             view = view[os.write(write_fd, view):]
     except BaseException:  # noqa: BLE001 - nothing may escape into the parent's code
@@ -137,15 +160,120 @@ def _child(function, args, passes, write_fd, parent_pid):
             os._exit(0)
 
 
+def _serve(connection, parent_pid):
+    """A helper's whole life: answer calls until the pipe closes. Never returns."""
+    try:
+        _prepare_child(parent_pid)
+        while True:
+            try:
+                payload = connection.recv_bytes()
+            except (EOFError, OSError):
+                break
+            try:
+                function, args, passes = pickle.loads(payload)
+            except BaseException as error:  # noqa: BLE001 - e.g. a class this helper has never seen
+                connection.send_bytes(pickle.dumps(("unloadable", _describe_raised(error), 0.0)))
+                continue
+            connection.send_bytes(_answer(function, args, passes))
+            sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 - nothing may escape into the parent's code
+        pass
+    finally:
+        try:
+            sys.stderr.flush()
+        finally:
+            os._exit(0)
+
+
+class _HelperDied(Exception):
+    """The helper ended during a call; the message says how."""
+
+
+class _Helper:
+    """A child process answering this thread's isolated calls, one at a time."""
+
+    def __init__(self):
+        _flush_standard_streams()
+        self.connection, child = multiprocessing.Pipe()
+        parent_pid = os.getpid()
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover - the helper (measured by the tests through its effects)
+            self.connection.close()
+            _serve(child, parent_pid)
+        child.close()
+
+    def alive(self):
+        try:
+            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:
+            return False
+
+    def call(self, payload, timeout):
+        """The helper's answer to ``payload``; TimedOut (the helper stopped) or _HelperDied."""
+        try:
+            self.connection.send_bytes(payload)
+            if not self.connection.poll(timeout):
+                self.stop()
+                raise TimedOut()
+            return self.connection.recv_bytes()
+        except (EOFError, OSError):
+            raise _HelperDied(describe_exit(_reap(self.pid))) from None
+        except BaseException:  # Ctrl-C in the caller: the helper goes too
+            self.stop()
+            raise
+
+    def stop(self):
+        _kill(self.pid)
+        self.connection.close()
+
+
+#: Each thread's helper: ``{(pid, thread id): _Helper}`` (a forked process starts its own).
+_HELPERS = {}
+
+
+def _helper():
+    """This thread's live helper, started if need be."""
+    key = (os.getpid(), threading.get_ident())
+    helper = _HELPERS.get(key)
+    if helper is None or not helper.alive():
+        helper = _HELPERS[key] = _Helper()
+    return helper
+
+
+def _drop_helper():
+    helper = _HELPERS.pop((os.getpid(), threading.get_ident()), None)
+    if helper is not None:
+        helper.stop()
+
+
+def _flush_standard_streams():
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice (by a child too)
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+def _outcome(data):
+    """The value of a pickled outcome, or the exception it stands for."""
+    kind, value, seconds = pickle.loads(data)
+    if kind == "raised":
+        raise CallFailed(value)
+    if kind == "pass":
+        raise value
+    return value, seconds
+
+
 def call_isolated(function, *args, timeout=None, passes=()):
-    """``function(*args)`` in a forked child process.
+    """``function(*args)`` in a child process (see the module docstring).
 
     Parameters
     ----------
     function : callable
-        Runs in the child; its return value must be picklable.
+        Runs in the child; it, its arguments and its return value should be
+        picklable (if they are not, the call gets a child forked for it alone).
     *args
-        Its arguments (inherited by the child, not pickled).
+        Its arguments.
     timeout : float or None
         Time limit [s]; ``None`` waits as long as it takes.
     passes : tuple of exception types
@@ -168,11 +296,28 @@ def call_isolated(function, *args, timeout=None, passes=()):
     if not ISOLATION_AVAILABLE:  # pragma: no cover - Windows: in this process
         started = time.perf_counter()
         return function(*args), time.perf_counter() - started
-    for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice (by the child too)
+    try:
+        payload = pickle.dumps((function, args, passes), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - e.g. a lambda: a child of its own inherits it
+        return _call_forked(function, args, timeout, passes)
+    for _ in range(2):  # a helper forked before a class existed cannot load it; a fresh one can
         try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
+            data = _helper().call(payload, timeout)
+        except TimedOut:
+            _HELPERS.pop((os.getpid(), threading.get_ident()), None)
+            raise TimedOut(f"timed out after {timeout:g} s") from None
+        except _HelperDied as death:
+            _HELPERS.pop((os.getpid(), threading.get_ident()), None)
+            raise CallFailed(f"ended its process without an answer ({death})") from None
+        if pickle.loads(data)[0] != "unloadable":
+            return _outcome(data)
+        _drop_helper()
+    return _call_forked(function, args, timeout, passes)
+
+
+def _call_forked(function, args, timeout, passes):
+    """:func:`call_isolated` in a child forked for this call alone."""
+    _flush_standard_streams()
     read_fd, write_fd = os.pipe()
     parent_pid = os.getpid()
     pid = os.fork()
@@ -194,16 +339,9 @@ def call_isolated(function, *args, timeout=None, passes=()):
     if not data:
         raise CallFailed(f"ended its process without an answer ({describe_exit(status)})")
     try:
-        kind, value, seconds = pickle.loads(data)
-    except Exception:  # noqa: BLE001 - a torn answer: the process died while sending it
+        return _outcome(data)
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError):  # a torn answer: the process died while sending it
         raise CallFailed(f"ended its process while answering ({describe_exit(status)})") from None
-    if kind == "raised":
-        raise CallFailed(value)
-    if kind == "pass":
-        raise value
-    return value, seconds
-
-
 def _read_all(fd, deadline):
     """Everything the child writes to ``fd`` until it closes it; TimedOut past ``deadline``."""
     chunks = []
