@@ -357,3 +357,12 @@ def test_readme_closed_form_designer_runs_as_printed_in_under_30_lines(tmp_path)
         print(sorted({run_designer(MRT(), problem, r, Detector()).status for r in (TypeI(), TypeII())}))
     """)
     assert _run_as_script(tmp_path, example + check).stdout.strip() == "['feasible']"
+
+
+def test_the_designer_guide_examples_run_and_pass_check_designer(tmp_path):
+    guide = (ROOT / "docs" / "designers.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", guide, flags=re.S)
+    closed_form = next(block for block in blocks if "class MRT" in block)
+    optimal = next(block for block in blocks if "class RZF" in block)
+    check = "\nfrom isacsim.testing import check_designer\ncheck_designer(RZF)\nprint('ok')\n"
+    assert _run_as_script(tmp_path, closed_form + optimal + check).stdout.strip() == "ok"
