@@ -41,10 +41,17 @@ def installed(tmp_path_factory):
     return root
 
 
+def _environment(installed, fault):
+    """This process's environment with the plugin on the path and ``ISACSIM_FAULT=fault``."""
+    paths = [str(installed / "site"), str(PLUGIN_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = dict(os.environ, ISACSIM_FAULT=fault, PYTHONPATH=os.pathsep.join(paths))
+    env.pop("ISACSIM_DESIGN_TIMEOUT", None)
+    return env
+
+
 def _isacsim(installed, fault, *args, cwd=None):
     """``isacsim ARGS`` in a fresh process with the plugin installed and ``ISACSIM_FAULT=fault``."""
-    env = dict(os.environ, ISACSIM_FAULT=fault, PYTHONPATH=os.pathsep.join([str(installed / "site"), str(PLUGIN_DIR)]))
-    env.pop("ISACSIM_DESIGN_TIMEOUT", None)
+    env = _environment(installed, fault)
     return subprocess.run([sys.executable, "-m", "isacsim.cli", *args], capture_output=True, text=True, timeout=120, env=env, cwd=cwd)
 
 
@@ -153,7 +160,7 @@ if __name__ == "__main__":
 )
 def test_with_one_worker_a_dying_plugin_costs_only_its_point(installed, tmp_path, fault, extra, message):
     (tmp_path / "faults.py").write_text(textwrap.dedent(SCRIPT))
-    env = dict(os.environ, ISACSIM_FAULT=fault, PYTHONPATH=os.pathsep.join([str(installed / "site"), str(PLUGIN_DIR)]))
+    env = _environment(installed, fault)
     command = [sys.executable, "faults.py", "--workers", "1", "--out", "run", "--quiet", *extra]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
     assert done.returncode == 4, done.stderr
