@@ -144,13 +144,11 @@ def _answer(function, args, passes):
         return pickle.dumps(("raised", f"returned {type(message[1]).__name__}, which cannot be sent back ({_describe_raised(error)})", seconds))
 
 
-def _child(function, args, passes, write_fd, parent_pid):
-    """A child of one call: run it, send its outcome, exit. Never returns."""
+def _live_as_child(parent_pid, body):
+    """A child's whole life: prepare it, run ``body()``, and end the process, whatever happens. Never returns."""
     try:
         _prepare_child(parent_pid)
-        view = memoryview(_answer(function, args, passes))
-        while view:
-            view = view[os.write(write_fd, view):]
+        body()
     except BaseException:  # noqa: BLE001 - nothing may escape into the parent's code
         pass
     finally:
@@ -160,29 +158,26 @@ def _child(function, args, passes, write_fd, parent_pid):
             os._exit(0)
 
 
-def _serve(connection, parent_pid):
-    """A helper's whole life: answer calls until the pipe closes. Never returns."""
-    try:
-        _prepare_child(parent_pid)
-        while True:
-            try:
-                payload = connection.recv_bytes()
-            except (EOFError, OSError):
-                break
-            try:
-                function, args, passes = pickle.loads(payload)
-            except BaseException as error:  # noqa: BLE001 - e.g. a class this helper has never seen
-                connection.send_bytes(pickle.dumps(("unloadable", _describe_raised(error), 0.0)))
-                continue
-            connection.send_bytes(_answer(function, args, passes))
-            sys.stderr.flush()
-    except BaseException:  # noqa: BLE001 - nothing may escape into the parent's code
-        pass
-    finally:
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _serve(connection):
+    """A helper's work: answer calls until the pipe closes."""
+    while True:
         try:
-            sys.stderr.flush()
-        finally:
-            os._exit(0)
+            payload = connection.recv_bytes()
+        except (EOFError, OSError):
+            return
+        try:
+            function, args, passes = pickle.loads(payload)
+        except BaseException as error:  # noqa: BLE001 - e.g. a class this helper has never seen
+            connection.send_bytes(pickle.dumps(("unloadable", _describe_raised(error), 0.0)))
+            continue
+        connection.send_bytes(_answer(function, args, passes))
+        sys.stderr.flush()
 
 
 class _HelperDied(Exception):
@@ -199,7 +194,7 @@ class _Helper:
         self.pid = os.fork()
         if self.pid == 0:  # pragma: no cover - the helper (measured by the tests through its effects)
             self.connection.close()
-            _serve(child, parent_pid)
+            _live_as_child(parent_pid, lambda: _serve(child))
         child.close()
 
     def alive(self):
@@ -323,7 +318,7 @@ def _call_forked(function, args, timeout, passes):
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (measured by the tests through its effects)
         os.close(read_fd)
-        _child(function, args, passes, write_fd, parent_pid)
+        _live_as_child(parent_pid, lambda: _write_all(write_fd, _answer(function, args, passes)))
     os.close(write_fd)
     try:
         data = _read_all(read_fd, None if timeout is None else time.monotonic() + timeout)

@@ -12,6 +12,7 @@ import attrs
 import numpy as np
 import pytest
 
+from fault_plugin import fault_plugin_in_this_process
 from isacsim import Detector, TypeI, TypeII, plugins, register
 from isacsim.designers import ClosedFormDesigner, SDRDesigner
 from isacsim.errors import InputError
@@ -23,7 +24,6 @@ from isacsim.testing import check_designer, small_problem
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-PLUGIN_DIR = pathlib.Path(__file__).parent / "plugins"
 
 
 @pytest.fixture
@@ -259,23 +259,7 @@ def test_a_scenario_script_of_ones_own_runs_through_the_shipped_entry_point(tmp_
 @pytest.fixture
 def versioned_plugin(tmp_path, monkeypatch):
     """The fault plugin (designing as the SDR) installed at a version the test sets."""
-    from test_plugin_faults import install_fault_plugin
-
-    site = tmp_path / "site"
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.syspath_prepend(str(PLUGIN_DIR))
-    monkeypatch.setenv("ISACSIM_FAULT", "")
-
-    def install(version):
-        install_fault_plugin(site, version)
-        sys.modules.pop("isacsim_fault_plugin", None)
-        plugins._DISTRIBUTIONS.clear()
-        plugins._cached_registries.cache_clear()
-
-    yield install
-    sys.modules.pop("isacsim_fault_plugin", None)
-    plugins._DISTRIBUTIONS.clear()
-    plugins._cached_registries.cache_clear()
+    yield from fault_plugin_in_this_process(tmp_path, monkeypatch)
 
 
 def _tiny(*schemes):
@@ -284,7 +268,7 @@ def _tiny(*schemes):
 
 
 def test_a_changed_plugin_version_is_refused_on_resume(versioned_plugin, tmp_path):
-    versioned_plugin("1.0")
+    versioned_plugin(version="1.0")
     sweep = _tiny(Scheme("faulty", "type-ii", True))
     run(sweep, tmp_path / "run", workers=1, progress=False)
     metadata = json.loads((tmp_path / "run" / "metadata.json").read_text())
@@ -292,7 +276,7 @@ def test_a_changed_plugin_version_is_refused_on_resume(versioned_plugin, tmp_pat
     assert metadata["description"]["schemes"][0]["designer_parameters"] == {"solver": "structured", "options": {}}
     assert run(_tiny(Scheme("faulty", "type-ii", True)), tmp_path / "run", workers=1, progress=False).n_resumed == 1
 
-    versioned_plugin("2.0")
+    versioned_plugin(version="2.0")
     with pytest.raises(ConfigMismatch, match=r"plugins\.faulty\.version: '1\.0' -> '2\.0'"):
         run(_tiny(Scheme("faulty", "type-ii", True)), tmp_path / "run", workers=1, progress=False)
 

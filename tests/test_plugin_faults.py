@@ -10,25 +10,16 @@ design breaking a constraint is never reported ``optimal``.
 import csv
 import json
 import os
-import pathlib
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
+from fault_plugin import PLUGIN_DIR, install_fault_plugin
 from isacsim.scenario import ScenarioConfig, realization_rng
 
-PLUGIN_DIR = pathlib.Path(__file__).parent / "plugins"
 NAMED = "designer 'faulty' of plugin 'faulty'"
-
-
-def install_fault_plugin(site, version="1.0"):
-    """Write the fault plugin's ``*.dist-info`` (distribution ``isacsim-fault-plugin``) into ``site``."""
-    info = site / "isacsim_fault_plugin-1.0.dist-info"
-    info.mkdir(parents=True, exist_ok=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: isacsim-fault-plugin\nVersion: {version}\n")
-    (info / "entry_points.txt").write_text("[isacsim]\nfaulty = isacsim_fault_plugin\n")
 
 
 @pytest.fixture(scope="module")
