@@ -22,10 +22,11 @@ for it alone.
 
 While a call runs, everything it writes to standard output, through Python
 or straight to file descriptor 1, goes to standard error: a caller's stdout
-(``isacsim solve --json``) stays its own. A child ignores Ctrl-C (the
-caller handles it and kills the child), writes no core file, dies with its
-parent, and runs its BLAS single-threaded (its parent's BLAS threads do not
-survive the fork).
+(``isacsim solve --json``) stays its own. A child closes the descriptors it
+inherits (its parent's sockets, pipes and locks close when the parent closes
+them), ignores Ctrl-C (the caller handles it and kills the child), writes no
+core file, dies with its parent, and runs its BLAS single-threaded (its
+parent's BLAS threads do not survive the fork).
 
 Where ``fork`` does not exist (Windows), the call runs in this process: no
 isolation and no time limit (:data:`ISOLATION_AVAILABLE` is False).
@@ -104,18 +105,36 @@ def _describe_raised(error):
 
 
 def _stdout_to_stderr():
-    """Send this process's standard output, Python's and descriptor 1, to standard error (or nowhere if that is closed)."""
+    """Send this process's standard output, Python's and descriptor 1, to descriptor 2 (or nowhere if that is closed).
+
+    Python's ``sys.stdout`` and ``sys.stderr`` become plain writers on
+    descriptor 2: whatever the parent had there (a notebook's stream, a test
+    runner's capture) may rely on descriptors a child closes.
+    """
     try:
-        os.dup2(2, 1)
+        os.fstat(2)
     except OSError:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
         os.close(devnull)
-    sys.stdout = sys.stderr
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
 
 
-def _prepare_child(parent_pid):
-    """What every child does first: see the module docstring."""
+def _close_inherited(keep):
+    """Close every descriptor inherited from the parent but stdin, stdout, stderr and ``keep``.
+
+    Its sockets (a Dask worker's), pipes and locked files must close when
+    the parent closes them, not when this child ends.
+    """
+    limit = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536
+    os.closerange(3, keep)
+    os.closerange(keep + 1, max(limit, keep + 1))
+
+
+def _prepare_child(parent_pid, keep):
+    """What every child does first (see the module docstring); ``keep`` is the descriptor to the parent."""
+    _close_inherited(keep)
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
@@ -144,10 +163,10 @@ def _answer(function, args, passes):
         return pickle.dumps(("raised", f"returned {type(message[1]).__name__}, which cannot be sent back ({_describe_raised(error)})", seconds))
 
 
-def _live_as_child(parent_pid, body):
+def _live_as_child(parent_pid, keep, body):
     """A child's whole life: prepare it, run ``body()``, and end the process, whatever happens. Never returns."""
     try:
-        _prepare_child(parent_pid)
+        _prepare_child(parent_pid, keep)
         body()
     except BaseException:  # noqa: BLE001 - nothing may escape into the parent's code
         pass
@@ -194,7 +213,7 @@ class _Helper:
         self.pid = os.fork()
         if self.pid == 0:  # pragma: no cover - the helper (measured by the tests through its effects)
             self.connection.close()
-            _live_as_child(parent_pid, lambda: _serve(child))
+            _live_as_child(parent_pid, child.fileno(), lambda: _serve(child))
         child.close()
 
     def alive(self):
@@ -318,7 +337,7 @@ def _call_forked(function, args, timeout, passes):
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (measured by the tests through its effects)
         os.close(read_fd)
-        _live_as_child(parent_pid, lambda: _write_all(write_fd, _answer(function, args, passes)))
+        _live_as_child(parent_pid, write_fd, lambda: _write_all(write_fd, _answer(function, args, passes)))
     os.close(write_fd)
     try:
         data = _read_all(read_fd, None if timeout is None else time.monotonic() + timeout)

@@ -63,3 +63,17 @@ def test_the_calls_stdout_goes_to_stderr(capfd):
     captured = capfd.readouterr()
     assert "to stdout" not in captured.out and "to fd 1" not in captured.out
     assert "to fd 1" in captured.err
+
+
+def test_a_helper_keeps_none_of_its_parents_descriptors():
+    import select
+
+    read_end, write_end = os.pipe()
+    try:
+        isolation._drop_helper()
+        call_isolated(_pid)  # a helper forked while the pipe is open
+        os.close(write_end)  # the parent's last copy: the reader sees the end unless the helper kept one
+        ready, _, _ = select.select([read_end], [], [], 10)
+        assert ready and os.read(read_end, 1) == b""
+    finally:
+        os.close(read_end)
