@@ -160,3 +160,14 @@ def test_with_one_worker_a_dying_plugin_costs_only_its_point(installed, tmp_path
     with open(tmp_path / "run" / "results.csv", newline="") as handle:
         rows = {(row["designer"], row["x"]): row["status"] for row in csv.DictReader(handle)}
     assert rows == {("sdr", "5.0"): "optimal", ("sdr", "15.0"): "optimal", ("faulty", "5.0"): "optimal", ("faulty", "15.0"): "error"}
+
+
+@pytest.mark.parametrize("args, variable, field", [(("--timeout", "0"), None, "--timeout"), ((), "soon", "ISACSIM_DESIGN_TIMEOUT")])
+def test_a_bad_time_limit_is_bad_input_naming_where_it_came_from(installed, monkeypatch, capsys, args, variable, field):
+    from isacsim import cli
+
+    if variable:
+        monkeypatch.setenv("ISACSIM_DESIGN_TIMEOUT", variable)
+    assert cli.main(["solve", str(installed / "p15.npz"), *args]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"isacsim: error: {field}: expected a positive number of seconds")
