@@ -16,9 +16,10 @@ thread, which reach it pickled through a pipe. A fresh child for every call
 would pay, every time, for the copy-on-write copies of the thousands of
 memory pages the call touches (reference counts included): about as long as
 a paper-size design. A helper that died or was stopped is replaced at the
-next call; a call it cannot unpickle (a class defined after it was forked)
-goes to a new helper, and a call that cannot be pickled to a child forked
-for it alone.
+next call; a call it cannot unpickle (a class defined after it was forked),
+or whose classes are not the ones it was forked with (redefined since: a
+notebook cell run again, a module reloaded), goes to a new helper; a call
+that cannot be pickled goes to a child forked for it alone.
 
 While a call runs, everything it writes to standard output, through Python
 or straight to file descriptor 1, goes to standard error: a caller's stdout
@@ -183,6 +184,21 @@ def _write_all(fd, data):
         view = view[os.write(fd, view):]
 
 
+def _fingerprint(function, args):
+    """Who the call's code is: the identities of the function and of the class of each argument, with their methods.
+
+    A helper forked before a class was redefined (a notebook cell run again,
+    a module reloaded) unpickles the old class under the same name; the
+    fingerprints then differ, and the call goes to a new helper.
+    """
+
+    def code(value):
+        kind = value if isinstance(value, type) else type(value)
+        return (id(kind), *sorted(id(member) for member in vars(kind).values() if callable(member)))
+
+    return (id(function), id(getattr(function, "__code__", None)), *(code(arg) for arg in args))
+
+
 def _serve(connection):
     """A helper's work: answer calls until the pipe closes."""
     while True:
@@ -191,7 +207,9 @@ def _serve(connection):
         except (EOFError, OSError):
             return
         try:
-            function, args, passes = pickle.loads(payload)
+            function, args, passes, fingerprint = pickle.loads(payload)
+            if _fingerprint(function, args) != fingerprint:
+                raise LookupError("its code changed after this helper was forked")
         except BaseException as error:  # noqa: BLE001 - e.g. a class this helper has never seen
             connection.send_bytes(pickle.dumps(("unloadable", _describe_raised(error), 0.0)))
             continue
@@ -311,7 +329,7 @@ def call_isolated(function, *args, timeout=None, passes=()):
         started = time.perf_counter()
         return function(*args), time.perf_counter() - started
     try:
-        payload = pickle.dumps((function, args, passes), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps((function, args, passes, _fingerprint(function, args)), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - e.g. a lambda: a child of its own inherits it
         return _call_forked(function, args, timeout, passes)
     for _ in range(2):  # a helper forked before a class existed cannot load it; a fresh one can

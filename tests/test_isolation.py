@@ -77,3 +77,19 @@ def test_a_helper_keeps_none_of_its_parents_descriptors():
         assert ready and os.read(read_end, 1) == b""
     finally:
         os.close(read_end)
+
+
+class Versioned:
+    def value(self):
+        return "old"
+
+
+def test_a_class_redefined_after_the_helper_was_forked_runs_its_new_code():
+    global Versioned
+    assert call_isolated(Versioned().value)[0] == "old"  # the helper now knows Versioned
+
+    class Versioned:  # noqa: F811 - the same name, new code (a notebook cell run again)
+        def value(self):
+            return "new"
+
+    assert call_isolated(Versioned().value)[0] == "new"
