@@ -1,7 +1,6 @@
 """Designers from a script: closed-form designers, check_designer, registration that reaches
 every worker, a figure of one's own sweep, scenario scripts of one's own, and provenance."""
 import json
-import os
 import pathlib
 import re
 import subprocess
@@ -13,7 +12,7 @@ import numpy as np
 import pytest
 
 from fault_plugin import fault_plugin_in_this_process
-from isacsim import Detector, TypeI, TypeII, plugins, register
+from isacsim import Detector, TypeII, plugins, register
 from isacsim.designers import ClosedFormDesigner, SDRDesigner
 from isacsim.errors import InputError
 from isacsim.evaluation import transmit_power
