@@ -127,7 +127,7 @@ def program_solver(name):
 
 
 def primal_solver(name):
-    """The function ``solve(problem, receiver, detector, *, directions, options, margin)`` of ``picos:NAME``.
+    """The function ``solve(problem, receiver, detector, *, directions, options, margin, ...)`` of ``picos:NAME``.
 
     It solves the straightforward primal model (:mod:`isacsim.solvers.picos_model`)
     and refuses, before building it, a model whose estimated memory exceeds the limit.
@@ -137,7 +137,7 @@ def primal_solver(name):
 
     picos_name = name[len(PICOS_PREFIX) :]
 
-    def estimate(problem, receiver, detector, *, directions=None, options=None, margin=0.0):
+    def estimate(problem, receiver, detector, *, directions=None, options=None, **rows):
         return memory.picos_primal_bytes(problem, picos_name, directions=directions, options=options)
 
     return _guarded(name, partial(solve_picos, solver=picos_name), estimate)
