@@ -41,8 +41,8 @@ def received_powers(problem, w):
     amplitude = np.einsum("lmkn,lin->limk", problem.H.conj(), w)
     powers = amplitude.real**2 + amplitude.imag**2
     if problem.csi_error_var is not None:
-        beam_power = np.einsum("lin,lin->li", w.conj(), w).real
-        powers = powers + beam_power[:, :, None, None] * problem.csi_error_var[:, None, :, :]
+        beam_power = np.einsum("...lin,...lin->...li", w.conj(), w).real
+        powers = powers + beam_power[..., None, None] * problem.csi_error_var[..., :, None, :, :]
     return powers
 
 
@@ -63,7 +63,7 @@ def sensing_interference_by_bs(problem, R):
     """
     powers = np.einsum("lmkn,lnp,lmkp->lmk", problem.H.conj(), R, problem.H).real
     if problem.csi_error_var is not None:
-        powers = powers + np.einsum("lnn->l", R).real[:, None, None] * problem.csi_error_var
+        powers = powers + np.einsum("...lnn->...l", R).real[..., None, None] * problem.csi_error_var
     return powers
 
 

@@ -17,7 +17,8 @@ EXIT_CODES = """exit codes:
   0  optimal (verified) design
   1  the design is inaccurate or failed (status 'inaccurate' or 'error'), or an internal failure
   2  bad input or usage, one line on stderr naming the field
-  3  infeasible: the SINR targets cannot all be met (the users concerned are named)"""
+  3  infeasible: the SINR and detection targets cannot all be met within the budgets (the users or
+     sample points concerned are named)"""
 
 
 def add(subparsers):
@@ -31,6 +32,7 @@ def add(subparsers):
             "isacsim problem --out p.npz && isacsim solve p.npz",
             "isacsim solve p.npz --designer zf --receiver type-i --no-sync",
             "isacsim solve p.npz --json --out design.npz",
+            "isacsim solve p.npz --designer power-min --pd-target 0.9",
         ),
     )
     p.epilog += "\n\n" + EXIT_CODES
@@ -47,6 +49,14 @@ def add(subparsers):
         "'picos:NAME' (the primal model with an installed PICOS solver NAME) or 'picos-dual:NAME' (the reduced dual "
         "in PICOS); a generic solver whose memory estimate is over ISACSIM_SOLVER_MEMORY_LIMIT is refused (exit 2)",
     )
+    p.add_argument(
+        "--pd-target",
+        type=float,
+        default=None,
+        metavar="P",
+        help="detection probability required at every sample point, 0 < P < 1 (replaces the file's pd_target); "
+        "the power-min designers need one, the others honour it as a floor",
+    )
     p.add_argument("--out", default=None, help="save w and R to this .npz (its directory must exist)")
     p.add_argument(
         "--json",
@@ -62,6 +72,11 @@ def run(args):
     from ..problem import DesignProblem
 
     problem = DesignProblem.load(args.problem)  # a bad file fails before the solvers and plugins are imported
+    if args.pd_target is not None:
+        try:
+            problem = problem.evolve(pd_target=args.pd_target)
+        except InputError as error:
+            raise UsageError(str(error).replace("pd_target", "--pd-target", 1)) from None
     if args.out:
         check_writable(args.out)  # before the solve, not after it
     from ..designers.design import reported_detection_probability
