@@ -1,8 +1,10 @@
 """Verification and repair of a design against its own constraints.
 
 Every number is recomputed from the returned ``w`` and ``R`` with the core
-model's functions (:meth:`Receiver.sinr`, :meth:`Detector.reflected_power`);
-nothing is taken from the solver.
+model's functions (:meth:`Receiver.sinr`, in expectation under a statistical
+CSI error; :meth:`Detector.reflected_power`; :func:`antenna_powers`;
+:func:`~isacsim.evaluation.transmit_power`) against the limits in watts of
+:class:`Limits`; nothing is taken from the solver.
 """
 from __future__ import annotations
 
@@ -12,14 +14,61 @@ import numpy as np
 from ..evaluation import transmit_power
 from ..receivers import received_powers, sensing_interference_by_bs
 
-__all__ = ["Check", "check_design", "repair_design", "antenna_powers", "TOLERANCE"]
+__all__ = ["Check", "Limits", "check_design", "repair_design", "antenna_powers", "row_values", "TOLERANCE"]
 
 #: Largest relative constraint violation a design may carry and still be ``optimal``.
 TOLERANCE = 1e-6
 #: Target margin of the repair: constraints are met with this relative slack.
 _MARGIN = 1e-9
-#: Default of the optional limits of :func:`check_design`: take them from the problem.
-_FROM_PROBLEM = object()
+
+
+def _optional_array(value):
+    return None if value is None else np.asarray(value, dtype=float)
+
+
+@attrs.frozen(kw_only=True)
+class Limits:
+    """What a design must meet, and what it optimizes, in physical units.
+
+    Attributes
+    ----------
+    gamma : numpy.ndarray, float, shape (L, K)
+        SINR targets [linear].
+    p_max : numpy.ndarray, float, shape (L,)
+        Per-BS budgets [W].
+    p_antenna : numpy.ndarray or None, float, shape (L, Nt)
+        Per-antenna budgets [W] (None: none).
+    floors : numpy.ndarray or None, float, shape (Q,)
+        Reflected-power floors [W] (None: none).
+    power_weights : numpy.ndarray or None, float, shape (L,)
+        None: the objective is the minimum reflected power (maximized);
+        weights: it is ``sum_l weight_l P_l`` (minimized).
+    other_rows : tuple of RowSet
+        Rows of kinds the model has no function for (a designer's own):
+        each is evaluated on the returned beams from its own data
+        (:func:`row_values`); rows that involve the objective variable
+        ``t`` are left out (they define the objective).
+    """
+
+    gamma: np.ndarray = attrs.field(converter=np.asarray, eq=False)
+    p_max: np.ndarray = attrs.field(converter=np.asarray, eq=False)
+    p_antenna: np.ndarray | None = attrs.field(default=None, converter=_optional_array, eq=False)
+    floors: np.ndarray | None = attrs.field(default=None, converter=_optional_array, eq=False)
+    power_weights: np.ndarray | None = attrs.field(default=None, converter=_optional_array, eq=False)
+    other_rows: tuple = attrs.field(default=(), converter=tuple, eq=False)
+
+    @classmethod
+    def of_problem(cls, problem, detector, power_weights=None):
+        """The problem's own limits: its targets, budgets, per-antenna budgets and detection target's floors."""
+        return cls(
+            gamma=problem.gamma, p_max=problem.p_max, p_antenna=problem.p_antenna,
+            floors=detector.reflected_power_floors(problem), power_weights=power_weights,
+        )
+
+    @property
+    def maximizes_echo(self):
+        """Whether the objective is the minimum reflected power (else the weighted power)."""
+        return self.power_weights is None
 
 
 @attrs.frozen
@@ -42,6 +91,9 @@ class Check:
     floor_violation : float
         ``max(0, max (floor - E) / floor)`` over the points with a
         reflected-power floor > 0.
+    other_violation : float
+        Largest relative shortfall of the rows of :attr:`Limits.other_rows`
+        (against ``max(|rhs|, scale max(P_max))``).
     min_eig_r : float
         Smallest eigenvalue over all R_l [W].
     psd_violation : float
@@ -67,12 +119,13 @@ class Check:
     finite: bool = True
     antenna_violation: float = 0.0
     floor_violation: float = 0.0
+    other_violation: float = 0.0
     transmit: float = float("nan")
 
     @property
     def worst(self):
         """Largest of the relative violations."""
-        return max(self.sinr_violation, self.power_violation, self.antenna_violation, self.floor_violation, self.psd_violation)
+        return max(self.sinr_violation, self.power_violation, self.antenna_violation, self.floor_violation, self.other_violation, self.psd_violation)
 
 
 def _relative_excess(value, limit):
@@ -104,7 +157,49 @@ def antenna_powers(w, R):
     return (np.abs(w) ** 2).sum(axis=1) + np.einsum("lnn->ln", R).real
 
 
-def check_design(problem, receiver, detector, w, R, *, p_antenna=_FROM_PROBLEM, floors=_FROM_PROBLEM, power_weights=None):
+def row_values(rows, w, R):
+    """Left-hand side of every row of a row set at rank-one beams, without the ``t`` term.
+
+    ``sum_p beam[l,i,p] |a_lp^H w_li|^2 + sensing[l,p] a_lp^H R_l a_lp``
+    plus the identity terms ``beam_identity ||w_li||^2 + sensing_identity tr R_l``.
+
+    Parameters
+    ----------
+    rows : RowSet
+    w : numpy.ndarray, complex, shape (L, K, Nt)
+    R : numpy.ndarray, complex, shape (L, Nt, Nt)
+
+    Returns
+    -------
+    numpy.ndarray, float, shape (n,)
+        [the row's unit].
+    """
+    beam = (np.abs(np.einsum("lpn,lkn->lkp", rows.atoms.conj(), w)) ** 2 * rows.beam).sum(axis=1)  # (L, P)
+    sensing = np.einsum("lpn,lnm,lpm->lp", rows.atoms.conj(), R, rows.atoms).real * rows.sensing
+    used = rows.atom_rows >= 0
+    values = np.zeros(rows.n_rows)
+    np.add.at(values, rows.atom_rows[used], (beam + sensing)[used])
+    if rows.beam_identity is not None:
+        values += np.einsum("jlk,lk->j", rows.beam_identity, (np.abs(w) ** 2).sum(axis=2))
+    if rows.sensing_identity is not None:
+        values += rows.sensing_identity @ np.einsum("lnn->l", R).real
+    return values
+
+
+def _rows_shortfall(other_rows, w, R, power_unit):
+    """Largest relative shortfall of the rows without a ``t`` term (0 for none)."""
+    worst = 0.0
+    for rows in other_rows:
+        plain = np.asarray(rows.t) == 0
+        if not plain.any():
+            continue
+        rhs = np.asarray(rows.rhs)[plain]
+        scale = np.maximum(np.abs(rhs), np.asarray(rows.scale)[plain] * power_unit)
+        worst = max(worst, float(np.max((rhs - row_values(rows, w, R)[plain]) / scale)))
+    return worst
+
+
+def check_design(problem, receiver, detector, w, R, limits=None):
     """Recompute every constraint of a design.
 
     Parameters
@@ -114,21 +209,15 @@ def check_design(problem, receiver, detector, w, R, *, p_antenna=_FROM_PROBLEM, 
     detector : Detector
     w : numpy.ndarray, complex, shape (L, K, Nt)
     R : numpy.ndarray, complex, shape (L, Nt, Nt)
-    p_antenna : numpy.ndarray or None, shape (L, Nt)
-        Per-antenna budgets [W]; by default ``problem.p_antenna``.
-    floors : numpy.ndarray or None, shape (Q,)
-        Reflected-power floors [W]; by default the detector's for the
-        problem's detection target (:meth:`Detector.reflected_power_floors`).
-    power_weights : numpy.ndarray or None, shape (L,)
-        Weights of :attr:`Check.transmit` (default 1).
+    limits : Limits or None
+        What to check against; default :meth:`Limits.of_problem`.
 
     Returns
     -------
     Check
     """
-    p_antenna = problem.p_antenna if p_antenna is _FROM_PROBLEM else p_antenna
-    floors = detector.reflected_power_floors(problem) if floors is _FROM_PROBLEM else floors
-    weights = np.ones(problem.n_bs) if power_weights is None else np.asarray(power_weights, dtype=float)
+    limits = Limits.of_problem(problem, detector) if limits is None else limits
+    weights = np.ones(problem.n_bs) if limits.power_weights is None else limits.power_weights
     with np.errstate(all="ignore"):  # a non-finite value is caught below, not warned about
         sinr = receiver.sinr(problem, w, R)
         tx = transmit_power(w, R)
@@ -140,12 +229,13 @@ def check_design(problem, receiver, detector, w, R, *, p_antenna=_FROM_PROBLEM, 
         return Check(np.inf, np.inf, np.nan, np.inf, objective, sinr, tx, finite=False, antenna_violation=np.inf, floor_violation=np.inf)
     min_eig = float(np.linalg.eigvalsh(R).min())
     return Check(
-        sinr_violation=_relative_shortfall(sinr, problem.gamma),
-        power_violation=_relative_excess(tx, problem.p_max),
-        antenna_violation=_relative_excess(per_antenna, p_antenna),
-        floor_violation=_relative_shortfall(reflected, floors),
+        sinr_violation=_relative_shortfall(sinr, limits.gamma),
+        power_violation=_relative_excess(tx, limits.p_max),
+        antenna_violation=_relative_excess(per_antenna, limits.p_antenna),
+        floor_violation=_relative_shortfall(reflected, limits.floors),
+        other_violation=_rows_shortfall(limits.other_rows, w, R, float(limits.p_max.max())),
         min_eig_r=min_eig,
-        psd_violation=max(0.0, -min_eig) / float(problem.p_max.max()),
+        psd_violation=max(0.0, -min_eig) / float(limits.p_max.max()),
         objective=objective,
         transmit=float(weights @ tx),
         sinr=sinr,
@@ -160,14 +250,14 @@ def _shape_gains(problem, detector, w, R):
     return np.concatenate([(link[:, :, None] * beams).reshape(problem.n_points, -1), link * sensing], axis=1)
 
 
-def _rescale_powers(problem, receiver, detector, w, R, *, p_antenna, floors, power_weights):
+def _rescale_powers(problem, receiver, detector, w, R, limits):
     """Best per-beam and per-R_l power factors for fixed beam shapes (an LP).
 
     Over factors ``s`` (one per beam) and ``r`` (one per R_l), subject to
     the exact SINR targets (tightened by 1e-9), the power budgets, the
     per-antenna budgets and the reflected-power floors (raised by 1e-9), it
-    maximizes the minimum reflected power (``power_weights`` None) or
-    minimizes the weighted transmit power ``sum_l weight_l P_l``. The
+    maximizes the minimum reflected power or minimizes the weighted transmit
+    power ``sum_l weight_l P_l`` (:attr:`Limits.maximizes_echo`). The
     current design is the point ``s = r = 1``, so for a nearly feasible
     design the LP moves it by about its violation. Every row is normalised
     by its value at that point. Returns the factors or None when the LP
@@ -182,13 +272,14 @@ def _rescale_powers(problem, receiver, detector, w, R, *, p_antenna, floors, pow
     cross = received - np.diag(gain)
     leak = receiver.sensing_leakage * sensing_interference_by_bs(problem, R).reshape(n_bs, n_users).T  # [user, BS]
     level = cross.sum(axis=1) + leak.sum(axis=1) + problem.sigma_c2  # interference + noise at s = r = 1
-    target = problem.gamma.ravel() * (1.0 + _MARGIN)
+    p_antenna, floors = limits.p_antenna, limits.floors
+    target = limits.gamma.ravel() * (1.0 + _MARGIN)
     # SINR rows: target * (cross s + leak r + sigma) - gain s <= 0, divided by level
     rows = [np.hstack([target[:, None] * cross - np.diag(gain), target[:, None] * leak]) / level[:, None]]
     rhs = [-target * problem.sigma_c2 / level]
     owner = np.kron(np.eye(n_bs), np.ones((1, n_per_cell)))  # (L, LK): BS l's beams
     power = np.hstack([owner * (np.abs(w) ** 2).sum(axis=2).ravel(), np.diag(np.einsum("lnn->l", R).real)])  # (L, LK + L)
-    rows.append(power / problem.p_max[:, None])
+    rows.append(power / limits.p_max[:, None])
     rhs.append(np.ones(n_bs))
     if p_antenna is not None:  # (L Nt) rows: the diagonal of each BS's covariance
         beam_diag = (np.abs(w) ** 2).transpose(0, 2, 1)  # (L, Nt, K)
@@ -203,7 +294,7 @@ def _rescale_powers(problem, receiver, detector, w, R, *, p_antenna, floors, pow
         floored = floors > 0
         rows.append(-shape[floored] / floors[floored, None])
         rhs.append(-np.full(int(floored.sum()), 1.0 + _MARGIN))
-    maximize_echo = power_weights is None
+    maximize_echo = limits.maximizes_echo
     A_ub = np.vstack(rows)
     b_ub = np.concatenate(rhs)
     if maximize_echo:  # one more variable, t: -(sensing) + t <= 0
@@ -213,7 +304,7 @@ def _rescale_powers(problem, receiver, detector, w, R, *, p_antenna, floors, pow
         cost = np.zeros(n_users + n_bs + 1)
         cost[-1] = -1.0
     else:
-        cost = np.asarray(power_weights, dtype=float) @ power
+        cost = limits.power_weights @ power
         cost = cost / max(float(cost.sum()), 1e-300)
     bounds = [(0, None)] * (n_users + n_bs) + [(None, None)] * maximize_echo
     result = linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs",
@@ -223,7 +314,7 @@ def _rescale_powers(problem, receiver, detector, w, R, *, p_antenna, floors, pow
     return result.x[:n_users], result.x[n_users:n_users + n_bs]
 
 
-def repair_design(problem, receiver, detector, w, R, *, p_antenna=_FROM_PROBLEM, floors=_FROM_PROBLEM, power_weights=None):
+def repair_design(problem, receiver, detector, w, R, limits=None):
     """Make a nearly feasible design feasible by re-optimizing its powers.
 
     1. Negative eigenvalues of each R_l are clipped to zero.
@@ -235,26 +326,20 @@ def repair_design(problem, receiver, detector, w, R, *, p_antenna=_FROM_PROBLEM,
 
     Parameters
     ----------
-    problem, receiver, detector
+    problem, receiver, detector, limits
         As for :func:`check_design`.
     w : numpy.ndarray, complex, shape (L, K, Nt)
     R : numpy.ndarray, complex, shape (L, Nt, Nt)
-    p_antenna, floors
-        As for :func:`check_design`.
-    power_weights : numpy.ndarray or None, shape (L,)
-        None maximizes the minimum reflected power (the paper's objective);
-        weights minimize ``sum_l weight_l P_l`` instead.
 
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
         Repaired ``w`` and ``R`` (new arrays; the caller re-checks them).
     """
-    p_antenna = problem.p_antenna if p_antenna is _FROM_PROBLEM else p_antenna
-    floors = detector.reflected_power_floors(problem) if floors is _FROM_PROBLEM else floors
+    limits = Limits.of_problem(problem, detector) if limits is None else limits
     values, vectors = np.linalg.eigh(R)
     R = np.einsum("lnk,lk,lpk->lnp", vectors, np.maximum(values, 0.0), vectors.conj())
-    factors = _rescale_powers(problem, receiver, detector, w, R, p_antenna=p_antenna, floors=floors, power_weights=power_weights)
+    factors = _rescale_powers(problem, receiver, detector, w, R, limits)
     if factors is None:
         return w.copy(), R
     beam_factors, sensing_factors = factors
