@@ -26,7 +26,7 @@ def random_problem(n_bs, n_users, n_tx, n_points, seed, *, gamma_db=3.0, p_anten
     H[np.arange(n_bs), np.arange(n_bs)] *= 2.0  # own cells stronger than cross links
     angles = rng.uniform(-np.pi / 2, np.pi / 2, (n_points, n_bs))
     A = np.exp(1j * np.pi * np.arange(n_tx)[None, None, :] * np.sin(angles)[..., None])
-    G = rng.uniform(0.2, 1.0, (n_points, n_bs, n_bs)) * 1e-2
+    G = rng.uniform(0.2, 1.0, (n_points, n_bs, n_bs)) * 3e-2
     p_max = rng.uniform(5.0, 10.0, n_bs)
     fields = dict(
         H=H, A=A, G=G, gamma=np.full((n_bs, n_users), 10 ** (gamma_db / 10)), p_max=p_max,

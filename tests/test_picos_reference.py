@@ -8,8 +8,27 @@ import numpy as np
 import pytest
 
 from isacsim import Detector, TypeI, TypeII
-from isacsim.solvers.picos_model import solve_picos
+from isacsim.solvers.formulation import Formulation, budget_rows, echo_rows, max_min_reflected_power, min_total_power, sinr_rows
+from isacsim.solvers.picos_model import solve_picos as solve_formulation
+from isacsim.solvers.requirements import antenna_rows, floor_rows, robust_sinr_rows
 from formulation_cases import random_problem
+
+
+def solve_picos(problem, receiver, detector, *, power_weights=None, p_antenna=None, floors=None):
+    """The reference on the formulation of these rows, built here from the row builders."""
+    leakage = receiver.sensing_leakage
+    sinr = sinr_rows(problem, leakage) if problem.csi_error_var is None else robust_sinr_rows(problem, leakage, problem.csi_error_var)
+    rows = [sinr, budget_rows(problem)]
+    if p_antenna is not None:
+        rows.append(antenna_rows(problem, p_antenna))
+    if floors is not None:
+        rows.append(floor_rows(problem, detector.link_weights(problem), floors))
+    if power_weights is None:
+        rows.append(echo_rows(problem, detector.link_weights(problem)))
+        objective = max_min_reflected_power()
+    else:
+        objective = min_total_power(problem, power_weights)
+    return solve_formulation(Formulation(problem=problem, objective=objective, rows=tuple(rows)))
 
 
 @pytest.fixture
