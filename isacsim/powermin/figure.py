@@ -12,8 +12,8 @@ __all__ = ["PowerMinFigure", "plot_power_min"]
 
 #: The paper's design each power-minimizing designer is the counterpart of (for its colour, marker and name).
 COUNTERPART = {"power-min": "sdr", "power-min-zf": "zf", "power-min-sensing-only": "sensing-only"}
-_SCENARIOS = (("sync", "Scenario I (synchronized)"), ("unsync", "Scenario II (unsynchronized)"))
-_PANEL_TITLES = {"budget": "per-BS budgets", "antenna": "per-antenna budgets too"}
+_SCENARIOS = (("sync", "Scenario I"), ("unsync", "Scenario II"))
+_PANEL_TITLES = {"budget": "per-BS budgets", "antenna": "and per-antenna budgets"}
 _INFEASIBLE = dict(s=160, facecolors="none", edgecolors="black", linewidths=1.0, zorder=5)
 #: Marker shift between designers, as a fraction of the pD* range.
 _SHIFT = 0.012
@@ -28,6 +28,10 @@ class PowerMinFigure:
     name, title : str
     study : PowerMinStudy
         The full-fidelity study.
+    reference_w : float or None
+        A total power to mark on every panel [W] (e.g. the paper's budget
+        summed over the BSs), with ``reference_label``.
+    reference_label : str
     quick : dict
         :class:`PowerMinStudy` fields replaced in ``--quick`` mode.
     """
@@ -35,6 +39,8 @@ class PowerMinFigure:
     name: str
     title: str
     study: PowerMinStudy
+    reference_w: float | None = None
+    reference_label: str = ""
     quick: dict = attrs.field(factory=lambda: {"n_realizations": 2, "pd_targets": (0.5, 0.9, 0.99)})
 
     def job(self, *, quick=False, realizations=None, seed=None):
@@ -43,10 +49,10 @@ class PowerMinFigure:
 
     def plot(self, job, report, path):
         """Draw the figure from the run's summary."""
-        plot_power_min(report.summary, path, title=self.title, p_antenna_w=job.p_antenna_w, p_max_w=job.config.p_max_w)
+        plot_power_min(report.summary, path, title=self.title, p_antenna_w=job.p_antenna_w, reference=(self.reference_w, self.reference_label))
 
 
-def plot_power_min(summary, path, *, title="", p_antenna_w=None, p_max_w=None):
+def plot_power_min(summary, path, *, title="", p_antenna_w=None, reference=(None, "")):
     """Two rows (per-BS budgets; per-antenna budgets too) by two columns (Scenario I, II).
 
     Each curve is the mean minimum total transmit power over the realizations
@@ -61,8 +67,10 @@ def plot_power_min(summary, path, *, title="", p_antenna_w=None, p_max_w=None):
     path : str or Path
         Destination; its suffix sets the format.
     title : str
-    p_antenna_w, p_max_w : float or None
-        The budgets, for the panel titles and a reference line.
+    p_antenna_w : float or None
+        The per-antenna budget [W], for the panel titles.
+    reference : (float or None, str)
+        A total power [W] to draw as a dotted line on every panel, and its label.
     """
     plt = _pyplot()
     keys = {(COUNTERPART.get(r["designer"], r["designer"]), r["receiver"]) for r in summary}
@@ -88,8 +96,11 @@ def plot_power_min(summary, path, *, title="", p_antenna_w=None, p_max_w=None):
                 bad = np.array([int(_f(r["n_infeasible"])) > 0 for r in rows])
                 if bad.any():
                     ax.scatter(x[bad], y[bad], **_INFEASIBLE)
-            budget = f", {p_antenna_w:g} W per antenna" if panel == "antenna" and p_antenna_w else ""
-            ax.set_title(f"{scenario_title}: {_PANEL_TITLES.get(panel, panel)}{budget}", fontsize=10)
+            if reference[0] is not None:
+                ax.axhline(reference[0], color="black", linestyle=":", linewidth=1.2, label=reference[1])
+            budget = f" ({p_antenna_w:g} W)" if panel == "antenna" and p_antenna_w else ""
+            letter = "abcd"[2 * row + column] if 2 * row + column < 4 else "?"
+            ax.set_title(f"({letter}) {scenario_title}, {_PANEL_TITLES.get(panel, panel)}{budget}", fontsize=10)
             ax.set_yscale("log")
             ax.grid(True, which="both", alpha=0.3)
         axes[row, 0].set_ylabel("minimum total transmit power [W]")
