@@ -104,3 +104,15 @@ def test_the_study_runs_summarizes_and_draws(tmp_path):
         assert summary["antenna", "power-min", target]["power_mean_w"] >= summary["budget", "power-min", target]["power_mean_w"] * (1 - 1e-6)
     plot_power_min(report.summary, tmp_path / "power-min.png", title="test", p_antenna_w=10.0, reference=(100.0, "ref"))
     assert (tmp_path / "power-min.png").stat().st_size > 10_000
+
+
+def test_the_bench_verdict_of_a_formulation_case():
+    from isacsim.bench.compare import check_failures
+    from isacsim.bench.formulations import PAPER_CASES, FormulationComparison
+
+    case = PAPER_CASES[0]  # target x1.2
+    fast = FormulationComparison(case=case, seconds=(1.0, 2.0, 3.0), sdr_seconds=(1.0, 2.0, 2.0), statuses=("optimal",) * 3, sdr_statuses=("optimal",) * 3)
+    slow = FormulationComparison(case=case, seconds=(2.0, 2.0, 9.0), sdr_seconds=(1.0, 1.0, 1.0), statuses=("optimal", "error", "optimal"), sdr_statuses=("optimal",) * 3)
+    assert fast.ratio == 1.0 and not fast.failures()
+    assert slow.ratio == 2.0
+    assert check_failures([fast, slow]) == [f"{case.label}: time ratio x2.00 over the x1.2 target", f"{case.label}: power-min returned 1 error"]
