@@ -9,10 +9,17 @@ from .hookspecs import hookimpl
 
 @hookimpl
 def isacsim_register_designers():
-    """The paper's optimal SDR design and its two benchmarks."""
-    from .designers import SDRDesigner, SensingOnlyDesigner, ZFDesigner
+    """The paper's optimal SDR design and its two benchmarks, and their power-minimizing forms."""
+    from .designers import (
+        PowerMinDesigner,
+        PowerMinSensingOnlyDesigner,
+        PowerMinZFDesigner,
+        SDRDesigner,
+        SensingOnlyDesigner,
+        ZFDesigner,
+    )
 
-    return [SDRDesigner, ZFDesigner, SensingOnlyDesigner]
+    return [SDRDesigner, ZFDesigner, SensingOnlyDesigner, PowerMinDesigner, PowerMinZFDesigner, PowerMinSensingOnlyDesigner]
 
 
 @hookimpl

@@ -15,7 +15,7 @@ import numpy as np
 from . import validation as v
 from .stats import q_function, q_inverse
 
-__all__ = ["Detector", "detection_probability"]
+__all__ = ["Detector", "detection_probability", "reflected_power_floor"]
 
 
 def detection_probability(reflected_power, sigma_d2, p_fa):
@@ -37,6 +37,34 @@ def detection_probability(reflected_power, sigma_d2, p_fa):
     """
     energy = np.maximum(np.asarray(reflected_power, dtype=float), 0.0)
     return q_function(q_inverse(p_fa) - np.sqrt(2.0 * energy / sigma_d2))
+
+
+def reflected_power_floor(pd_target, sigma_d2, p_fa):
+    """The least reflected power E [W] whose detection probability reaches ``pd_target``.
+
+    Eqs. (26)/(29) solved for E: ``p_D = Q(Q^{-1}(p_fa) - sqrt(2 E / sigma_d2))``
+    increases with E from ``p_D(0) = p_fa``, so ``p_D >= pd_target`` holds
+    exactly when ``E >= sigma_d2 / 2 (Q^{-1}(p_fa) - Q^{-1}(pd_target))^2``
+    for ``pd_target > p_fa``, and for every E >= 0 when ``pd_target <= p_fa``
+    (floor 0: the target asks for no more than chance).
+
+    Parameters
+    ----------
+    pd_target : array_like
+        Required detection probabilities, each in (0, 1).
+    sigma_d2 : float
+        Radar receiver noise power per antenna [W].
+    p_fa : float
+        False-alarm probability.
+
+    Returns
+    -------
+    numpy.ndarray
+        The floors [W], shaped like ``pd_target``, >= 0.
+    """
+    pd_target = np.asarray(pd_target, dtype=float)
+    excess = np.maximum(q_inverse(p_fa) - q_inverse(pd_target), 0.0)  # > 0 exactly when pd_target > p_fa
+    return 0.5 * sigma_d2 * excess**2
 
 
 def _optional_probability(instance, attribute, value):
@@ -72,6 +100,25 @@ class Detector:
     def false_alarm(self, problem):
         """The false-alarm probability in force for ``problem``."""
         return problem.p_fa if self.p_fa is None else self.p_fa
+
+    def reflected_power_floors(self, problem):
+        """The reflected power each sample point needs for the problem's detection target.
+
+        Parameters
+        ----------
+        problem : DesignProblem
+
+        Returns
+        -------
+        numpy.ndarray, float, shape (Q,), or None
+            :func:`reflected_power_floor` of ``problem.pd_target`` at this
+            detector's false-alarm probability [W]; None when the problem
+            has no detection target.
+        """
+        targets = problem.pd_targets()
+        if targets is None:
+            return None
+        return reflected_power_floor(targets, problem.sigma_d2, self.false_alarm(problem))
 
     def link_weights(self, problem):
         """Total echo gain collected from each transmitting BS.

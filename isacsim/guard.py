@@ -112,9 +112,23 @@ def _plugin_of(designer):
     return type(designer).__module__
 
 
+def _power_weights(designer, problem):
+    """The weights of the designer's minimized transmit power (its ``objective``'s, if it has one of kind ``"min-power"``), else None."""
+    objective = getattr(designer, "objective", None)
+    try:
+        objective = objective(problem) if callable(objective) else None
+    except Exception:  # noqa: BLE001 - no weights then: the audit counts every BS's power alike
+        return None
+    if getattr(objective, "kind", None) != "min-power":
+        return None
+    weights = getattr(objective, "params", {}).get("weights")
+    return None if weights is None else np.asarray(weights, dtype=float)
+
+
 def _design(designer, problem, receiver, detector):
-    """The call a child process makes (its copy of the problem made read-only there too)."""
-    return designer.design(read_only(problem), receiver, detector)
+    """The designer's design and its objective's power weights (in a child process: its problem read-only there too)."""
+    problem = read_only(problem)
+    return designer.design(problem, receiver, detector), _power_weights(designer, problem)
 
 
 def run_designer(designer, problem, receiver, detector, *, timeout=_UNSET):
@@ -155,18 +169,18 @@ def run_designer(designer, problem, receiver, detector, *, timeout=_UNSET):
     plugin = _plugin_of(designer)
     source = describe_source("designer", name, plugin)
     if plugin == BUILTIN_NAME and limit is None:  # isacsim's own: in this process, timed by itself
-        result, seconds = designer.design(read_only(problem), receiver, detector), None
+        (result, weights), seconds = _design(designer, problem, receiver, detector), None
     else:
         started = time.perf_counter()
         try:
-            result, seconds = call_isolated(_design, designer, problem, receiver, detector, timeout=limit, passes=(InputError,))
+            (result, weights), seconds = call_isolated(_design, designer, problem, receiver, detector, timeout=limit, passes=(InputError,))
         except TimedOut as error:
             reason = f"{source} {error}"
             return failed_design(problem, receiver, detector, designer=name, reason=reason, seconds=time.perf_counter() - started)
         except CallFailed as error:
             reason = f"{source} {error}{_hint(plugin)}"
             return failed_design(problem, receiver, detector, designer=name, reason=reason, seconds=time.perf_counter() - started)
-    return audit_design(problem, receiver, detector, result, designer=name, source=source, seconds=seconds)
+    return audit_design(problem, receiver, detector, result, designer=name, source=source, seconds=seconds, power_weights=weights)
 
 
 def _one_by_one(designer, problems, receiver, detector):
@@ -212,4 +226,5 @@ def run_designer_batch(designer, problems, receiver, detector, *, timeout=_UNSET
     if plugin != BUILTIN_NAME or limit is not None or not problems:
         return [run_designer(designer, problem, receiver, detector, timeout=limit) for problem in problems]
     designs = batch(designer, [read_only(problem) for problem in problems], receiver, detector)
-    return audit_designs(problems, receiver, detector, designs, designer=name, source=describe_source("designer", name, plugin))
+    return audit_designs(problems, receiver, detector, designs, designer=name, source=describe_source("designer", name, plugin),
+                         power_weights=_power_weights(designer, problems[0]))

@@ -140,3 +140,31 @@ def test_a_receiver_registered_from_a_script_serves_designs(designs):
     finally:
         plugins._REGISTERED.clear()
         plugins._GENERATION[0] += 1
+
+
+def test_the_audit_checks_per_antenna_budgets_and_detection_targets():
+    problem = small_problem(seed=1, n_users_per_cell=1, n_tx=6).evolve(p_antenna=np.full((3, 6), 2.6), pd_target=0.01)
+    design = SDRDesigner().design(problem, TypeII(), Detector())
+    assert audit_design(problem, TypeII(), Detector(), design, designer="sdr", source=SOURCE).status == "optimal"
+    hot = design.R.copy()
+    hot[0, 0, 0] += 1.0  # one antenna of BS 0 over its 2.6 W
+    louder = attrs.evolve(design, R=hot)
+    audited = audit_design(problem, TypeII(), Detector(), louder, designer="test", source=SOURCE)
+    assert audited.status == "error" and "per-antenna budget of BS 0 antenna 0" in audited.reason
+    quiet = attrs.evolve(design, R=np.zeros_like(design.R), w=design.w * 1e-3)  # the users still served at 1e-9 of their targets
+    audited = audit_design(problem.evolve(gamma=problem.gamma * 1e-9), TypeII(), Detector(), quiet, designer="test", source=SOURCE)
+    assert audited.status == "error" and "detection target at sample point" in audited.reason
+
+
+def test_a_power_minimizing_design_is_audited_as_one():
+    from isacsim.designers.powermin import PowerMinDesigner
+    from isacsim.evaluation import transmit_power
+
+    problem = small_problem(seed=1, n_users_per_cell=1, n_tx=6).evolve(pd_target=0.01)  # reachable within 15 W
+    design = run_designer(PowerMinDesigner(), problem, TypeII(), Detector())
+    assert design.status == "optimal" and design.certificate.objective_kind == "min-power"
+    assert design.certificate.objective == pytest.approx(transmit_power(design.w, design.R).sum(), rel=1e-12)
+    assert design.certificate.bound <= design.certificate.objective * (1 + 1e-9)
+    above = attrs.evolve(design, certificate=attrs.evolve(design.certificate, bound=design.certificate.objective * 1.5))
+    audited = audit_design(problem, TypeII(), Detector(), above, designer="test", source=SOURCE)
+    assert audited.status == "error" and "above the objective" in audited.reason

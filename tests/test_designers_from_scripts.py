@@ -272,7 +272,8 @@ def test_a_changed_plugin_version_is_refused_on_resume(versioned_plugin, tmp_pat
     run(sweep, tmp_path / "run", workers=1, progress=False)
     metadata = json.loads((tmp_path / "run" / "metadata.json").read_text())
     assert metadata["plugins"]["faulty"] == {"distribution": "isacsim-fault-plugin", "version": "1.0"}
-    assert metadata["description"]["schemes"][0]["designer_parameters"] == {"solver": "structured", "options": {}}
+    parameters = metadata["description"]["schemes"][0]["designer_parameters"]
+    assert parameters["solver"] == "structured" and parameters["options"] == {}
     assert run(_tiny(Scheme("faulty", "type-ii", True)), tmp_path / "run", workers=1, progress=False).n_resumed == 1
 
     versioned_plugin(version="2.0")

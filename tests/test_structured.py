@@ -10,7 +10,7 @@ from isacsim.solvers.picos_model import solve_picos
 from isacsim.problem import DesignProblem
 from isacsim.testing import small_problem
 
-from reference import sinr_eq2
+from reference import paper_formulation, sinr_eq2
 
 
 def random_problem(seed, n_bs, n_users, n_tx=5, n_points=3, gamma_db=5.0):
@@ -42,7 +42,7 @@ def _reference(designer, problem, receiver, detector):
     """The PICOS primal (CVXOPT) for what the designer solves."""
     detector = designer.detector_for(detector)
     directions = designer._unit_directions(problem)
-    return solve_picos(problem, receiver, detector, directions=directions, solver="cvxopt", options={"dualize": False})
+    return solve_picos(paper_formulation(problem, receiver, detector, directions), solver="cvxopt", options={"dualize": False})
 
 
 @pytest.mark.parametrize("n_bs, n_users", SIZES)

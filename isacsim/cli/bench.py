@@ -17,7 +17,11 @@ def add(subparsers):
         "at paper size (default) or against L and Nt (--scale).",
         examples=("isacsim bench --quick", "isacsim bench --check", "isacsim bench --scale --out results/bench-scale.png"),
     )
-    p.add_argument("--scale", action="store_true", help="time and peak memory per solve against L and Nt, with a PNG and CSV")
+    p.add_argument(
+        "--scale",
+        action="store_true",
+        help="time and peak memory per solve against L and Nt, with a PNG and CSV; then power-min against the SDR at L = 19",
+    )
     p.add_argument("--instances", type=int, default=None, help="seeded instances per case (default: 10; with --scale 3)")
     p.add_argument("--quick", action="store_true", help="a first look: 3 instances; with --scale tiny sizes, 1 instance")
     p.add_argument("--check", action="store_true", help="exit with 1 if any target is missed (time, memory, agreement, status)")
@@ -51,6 +55,10 @@ def run(args):
         setup = attrs.evolve(QUICK_SETUP if args.quick else ScaleSetup(), **{k: v for k, v in changes.items() if v is not None})
         points = run_scale(setup, args.out or "results/bench-scale.png")
         comparisons = list({point.comparison.label: point.comparison for point in points}.values())  # shared points once
+        if not args.quick:
+            from ..bench.formulations import SCALE_CASES, run_formulation_cases
+
+            comparisons += run_formulation_cases(SCALE_CASES, args.instances or 10)
     else:
         n_instances = args.instances or (3 if args.quick else 10)
         comparisons = run_benchmark(n_instances=n_instances, primal=args.primal)

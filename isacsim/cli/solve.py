@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 
+from ..errors import InputError
 from ..solvers.registry import DEFAULT_SOLVER
 from .common import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, UsageError, finite_json, subcommand
 
@@ -18,7 +19,8 @@ EXIT_CODES = """exit codes:
   1  the design is inaccurate or failed (status 'inaccurate' or 'error': one line on stderr saying why, naming
      the plugin if the fault is a plugin's), or an internal failure
   2  bad input or usage, one line on stderr naming the field
-  3  infeasible: the SINR targets cannot all be met (the users concerned are named)"""
+  3  infeasible: the SINR and detection targets cannot all be met within the budgets (the users or
+     sample points concerned are named)"""
 
 
 def add(subparsers):
@@ -33,6 +35,7 @@ def add(subparsers):
             "isacsim problem --out p.npz && isacsim solve p.npz",
             "isacsim solve p.npz --designer zf --receiver type-i --no-sync",
             "isacsim solve p.npz --json --out design.npz",
+            "isacsim solve p.npz --designer power-min --pd-target 0.9",
             "isacsim solve p.npz --designer rzf --timeout 60",
         ),
     )
@@ -49,6 +52,14 @@ def add(subparsers):
         help="relaxation solver: 'structured' (default), 'cvxopt' (the reduced dual in CVXOPT), "
         "'picos:NAME' (the primal model with an installed PICOS solver NAME) or 'picos-dual:NAME' (the reduced dual "
         "in PICOS); a generic solver whose memory estimate is over ISACSIM_SOLVER_MEMORY_LIMIT is refused (exit 2)",
+    )
+    p.add_argument(
+        "--pd-target",
+        type=float,
+        default=None,
+        metavar="P",
+        help="detection probability required at every sample point, 0 < P < 1 (replaces the file's pd_target); "
+        "the power-min designers need one, the others honour it as a floor",
     )
     p.add_argument("--out", default=None, help="save w and R to this .npz (its directory must exist)")
     p.add_argument(
@@ -71,6 +82,11 @@ def run(args):
     from ..problem import DesignProblem
 
     problem = DesignProblem.load(args.problem)  # a bad file fails before the solvers and plugins are imported
+    if args.pd_target is not None:
+        try:
+            problem = problem.evolve(pd_target=args.pd_target)
+        except InputError as error:
+            raise UsageError(str(error).replace("pd_target", "--pd-target", 1)) from None
     if args.out:
         check_writable(args.out)  # before the solve, not after it
     from ..designers.design import reported_detection_probability

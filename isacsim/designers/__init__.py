@@ -1,4 +1,4 @@
-"""Beamforming designers: the paper's optimal SDR and its benchmarks.
+"""Beamforming designers: the paper's optimal SDR, its benchmarks and their power-minimizing forms.
 
 Each designer has a unique ``name`` and ``design(problem, receiver, detector)
 -> Design``. They are registered through the plugin hooks
@@ -15,6 +15,9 @@ _EXPORTS = {
     "Design": ".design",
     "NoBeamDirection": ".design",
     "FixedDirectionDesigner": ".fixed",
+    "PowerMinDesigner": ".powermin",
+    "PowerMinZFDesigner": ".powermin",
+    "PowerMinSensingOnlyDesigner": ".powermin",
     "SolverMemoryError": "..solvers.memory",
     "SDRDesigner": ".sdr",
     "SensingOnlyDesigner": ".sensing_only",
@@ -29,6 +32,9 @@ __all__ = [
     "ClosedFormDesigner",
     "NoBeamDirection",
     "FixedDirectionDesigner",
+    "PowerMinDesigner",
+    "PowerMinZFDesigner",
+    "PowerMinSensingOnlyDesigner",
     "SolverMemoryError",
     "SDRDesigner",
     "SensingOnlyDesigner",

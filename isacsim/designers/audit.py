@@ -9,14 +9,19 @@ audited here against the problem *as the caller holds it*:
   benchmark does), with ``w`` and ``R`` numeric arrays of shapes
   ``(L, K, Nt)`` and ``(L, Nt, Nt)``;
 * for a usable status (``optimal``, ``feasible``, ``inaccurate``) every
-  number is recomputed (:func:`isacsim.designers.verify.check_designs`):
-  finite values, Hermitian PSD sensing covariances, every power budget,
-  every user's SINR and the objective; the certificate's objective and
-  violations are replaced by the recomputed ones;
-* a claim of ``optimal`` needs a bound at least the recomputed objective
-  and within :data:`OPTIMALITY_GAP` of it; without such a bound the design
-  is ``feasible`` (optimality not claimed), and with a bound *below* the
-  objective the claim is false: ``error``.
+  number is recomputed (:func:`isacsim.designers.verify.check_designs`)
+  against the problem's own limits (:meth:`~isacsim.designers.verify.Limits.of_problem`):
+  finite values, Hermitian PSD sensing covariances, every power budget and
+  per-antenna budget, every user's SINR (in expectation under a statistical
+  CSI error), the reflected-power floors of a detection target, and the
+  objective (the minimum reflected power, or for ``objective_kind``
+  ``"min-power"`` the weighted transmit power); the certificate's objective
+  and violations are replaced by the recomputed ones;
+* a claim of ``optimal`` needs a bound on the *better* side of the
+  recomputed objective (at least it for a maximized objective, at most it
+  for a minimized one) and within :data:`OPTIMALITY_GAP` of it; without
+  such a bound the design is ``feasible`` (optimality not claimed), and with
+  a bound on the wrong side the claim is false: ``error``.
 
 The verdicts: a design that misses a constraint by more than 1e-6
 (relative) is at best ``inaccurate``, by more than 1e-3 (or with non-finite
@@ -36,7 +41,7 @@ import attrs
 import numpy as np
 
 from .design import STATUSES, USABLE_STATUSES, Certificate, Design
-from .verify import TOLERANCE, check_designs, stack_problems
+from .verify import TOLERANCE, Limits, check_designs, stack_problems
 
 __all__ = ["audit_design", "audit_designs", "failed_design", "OPTIMALITY_GAP", "UNUSABLE"]
 
@@ -45,6 +50,8 @@ __all__ = ["audit_design", "audit_designs", "failed_design", "OPTIMALITY_GAP", "
 OPTIMALITY_GAP = 1e-6
 #: A design missing a constraint by more than this (relative) is unusable: ``error``.
 UNUSABLE = 1e-3
+#: The objectives the audit recomputes: ``objective_kind`` -> sense (``"max"``: the bound is an upper bound).
+OBJECTIVES = {"max-min-reflected-power": "max", "min-power": "min"}
 
 
 def failed_design(problem, receiver, detector, *, designer, reason, status="error", seconds=math.nan):
@@ -79,7 +86,7 @@ def failed_design(problem, receiver, detector, *, designer, reason, status="erro
     )
 
 
-def audit_design(problem, receiver, detector, design, *, designer, source, seconds=None):
+def audit_design(problem, receiver, detector, design, *, designer, source, seconds=None, power_weights=None):
     """isacsim's verdict on one design; see the module docstring.
 
     Parameters
@@ -100,6 +107,8 @@ def audit_design(problem, receiver, detector, design, *, designer, source, secon
     seconds : float or None
         Wall time of the designer call [s], measured by the caller; replaces
         the certificate's ``solve_seconds`` (``None`` keeps it).
+    power_weights : numpy.ndarray or None, shape (L,)
+        The weights of a ``"min-power"`` objective (default 1 per BS).
 
     Returns
     -------
@@ -107,10 +116,10 @@ def audit_design(problem, receiver, detector, design, *, designer, source, secon
         The audited design: its status, reason and certificate are isacsim's.
     """
     return audit_designs([problem], receiver, detector, [design], designer=designer, source=source,
-                         seconds=None if seconds is None else [seconds])[0]
+                         seconds=None if seconds is None else [seconds], power_weights=power_weights)[0]
 
 
-def audit_designs(problems, receiver, detector, designs, *, designer, source, seconds=None):
+def audit_designs(problems, receiver, detector, designs, *, designer, source, seconds=None, power_weights=None):
     """isacsim's verdict on a batch of designs of one designer, with one vectorized check.
 
     Parameters
@@ -125,6 +134,8 @@ def audit_designs(problems, receiver, detector, designs, *, designer, source, se
         As for :func:`audit_design`.
     seconds : sequence of float or None
         Wall time of each design [s].
+    power_weights : numpy.ndarray or None, shape (L,)
+        As for :func:`audit_design`.
 
     Returns
     -------
@@ -153,12 +164,21 @@ def audit_designs(problems, receiver, detector, designs, *, designer, source, se
         position = {i: n for n, i in enumerate(index)}
         for design_detector, members in groups.items():
             stack = stack_problems([problems[i] for i in members])
+            limits = [Limits.of_problem(problems[i], design_detector, power_weights=_weights(claimed[position[i]], problems[i], power_weights))
+                      for i in members]
             checks = check_designs(stack, receiver, design_detector, np.stack([w[position[i]] for i in members]),
-                                   np.stack([R[position[i]] for i in members]))
+                                   np.stack([R[position[i]] for i in members]), limits)
             for i, check in zip(members, checks):
                 verdicts[i] = _judge(problems[i], receiver, claimed[position[i]], check, w[position[i]], R[position[i]],
                                      designer, source, seconds[i])
     return verdicts
+
+
+def _weights(design, problem, power_weights):
+    """The power weights of a design's objective: those given for a ``"min-power"`` design (default 1), else None."""
+    if design.certificate.objective_kind != "min-power":
+        return None
+    return np.ones(problem.n_bs) if power_weights is None else np.asarray(power_weights, dtype=float)
 
 
 def _seconds(measured, design):
@@ -213,14 +233,20 @@ def _number(value, kind=float):
     return math.nan if kind is float else -1
 
 
+def _text(value):
+    return value if isinstance(value, str) else ""
+
+
 def _claimed(certificate):
     """The certificate fields isacsim cannot recompute: kept as the designer's claims, type-checked."""
     return {
+        "objective_kind": _text(certificate.objective_kind),
         "bound": _number(certificate.bound),
         "duality_gap": _number(certificate.duality_gap),
         "rank_one_residual": _number(certificate.rank_one_residual),
+        "rank_one": _text(certificate.rank_one),
         "iterations": _number(certificate.iterations, int),
-        "solver": certificate.solver if isinstance(certificate.solver, str) else "",
+        "solver": _text(certificate.solver),
         "repaired": bool(certificate.repaired) if isinstance(certificate.repaired, (bool, np.bool_)) else False,
     }
 
@@ -229,7 +255,11 @@ def _judge(problem, receiver, design, check, w, R, designer, source, seconds):
     """The verdict on a usable claim, from its recomputed check."""
     status, reason = design.status, " ".join(design.reason.split())
     claims = _claimed(design.certificate)
-    evidence = {"max_sinr_violation": check.sinr_violation, "max_power_violation": check.power_violation, "min_eig_r": check.min_eig_r}
+    evidence = {"max_sinr_violation": check.sinr_violation, "max_power_violation": check.power_violation,
+                "max_antenna_violation": check.antenna_violation, "max_floor_violation": check.floor_violation,
+                "min_eig_r": check.min_eig_r}
+    sense = OBJECTIVES.get(claims["objective_kind"])
+    value = check.transmit if sense == "min" else check.objective
     if not check.finite or check.worst > UNUSABLE:
         what = f"breaks {check.broken}" if check.finite else f"returned a design without {check.broken}"
         status, reason = "error", f"{source} {what}"
@@ -238,27 +268,44 @@ def _judge(problem, receiver, design, check, w, R, designer, source, seconds):
             status = "inaccurate"
             reason = _join(reason, f"{source} misses {check.broken} (relative miss {check.worst:.1e}, tolerance {TOLERANCE:g})")
     elif status == "optimal":
-        status, reason = _judge_optimality(check.objective, claims["bound"], reason, source)
+        status, reason = _judge_optimality(value, claims["bound"], sense, claims["objective_kind"], reason, source)
     if status == "error":
         audited = failed_design(problem, receiver, design.detector, designer=designer, reason=reason, seconds=_seconds(seconds, design))
         return attrs.evolve(audited, certificate=attrs.evolve(audited.certificate, **claims, **(evidence if check.finite else {})))
-    certificate = Certificate(objective=check.objective, solve_seconds=_seconds(seconds, design), **evidence, **claims)
+    certificate = Certificate(objective=value, optimality_gap=_worse_by(value, claims["bound"], sense),
+                              solve_seconds=_seconds(seconds, design), **evidence, **claims)
     return Design(w=w, R=R, status=status, reason=reason, designer=designer, receiver=receiver, detector=design.detector,
                   certificate=certificate)
 
 
-def _judge_optimality(objective, bound, reason, source):
-    """``(status, reason)`` of a verified design that claims ``optimal``."""
+def _worse_by(value, bound, sense):
+    """Relative distance of ``value`` from ``bound`` in the direction of worse (NaN without a usable bound)."""
+    if sense is None or not (math.isfinite(bound) and bound != 0 and math.isfinite(value)):
+        return math.nan
+    return (bound - value) / abs(bound) if sense == "max" else (value - bound) / abs(bound)
+
+
+def _judge_optimality(value, bound, sense, kind, reason, source):
+    """``(status, reason)`` of a verified design that claims ``optimal``.
+
+    ``value`` is its recomputed objective, ``sense`` whether the objective is
+    maximized (``bound`` an upper bound) or minimized (a lower bound).
+    """
+    if sense is None:
+        return "feasible", _join(reason, f"{source} claims optimality of an objective isacsim cannot recompute ({kind!r}); "
+                                         "optimality not verified")
     if not math.isfinite(bound):
         return "feasible", _join(reason, f"{source} claims optimality without a bound; optimality not verified")
-    slack = OPTIMALITY_GAP * max(abs(bound), abs(objective)) + 1e-300
-    if objective > bound + slack:
-        return "error", (f"{source} claims optimality with a bound {bound:.6g} W below the objective {objective:.6g} W "
+    slack = OPTIMALITY_GAP * max(abs(bound), abs(value)) + 1e-300
+    beyond = value - bound if sense == "max" else bound - value
+    if beyond > slack:
+        side = "below" if sense == "max" else "above"
+        return "error", (f"{source} claims optimality with a bound {bound:.6g} W {side} the objective {value:.6g} W "
                          "its own beams achieve: the certificate is false")
-    if bound - objective > slack:
-        gap = (bound - objective) / abs(bound)
-        return "feasible", _join(reason, f"optimality not proven: the bound {bound:.6g} W is {gap:.1e} (relative) above the "
-                                         f"objective {objective:.6g} W (at most {OPTIMALITY_GAP:g} proves it)")
+    if -beyond > slack:
+        gap = abs(bound - value) / abs(bound)
+        return "feasible", _join(reason, f"optimality not proven: the bound {bound:.6g} W is {gap:.1e} (relative) from the "
+                                         f"objective {value:.6g} W (at most {OPTIMALITY_GAP:g} proves it)")
     return "optimal", reason
 
 

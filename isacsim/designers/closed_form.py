@@ -3,14 +3,16 @@
 Subclass it, give it a ``name`` (and a ``label`` for legends) and implement
 ``beams(problem, receiver, detector) -> (w, R)``; isacsim supplies the rest:
 
-1. shapes are checked, and a BS whose beams exceed its power budget (by more
-   than 1e-9) is scaled down to it (never up), with ``certificate.repaired`` set;
+1. shapes are checked, and a BS whose beams exceed its power budget, or an
+   antenna's (by more than 1e-9), is scaled down to it (never up), with
+   ``certificate.repaired`` set;
 2. every constraint is recomputed (:func:`isacsim.designers.verify.check_design`);
 3. the status: ``feasible`` when every constraint holds to 1e-6 (optimality
    is never claimed: ``certificate.bound`` is NaN); ``infeasible`` when
-   some users miss their SINR targets, naming them (these beams cannot
-   serve them; another designer may); ``error`` for beams that are not
-   finite or a sensing covariance that is not Hermitian PSD.
+   some users miss their SINR targets or some sample points the problem's
+   detection target, naming them (these beams cannot serve them; another
+   designer may); ``error`` for beams that are not finite or a sensing
+   covariance that is not Hermitian PSD.
 
 >>> class MRT(ClosedFormDesigner):                       # doctest: +SKIP
 ...     name = "mrt"
@@ -29,7 +31,7 @@ import numpy as np
 from ..evaluation import transmit_power
 from .base import _check_types
 from .design import Certificate, Design
-from .verify import TOLERANCE, check_design
+from .verify import TOLERANCE, antenna_powers, check_design
 
 __all__ = ["ClosedFormDesigner"]
 
@@ -95,12 +97,11 @@ class ClosedFormDesigner:
         status, reason = "feasible", ""
         if scaled:
             reason = f"BS {', '.join(str(l) for l in scaled)} scaled down to its power budget"
-        if not check.finite or check.psd_violation > TOLERANCE or check.power_violation > TOLERANCE:
+        budgets = max(check.power_violation, check.antenna_violation)
+        if not check.finite or check.psd_violation > TOLERANCE or budgets > TOLERANCE:
             status, reason = "error", f"the beams of {self.name!r} break {check.broken}"
-        elif check.sinr_violation > TOLERANCE:
-            missed = np.argwhere(check.sinr < problem.gamma * (1 - TOLERANCE))
-            users = ", ".join(f"cell {m} user {k}" for m, k in missed)
-            status, reason = "infeasible", f"the beams of {self.name!r} miss the SINR targets of {users} (worst: {check.broken})"
+        elif max(check.sinr_violation, check.floor_violation) > TOLERANCE:
+            status, reason = "infeasible", f"the beams of {self.name!r} miss {_missed(problem, detector, check, w, R)} (worst: {check.broken})"
         certificate = Certificate(
             objective=check.objective,
             max_sinr_violation=check.sinr_violation,
@@ -124,15 +125,31 @@ class ClosedFormDesigner:
         return w, R
 
 
+def _missed(problem, detector, check, w, R):
+    """The targets a design misses, in words: the users' SINR targets and the sample points' detection targets."""
+    parts = []
+    users = np.argwhere(check.sinr < problem.gamma * (1 - TOLERANCE))
+    if users.size:
+        parts.append("the SINR targets of " + ", ".join(f"cell {m} user {k}" for m, k in users))
+    floors = detector.reflected_power_floors(problem)
+    if floors is not None:
+        points = np.flatnonzero((floors > 0) & (detector.reflected_power(problem, w, R) < floors * (1 - TOLERANCE)))
+        if points.size:
+            parts.append("the detection targets at sample points " + ", ".join(str(q) for q in points))
+    return " and ".join(parts)
+
+
 #: A BS over its budget by more than this (relative) is scaled down; less is rounding.
 _OVER_BUDGET = 1e-9
 
 
 def _within_budgets(problem, w, R):
-    """``(w, R, scaled)``: every BS over its budget scaled down to it; ``scaled`` lists those BSs."""
+    """``(w, R, scaled)``: every BS over its budget (or an antenna's) scaled down to it; ``scaled`` lists those BSs."""
     with np.errstate(all="ignore"):
-        power = transmit_power(w, R)
-        factor = np.where(power > problem.p_max * (1 + _OVER_BUDGET), problem.p_max / power, 1.0)
+        ratio = transmit_power(w, R) / problem.p_max  # (L,)
+        if problem.p_antenna is not None:
+            ratio = np.maximum(ratio, (antenna_powers(w, R) / problem.p_antenna).max(axis=1))
+        factor = np.where(ratio > 1 + _OVER_BUDGET, 1.0 / ratio, 1.0)
     scaled = [int(l) for l in np.flatnonzero(factor < 1.0) if np.isfinite(factor[l])]
     if not scaled:
         return w, R, []

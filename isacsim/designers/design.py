@@ -14,18 +14,21 @@ __all__ = [
 #: Every status a :class:`Design` can carry.
 #:
 #: ``optimal``     verified: meets every constraint to 1e-6 relative, and its
-#:                 certificate's bound (an upper bound on the objective of any
-#:                 design of its family) lies within 1e-6 relative of the
-#:                 design's objective.
+#:                 certificate's bound (the optimum of the relaxation: an upper
+#:                 bound on a maximized objective of any design of its family,
+#:                 a lower bound on a minimized one) lies within 1e-6 relative
+#:                 of the design's objective.
 #: ``feasible``    verified: meets every constraint to 1e-6 relative;
 #:                 optimality is not claimed (a closed-form or heuristic
-#:                 design, or a claim of optimality that its bound does not
-#:                 prove; ``reason`` says which).
+#:                 design) or not proven (a bound further than 1e-6, e.g.
+#:                 rank-one beams under a statistical CSI error); ``reason``
+#:                 says which.
 #: ``inaccurate``  the design misses a constraint by more than 1e-6 (and at
 #:                 most 1e-3) relative even after repair, or the solver
 #:                 stopped short; see ``reason``.
-#: ``infeasible``  the SINR targets cannot be met by this designer;
-#:                 ``reason`` names the users.
+#: ``infeasible``  the targets (SINR, detection) cannot all be met within the
+#:                 budgets by this designer; ``reason`` names the users,
+#:                 sample points, antennas and budgets of the certificate.
 #: ``error``       the designer failed, or its design misses a constraint by
 #:                 more than 1e-3; ``reason`` says how (and names the plugin
 #:                 when the fault is a plugin's).
@@ -87,23 +90,46 @@ class Certificate:
     Attributes
     ----------
     objective : float
-        Achieved objective of the returned beams: the minimum over the
-        sample points of the reflected power E [W] counted by the detector.
+        Achieved objective of the returned beams [W], recomputed from them:
+        the minimum over the sample points of the reflected power E counted
+        by the detector (``objective_kind`` ``"max-min-reflected-power"``),
+        or the (weighted) total transmit power (``"min-power"``).
+    objective_kind : str
+        What ``objective`` and ``bound`` measure (the kind of the
+        designer's :class:`~isacsim.solvers.formulation.Objective`).
     bound : float
-        Optimum of the convex relaxation [W]; an upper bound on any design
-        of this family (NaN when unknown).
+        Optimum of the convex relaxation [W]: an upper bound on any design
+        of this family for a maximized objective, a lower bound for the
+        minimized power (NaN when unknown).
     duality_gap : float
         Relative gap between the relaxation's primal and dual values.
     max_sinr_violation : float
         ``max(0, max (Gamma - SINR) / Gamma)``, recomputed from w, R.
     max_power_violation : float
         ``max(0, max (P - P_max) / P_max)``, recomputed from w, R.
+    max_antenna_violation : float
+        ``max(0, max (p - p_antenna) / p_antenna)`` over every antenna (0
+        without per-antenna budgets), recomputed from w, R.
+    max_floor_violation : float
+        ``max(0, max (E* - E) / E*)`` over the points with a reflected-power
+        floor E* of a detection target (0 without one), recomputed from w, R.
     min_eig_r : float
         Smallest eigenvalue of any R_l [W] (>= 0 up to rounding).
     rank_one_residual : float
-        ``(value - objective) / value`` with ``value`` the relaxation's primal
-        objective: how much the rank-one construction and repair lost against
-        the relaxed solution; ~0 when the SDR is tight.
+        How much the rank-one beams (and their repair) lost against the
+        relaxation's primal value, relative: ~0 when the SDR is tight.
+    optimality_gap : float
+        Relative distance of ``objective`` from the certified ``bound``, in
+        the direction of worse (>= 0 up to rounding): at most 1e-6 for an
+        ``optimal`` design, whatever the solver's own gap (NaN without a
+        certified bound).
+    rank_one : str
+        How the rank-one beams were obtained: ``"construction"``
+        (Propositions 1/2 from the relaxed solution), ``"fixed directions"``
+        (the beams' directions were fixed: rank one by construction) or
+        ``"randomization (best of N)"`` (candidate directions with their
+        powers re-optimized exactly, where the construction fell short of the
+        bound, e.g. under a statistical CSI error).
     solve_seconds : float
         Wall time of the whole design call [s].
     solver : str
@@ -116,12 +142,17 @@ class Certificate:
     """
 
     objective: float = math.nan
+    objective_kind: str = "max-min-reflected-power"
     bound: float = math.nan
     duality_gap: float = math.nan
     max_sinr_violation: float = math.nan
     max_power_violation: float = math.nan
+    max_antenna_violation: float = math.nan
+    max_floor_violation: float = math.nan
     min_eig_r: float = math.nan
     rank_one_residual: float = math.nan
+    optimality_gap: float = math.nan
+    rank_one: str = ""
     solve_seconds: float = math.nan
     solver: str = ""
     iterations: int = -1
