@@ -152,13 +152,15 @@ def _proven(beams, bound, sense):
 def _keeps_relaxed_value(beams, relaxed, sense):
     """Whether the rank-one design lost at most :data:`OPTIMALITY_GAP` against the relaxed solution it came from.
 
-    Relative to the larger of the relaxed value and its bound, so that an
-    optimum of zero (a point without echo), which the solver reaches to an
-    absolute accuracy, is kept too.
+    A loss within the solver's own interval (between the relaxed value and
+    its bound) counts as none: an optimum of zero (a point without echo) is
+    reached only to an absolute accuracy.
     """
-    scale = max(abs(relaxed.value), abs(relaxed.bound) if np.isfinite(relaxed.bound) else 0.0)
+    slack = OPTIMALITY_GAP * abs(relaxed.value)
+    if np.isfinite(relaxed.bound):
+        slack = max(slack, abs(relaxed.bound - relaxed.value))
     loss = (relaxed.value - beams.value) if sense == "max" else (beams.value - relaxed.value)
-    return bool(beams.check.finite and np.isfinite(loss) and loss <= OPTIMALITY_GAP * scale)
+    return bool(beams.check.finite and np.isfinite(loss) and loss <= slack)
 
 
 def _optimal(beams, relaxed, sense):
