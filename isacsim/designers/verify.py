@@ -14,7 +14,7 @@ import numpy as np
 from ..evaluation import transmit_power
 from ..receivers import received_powers, sensing_interference_by_bs
 
-__all__ = ["Check", "Limits", "check_design", "repair_design", "antenna_powers", "row_values", "TOLERANCE"]
+__all__ = ["Check", "Limits", "check_design", "repair_design", "antenna_powers", "row_values", "covariance_row_values", "TOLERANCE"]
 
 #: Largest relative constraint violation a design may carry and still be ``optimal``.
 TOLERANCE = 1e-6
@@ -181,6 +181,33 @@ def row_values(rows, w, R):
     np.add.at(values, rows.atom_rows[used], (beam + sensing)[used])
     if rows.beam_identity is not None:
         values += np.einsum("jlk,lk->j", rows.beam_identity, (np.abs(w) ** 2).sum(axis=2))
+    if rows.sensing_identity is not None:
+        values += rows.sensing_identity @ np.einsum("lnn->l", R).real
+    return values
+
+
+def covariance_row_values(rows, W, R):
+    """Left-hand side of every row of a row set at covariances (a relaxed solution), without the ``t`` term.
+
+    Parameters
+    ----------
+    rows : RowSet
+    W : numpy.ndarray, complex, shape (L, K, Nt, Nt)
+    R : numpy.ndarray, complex, shape (L, Nt, Nt)
+
+    Returns
+    -------
+    numpy.ndarray, float, shape (n,)
+        [the row's unit].
+    """
+    atoms = rows.atoms
+    beam = (np.einsum("lpn,lknm,lpm->lkp", atoms.conj(), W, atoms).real * rows.beam).sum(axis=1)  # (L, P)
+    sensing = np.einsum("lpn,lnm,lpm->lp", atoms.conj(), R, atoms).real * rows.sensing
+    used = rows.atom_rows >= 0
+    values = np.zeros(rows.n_rows)
+    np.add.at(values, rows.atom_rows[used], (beam + sensing)[used])
+    if rows.beam_identity is not None:
+        values += np.einsum("jlk,lk->j", rows.beam_identity, np.einsum("lknn->lk", W).real)
     if rows.sensing_identity is not None:
         values += rows.sensing_identity @ np.einsum("lnn->l", R).real
     return values
