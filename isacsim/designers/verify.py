@@ -2,7 +2,7 @@
 
 Every number is recomputed from the returned ``w`` and ``R`` with the core
 model's functions (:meth:`Receiver.sinr`, in expectation under a statistical
-CSI error; :meth:`Detector.reflected_power`; :func:`antenna_powers`;
+CSI error; :meth:`Detector.reflected_power`; :func:`~isacsim.evaluation.antenna_powers`;
 :func:`~isacsim.evaluation.transmit_power`) against the limits in watts of
 :class:`Limits`; nothing is taken from the solver.
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ..evaluation import transmit_power
+from ..evaluation import antenna_powers, transmit_power
 from ..receivers import received_powers, sensing_interference_by_bs
 
-__all__ = ["Check", "Limits", "check_design", "repair_design", "antenna_powers", "row_values", "covariance_row_values", "TOLERANCE"]
+__all__ = ["Check", "Limits", "check_design", "repair_design", "row_values", "covariance_row_values", "TOLERANCE"]
 
 #: Largest relative constraint violation a design may carry and still be ``optimal``.
 TOLERANCE = 1e-6
@@ -139,22 +139,6 @@ def _relative_shortfall(value, target):
         return 0.0
     positive = target > 0
     return float(max(0.0, np.max((target[positive] - value[positive]) / target[positive])))
-
-
-def antenna_powers(w, R):
-    """Diagonal of every BS's transmit covariance ``sum_i w_li w_li^H + R_l``.
-
-    Parameters
-    ----------
-    w : numpy.ndarray, complex, shape (L, K, Nt)
-    R : numpy.ndarray, complex, shape (L, Nt, Nt)
-
-    Returns
-    -------
-    numpy.ndarray, float, shape (L, Nt)
-        Power radiated by each antenna [W].
-    """
-    return (np.abs(w) ** 2).sum(axis=1) + np.einsum("lnn->ln", R).real
 
 
 def row_values(rows, w, R):
