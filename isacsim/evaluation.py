@@ -6,7 +6,7 @@ import numpy as np
 
 from .units import linear_to_db
 
-__all__ = ["Evaluation", "evaluate", "transmit_power"]
+__all__ = ["Evaluation", "evaluate", "transmit_power", "antenna_powers"]
 
 
 def transmit_power(w, R):
@@ -24,6 +24,22 @@ def transmit_power(w, R):
         [W].
     """
     return (np.abs(w) ** 2).sum(axis=(-2, -1)) + np.einsum("...lnn->...l", R).real
+
+
+def antenna_powers(w, R):
+    """Diagonal of every BS's transmit covariance ``sum_i w_li w_li^H + R_l``.
+
+    Parameters
+    ----------
+    w : numpy.ndarray, complex, shape (L, K, Nt)
+    R : numpy.ndarray, complex, shape (L, Nt, Nt)
+
+    Returns
+    -------
+    numpy.ndarray, float, shape (L, Nt)
+        Power radiated by each antenna [W].
+    """
+    return (np.abs(w) ** 2).sum(axis=-2) + np.einsum("...lnn->...ln", R).real
 
 
 @attrs.frozen(kw_only=True)

@@ -123,3 +123,15 @@ def test_the_documented_examples_run():
     assert namespace["design"].status == "optimal"
     problem = namespace["problem"]
     assert namespace["network_budget"](problem, 10.0).n_rows == 1
+
+
+def test_the_readme_composed_designer_runs_in_under_30_lines():
+    import pathlib
+    import re
+
+    readme = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+    block = next(b for b in re.findall(r"```python\n(.*?)```", readme.read_text(), flags=re.S) if "class CappedSDR" in b)
+    assert len(block.strip().splitlines()) < 30
+    namespace = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    assert namespace["design"].status == "optimal"

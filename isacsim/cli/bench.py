@@ -24,6 +24,11 @@ def add(subparsers):
     )
     p.add_argument("--instances", type=int, default=None, help="seeded instances per case (default: 10; with --scale 3)")
     p.add_argument("--quick", action="store_true", help="a first look: 3 instances; with --scale tiny sizes, 1 instance")
+    p.add_argument(
+        "--csi",
+        action="store_true",
+        help="how often rank-one beams are recovered under a statistical CSI error, and the worst relaxation gap",
+    )
     p.add_argument("--check", action="store_true", help="exit with 1 if any target is missed (time, memory, agreement, status)")
     p.add_argument("--primal", action="store_true", help="also time the straightforward primal models on a small instance")
     p.add_argument("--out", default=None, help="--scale: the PNG; the CSV goes beside it (default: results/bench-scale.png)")
@@ -46,6 +51,13 @@ def run(args):
     scale_only = [flag for flag, value in (("--out", args.out), ("--budget", args.budget), ("--memory-cap", args.memory_cap)) if value is not None]
     if args.scale and args.primal:
         raise UsageError("--primal: not with --scale (it times a small instance in the paper-size run)")
+    if args.csi:
+        if args.scale or args.primal or args.check or scale_only:
+            raise UsageError("--csi: runs alone (with --instances or --quick)")
+        from ..bench.csi import run_csi_sets
+
+        run_csi_sets(n_instances=args.instances or (2 if args.quick else 10))
+        return EXIT_OK
     if not args.scale and scale_only:
         raise UsageError(f"{', '.join(scale_only)}: only with --scale")
     if args.scale:

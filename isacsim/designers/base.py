@@ -23,7 +23,9 @@ receiver, detector)`` then runs the one pipeline every designer shares:
 
 1. **formulate** (:meth:`Designer.formulation`);
 2. **relax**: solve it with the chosen solver (:mod:`isacsim.solvers.registry`:
-   the structured interior-point method by default);
+   the structured interior-point method by default); the many, often slack
+   per-antenna rows are added only where a relaxed solution violates them
+   (exact: :data:`~isacsim.designers.compose.LAZY_KINDS`);
 3. **rank-one beams**: the construction of Propositions 1/2
    (:func:`~isacsim.designers.rankone.rank_one_beams`); where the beams it
    gives fall short of the certified bound by more than
@@ -58,7 +60,7 @@ from ..solvers.compile import compile_program
 from ..solvers.formulation import Formulation, echo_rows, max_min_reflected_power
 from ..solvers.program import TARGET_MARGIN
 from ..solvers.registry import DEFAULT_SOLVER, PICOS_PREFIX, check_options, check_solver_name, primal_solver, program_batch_solver, program_solver
-from .compose import limits_of, requirement_rows, sensing_redundant
+from .compose import limits_of, requirement_rows, select_rows, sensing_redundant, split_lazy, violated_rows
 from .design import Certificate, Design, NoBeamDirection
 from .rankone import candidate_directions, rank_one_beams
 from .verify import TOLERANCE, check_design, repair_design
@@ -76,6 +78,8 @@ OPTIMALITY_GAP = 1e-6
 _UNUSABLE = 1e-3
 #: Seed of the randomized rank-one candidates (a design is reproducible).
 _RANDOMIZATION_SEED = 0
+#: Solves with lazy rows added before all of them are solved at once.
+_LAZY_ROUNDS = 4
 
 
 @attrs.frozen
@@ -152,13 +156,15 @@ def _proven(beams, bound, sense):
 def _keeps_relaxed_value(beams, relaxed, sense):
     """Whether the rank-one design lost at most :data:`OPTIMALITY_GAP` against the relaxed solution it came from.
 
-    Relative to the larger of the relaxed value and its bound, so that an
-    optimum of zero (a point without echo), which the solver reaches to an
-    absolute accuracy, is kept too.
+    A loss within the solver's own interval (between the relaxed value and
+    its bound) counts as none: an optimum of zero (a point without echo) is
+    reached only to an absolute accuracy.
     """
-    scale = max(abs(relaxed.value), abs(relaxed.bound) if np.isfinite(relaxed.bound) else 0.0)
+    slack = OPTIMALITY_GAP * abs(relaxed.value)
+    if np.isfinite(relaxed.bound):
+        slack = max(slack, abs(relaxed.bound - relaxed.value))
     loss = (relaxed.value - beams.value) if sense == "max" else (beams.value - relaxed.value)
-    return bool(beams.check.finite and np.isfinite(loss) and loss <= OPTIMALITY_GAP * scale)
+    return bool(beams.check.finite and np.isfinite(loss) and loss <= slack)
 
 
 def _optimal(beams, relaxed, sense):
@@ -368,13 +374,38 @@ class Designer:
             solve_primal = primal_solver(self.solver)
             return lambda formulation, margin: solve_primal(formulation, options=self.options, margin=margin)
         solve = program_solver(self.solver)
-        first = compile_program(formulation, TARGET_MARGIN)  # raises for bad input
+        eager, _ = split_lazy(formulation)
+        first = compile_program(attrs.evolve(formulation, rows=eager), TARGET_MARGIN)  # raises for bad input
 
         def relax(candidate, margin):
-            program = first if candidate is formulation and margin == TARGET_MARGIN else compile_program(candidate, margin)
-            return solve(program, self.options)
+            return self._solve_lazily(candidate, margin, solve, first if candidate is formulation and margin == TARGET_MARGIN else None)
 
         return relax
+
+    def _solve_lazily(self, formulation, margin, solve, first=None):
+        """Solve a formulation, its lazy rows added only where a relaxed solution violates them.
+
+        The program is solved without the lazy rows
+        (:data:`~isacsim.designers.compose.LAZY_KINDS`), then again with
+        the rows its solution violates, until none is: the last solution
+        solves the whole program, and its bound (or infeasibility
+        certificate, on fewer rows) holds for the whole program. ``first`` is
+        the compiled program without lazy rows, when already compiled.
+        """
+        eager, lazy = split_lazy(formulation)
+        chosen = [np.zeros(rows.n_rows, dtype=bool) for rows in lazy]
+        power_unit = float(np.max(formulation.problem.p_max))
+        for _ in range(_LAZY_ROUNDS):
+            active = eager + tuple(select_rows(rows, mask) for rows, mask in zip(lazy, chosen) if mask.any())
+            program = first if first is not None and len(active) == len(eager) else compile_program(attrs.evolve(formulation, rows=active), margin)
+            solution = solve(program, self.options)
+            if solution.W is None or solution.status == "infeasible":
+                return solution
+            new = [violated_rows(rows, solution.W, solution.R, power_unit) & ~mask for rows, mask in zip(lazy, chosen)]
+            if not any(mask.any() for mask in new):
+                return solution
+            chosen = [mask | more for mask, more in zip(chosen, new)]
+        return solve(compile_program(formulation, margin), self.options)
 
     def _relax_all(self, formulations, margin=TARGET_MARGIN):
         """Solve several formulations (of one block structure, for the batched solver) with the chosen solver."""

@@ -28,10 +28,10 @@ from typing import ClassVar
 import attrs
 import numpy as np
 
-from ..evaluation import transmit_power
+from ..evaluation import antenna_powers, transmit_power
 from .base import _check_types
 from .design import Certificate, Design
-from .verify import TOLERANCE, antenna_powers, check_design
+from .verify import TOLERANCE, check_design
 
 __all__ = ["ClosedFormDesigner"]
 

@@ -12,17 +12,32 @@ composes the same way:
   out of the relaxation without loss (then the rank-one construction
   rebuilds them);
 * :func:`limits_of`: the limits in watts that verification recomputes from
-  the returned beams, read from the formulation's rows.
+  the returned beams, read from the formulation's rows;
+* lazy rows (:data:`LAZY_KINDS`, :func:`split_lazy`, :func:`select_rows`,
+  :func:`violated_rows`): rows that are many, cheap to check and often
+  slack (the per-antenna budgets: one per antenna), which the pipeline adds
+  to the solved program only where a relaxed solution violates them.
 """
 from __future__ import annotations
 
+import attrs
 import numpy as np
 
 from ..solvers.formulation import budget_rows, sinr_rows
 from ..solvers.requirements import antenna_rows, floor_rows, robust_sinr_rows
-from .verify import Limits
+from .verify import Limits, covariance_row_values
 
-__all__ = ["requirement_rows", "sensing_redundant", "limits_of", "MODEL_KINDS"]
+__all__ = ["requirement_rows", "sensing_redundant", "limits_of", "MODEL_KINDS", "LAZY_KINDS", "split_lazy", "select_rows", "violated_rows"]
+
+#: Row kinds solved lazily: without them first, then with those a relaxed
+#: solution violates, until none is violated. Exact: a solution of fewer rows
+#: that meets the others solves the whole program, and the bound and any
+#: infeasibility certificate of fewer rows hold for the whole program.
+LAZY_KINDS = ("antenna",)
+#: Relative shortfall of a lazy row that counts as violated (against
+#: ``max(|rhs|, scale max(P_max))``); smaller misses are left to verification
+#: and repair.
+LAZY_RTOL = 1e-7
 
 #: Row kinds whose limits verification recomputes with the model's own
 #: functions (SINR, transmit power, per-antenna power, reflected power); the
@@ -132,3 +147,45 @@ def limits_of(formulation):
         power_weights=objective.params["weights"] if objective.kind == "min-power" else None,
         other_rows=tuple(rows for rows in formulation.rows if rows.kind not in MODEL_KINDS),
     )
+
+
+def split_lazy(formulation):
+    """``(rows solved at once, lazy row sets)`` of a formulation (:data:`LAZY_KINDS`)."""
+    eager = tuple(rows for rows in formulation.rows if rows.kind not in LAZY_KINDS)
+    lazy = tuple(rows for rows in formulation.rows if rows.kind in LAZY_KINDS)
+    return eager, lazy
+
+
+def select_rows(rows, keep):
+    """The row set with only the rows ``keep`` (bool, shape (n,)); its parameters are dropped (they describe all rows)."""
+    keep = np.asarray(keep, dtype=bool)
+    index = np.cumsum(keep) - 1  # new index of each kept row
+    n_bs = rows.atoms.shape[0]
+    used = (rows.atom_rows >= 0) & keep[np.maximum(rows.atom_rows, 0)]
+    width = int(used.sum(axis=1).max(initial=0))
+    atoms = np.zeros((n_bs, width, rows.atoms.shape[2]), dtype=complex)
+    atom_rows = np.full((n_bs, width), -1)
+    beam = np.zeros((n_bs, rows.beam.shape[1], width))
+    sensing = np.zeros((n_bs, width))
+    for l in range(n_bs):
+        slots = np.flatnonzero(used[l])
+        atoms[l, : slots.size] = rows.atoms[l, slots]
+        atom_rows[l, : slots.size] = index[rows.atom_rows[l, slots]]
+        beam[l, :, : slots.size] = rows.beam[l][:, slots]
+        sensing[l, : slots.size] = rows.sensing[l, slots]
+    return attrs.evolve(
+        rows,
+        labels=[label for label, k in zip(rows.labels, keep) if k],
+        rhs=np.asarray(rows.rhs)[keep], scale=np.asarray(rows.scale)[keep], t=np.asarray(rows.t)[keep],
+        atoms=atoms, atom_rows=atom_rows, beam=beam, sensing=sensing,
+        beam_identity=None if rows.beam_identity is None else rows.beam_identity[keep],
+        sensing_identity=None if rows.sensing_identity is None else rows.sensing_identity[keep],
+        params={},
+    )
+
+
+def violated_rows(rows, W, R, power_unit):
+    """Which rows of a row set relaxed covariances miss by more than :data:`LAZY_RTOL`, shape (n,) bool."""
+    rhs = np.asarray(rows.rhs)
+    scale = np.maximum(np.abs(rhs), np.asarray(rows.scale) * power_unit)
+    return rhs - covariance_row_values(rows, W, R) > LAZY_RTOL * scale

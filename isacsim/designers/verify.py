@@ -2,7 +2,7 @@
 
 Every number is recomputed from the returned ``w`` and ``R`` with the core
 model's functions (:meth:`Receiver.sinr`, in expectation under a statistical
-CSI error; :meth:`Detector.reflected_power`; :func:`antenna_powers`;
+CSI error; :meth:`Detector.reflected_power`; :func:`~isacsim.evaluation.antenna_powers`;
 :func:`~isacsim.evaluation.transmit_power`) against the limits in watts of
 :class:`Limits`; nothing is taken from the solver. This module is the one
 place where a design's constraints are checked: the designers' own
@@ -15,13 +15,13 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ..evaluation import transmit_power
+from ..evaluation import antenna_powers, transmit_power
 from ..receivers import received_powers, sensing_interference_by_bs
 from ..units import linear_to_db
 
 __all__ = [
-    "Check", "Limits", "ProblemStack", "check_design", "check_designs", "stack_problems", "repair_design", "antenna_powers",
-    "row_values", "TOLERANCE",
+    "Check", "Limits", "ProblemStack", "check_design", "check_designs", "stack_problems", "repair_design", "row_values",
+    "covariance_row_values", "TOLERANCE",
 ]
 
 #: Largest relative constraint violation a design may carry and still be ``optimal``.
@@ -242,23 +242,6 @@ def _relative_shortfall(value, target):
     return float(max(0.0, np.max((target[positive] - value[positive]) / target[positive])))
 
 
-def antenna_powers(w, R):
-    """Diagonal of every BS's transmit covariance ``sum_i w_li w_li^H + R_l``.
-
-    Parameters
-    ----------
-    w : numpy.ndarray, complex, shape (L, K, Nt)
-    R : numpy.ndarray, complex, shape (L, Nt, Nt)
-        (Or stacks of them, with the same leading batch axes.)
-
-    Returns
-    -------
-    numpy.ndarray, float, shape (L, Nt)
-        Power radiated by each antenna [W].
-    """
-    return (np.abs(w) ** 2).sum(axis=-2) + np.einsum("...lnn->...ln", R).real
-
-
 def row_values(rows, w, R):
     """Left-hand side of every row of a row set at rank-one beams, without the ``t`` term.
 
@@ -283,6 +266,33 @@ def row_values(rows, w, R):
     np.add.at(values, rows.atom_rows[used], (beam + sensing)[used])
     if rows.beam_identity is not None:
         values += np.einsum("jlk,lk->j", rows.beam_identity, (np.abs(w) ** 2).sum(axis=2))
+    if rows.sensing_identity is not None:
+        values += rows.sensing_identity @ np.einsum("lnn->l", R).real
+    return values
+
+
+def covariance_row_values(rows, W, R):
+    """Left-hand side of every row of a row set at covariances (a relaxed solution), without the ``t`` term.
+
+    Parameters
+    ----------
+    rows : RowSet
+    W : numpy.ndarray, complex, shape (L, K, Nt, Nt)
+    R : numpy.ndarray, complex, shape (L, Nt, Nt)
+
+    Returns
+    -------
+    numpy.ndarray, float, shape (n,)
+        [the row's unit].
+    """
+    atoms = rows.atoms
+    beam = (np.einsum("lpn,lknm,lpm->lkp", atoms.conj(), W, atoms).real * rows.beam).sum(axis=1)  # (L, P)
+    sensing = np.einsum("lpn,lnm,lpm->lp", atoms.conj(), R, atoms).real * rows.sensing
+    used = rows.atom_rows >= 0
+    values = np.zeros(rows.n_rows)
+    np.add.at(values, rows.atom_rows[used], (beam + sensing)[used])
+    if rows.beam_identity is not None:
+        values += np.einsum("jlk,lk->j", rows.beam_identity, np.einsum("lknn->lk", W).real)
     if rows.sensing_identity is not None:
         values += rows.sensing_identity @ np.einsum("lnn->l", R).real
     return values

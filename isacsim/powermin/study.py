@@ -25,6 +25,7 @@ import numpy as np
 from .. import __version__
 from ..designers.design import USABLE_STATUSES
 from ..errors import InputError
+from ..evaluation import antenna_powers
 from ..guard import run_designer
 from .. import validation as v
 from ..scenario import ScenarioConfig, realization_rng
@@ -162,7 +163,7 @@ def _scheme_fields(base, panel, scheme):
 def _design_row(base, panel, scheme, problem, design):
     usable = design.status in _USABLE
     evaluation = design.evaluate(problem)
-    antenna = np.einsum("lkn->ln", np.abs(design.w) ** 2) + np.einsum("lnn->ln", design.R).real
+    antenna = antenna_powers(design.w, design.R)
     certificate = design.certificate
     return {
         **_scheme_fields(base, panel, scheme),

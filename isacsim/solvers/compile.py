@@ -46,7 +46,7 @@ def _tightened(values, rows_tightened, margin):
     return np.where(rows_tightened & (values > 0), values / (1.0 + margin), values)
 
 
-def compile_program(formulation, margin=TARGET_MARGIN, pad_ratio=None):
+def compile_program(formulation, margin=TARGET_MARGIN, pad_ratio=PAD_RATIO):
     """Compile a physical formulation into a scaled, labelled :class:`~isacsim.solvers.program.Program`.
 
     Parameters
@@ -172,6 +172,7 @@ def compile_program(formulation, margin=TARGET_MARGIN, pad_ratio=None):
     blocks = tuple(Block(record["key"], record["basis"]) for record in records)
     covering, component, components, coverage = _covering(records, n_rows, a, objective.t_free)
     groups = _groups(records, covering, pad_ratio)
+    levels = _start_levels(groups, rhs / row_unit, component, components, len(records))
     return Program(
         labels=labels,
         rhs=rhs / row_unit,
@@ -184,6 +185,7 @@ def compile_program(formulation, margin=TARGET_MARGIN, pad_ratio=None):
         component=component,
         components=components,
         coverage=coverage,
+        start_levels=levels,
         units=Units(power=power, t=t_unit, objective=objective_unit * (1.0 if objective.sense == "max" else -1.0), rows=row_unit),
         sense=objective.sense,
         shape=(n_bs, n_users, n_tx),
@@ -276,6 +278,30 @@ def _stack(records, members):
         objective=objective,
         family=family,
     )
+
+
+def _start_levels(groups, rhs, component, components, n_blocks):
+    """An interior-point start ``X_b = level I`` per block: an equal share of its tightest covering row.
+
+    At ``X_b = I / d_b`` (``d_b`` the padded dimension) a covering row takes
+    some value ``v_j``; a block reached by covering rows starts at ``I / d_b``
+    times the smallest ``-r_j / v_j`` over them (so it uses that row's budget
+    at most once in all); other blocks at ``I / d_b``.
+    """
+    values = np.zeros(rhs.size)
+    size = np.zeros(n_blocks)
+    for group in groups:
+        size[group.blocks] = group.size
+        np.add.at(values, group.columns, -group.reference.sum(axis=0) / group.size)
+        np.add.at(values, group.identity_rows, -group.reference_identity.sum(axis=0))
+    levels = 1.0 / size
+    for b in range(n_blocks):
+        if component[b] >= 0:
+            rows = components[component[b]]
+            usable = rows[(rhs[rows] < 0) & (values[rows] > 0)]
+            if usable.size:
+                levels[b] *= float(np.min(-rhs[usable] / values[usable]))
+    return levels
 
 
 def _covering(records, n_rows, a, t_free):

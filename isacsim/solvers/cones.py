@@ -61,22 +61,21 @@ def triangular_inverse(factors):
 
 
 def cholesky_members(stacks):
-    """Cholesky factors of every group's stack, and which members failed.
+    """Cholesky factors of every group's stack, and which members (and sides) failed.
 
     Parameters
     ----------
-    stacks : list of numpy.ndarray, shape (B, nb, d, d)
-        One stack per group, Hermitian.
+    stacks : list of numpy.ndarray, shape (S, B, nb, d, d)
+        One stack per group, Hermitian; ``S`` sides (e.g. X and Z), ``B`` members.
 
     Returns
     -------
     factors : list of numpy.ndarray
-        Lower factors, same shapes (undefined for failed members).
-    failed : numpy.ndarray, bool, shape (B,)
-        Members with a matrix that is not numerically positive definite.
+        Lower factors, same shapes (undefined where failed).
+    failed : numpy.ndarray, bool, shape (S, B)
+        Where some matrix is not numerically positive definite.
     """
-    n_members = stacks[0].shape[0] if stacks else 0
-    failed = np.zeros(n_members, dtype=bool)
+    failed = np.zeros(stacks[0].shape[:2], dtype=bool) if stacks else np.zeros((0, 0), dtype=bool)
     factors = []
     for stack in stacks:
         try:
@@ -85,13 +84,13 @@ def cholesky_members(stacks):
         except np.linalg.LinAlgError:
             pass
         out = np.zeros_like(stack)
-        for member in range(n_members):
-            if failed[member]:
+        for side, member in np.ndindex(*stack.shape[:2]):
+            if failed[side, member]:
                 continue
             try:
-                out[member] = np.linalg.cholesky(stack[member])
+                out[side, member] = np.linalg.cholesky(stack[side, member])
             except np.linalg.LinAlgError:
-                failed[member] = True
+                failed[side, member] = True
         factors.append(out)
     return factors, failed
 
@@ -134,31 +133,31 @@ def _lowest_eigenvalues_lanczos(apply, count, size, steps):
 
 
 def cone_steps(inverse_factors, inverse_factors_h, delta, fraction):
-    """Per member, ``fraction`` of the largest step in (0, 1] keeping ``X + a dX`` positive definite.
+    """Per side and member, ``fraction`` of the largest step in (0, 1] keeping ``X + a dX`` positive definite.
 
     Parameters
     ----------
-    inverse_factors, inverse_factors_h : numpy.ndarray, complex, shape (B, nb, d, d)
+    inverse_factors, inverse_factors_h : numpy.ndarray, complex, shape (S, B, nb, d, d)
         ``L^-1`` and ``L^-H`` with ``X = L L^H``.
-    delta : numpy.ndarray, complex, shape (B, nb, d, d)
+    delta : numpy.ndarray, complex, shape (S, B, nb, d, d)
         Hermitian ``dX``.
     fraction : float
 
     Returns
     -------
-    numpy.ndarray, shape (B,)
+    numpy.ndarray, shape (S, B)
         Exact for ``d <= 24``; otherwise from a Lanczos estimate, which may
         overshoot slightly: the caller verifies the new point by Cholesky.
     """
-    n_members, count, size = delta.shape[:3]
+    sides, n_members, count, size = delta.shape[:4]
     if count == 0:
-        return np.ones(n_members)
+        return np.ones((sides, n_members))
     scaled = (inverse_factors @ delta @ inverse_factors_h).reshape(-1, size, size)
     if size <= _EXACT_STEP_MAX_DIM:
         lowest = np.linalg.eigvalsh(scaled)[:, 0]
     else:
         lowest = _lowest_eigenvalues_lanczos(lambda v: scaled @ v, scaled.shape[0], size, _LANCZOS_STEPS)
-    lowest = lowest.reshape(n_members, count).min(axis=1)
+    lowest = lowest.reshape(sides, n_members, count).min(axis=2)
     return np.where(lowest >= 0, 1.0, np.minimum(1.0, -fraction / np.minimum(lowest, -1e-300)))
 
 

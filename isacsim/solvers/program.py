@@ -252,6 +252,8 @@ class Program:
         Per block, the smallest eigenvalue of minus the summed data of its
         component's rows: raising all of them by ``delta`` raises ``Z_b`` by at
         least ``delta * coverage``.
+    start_levels : numpy.ndarray, float, shape (n_blocks,)
+        An interior-point start ``Y_b = level I`` (within the covering rows).
     units : Units
     sense : str
         ``"max"`` or ``"min"`` (of the physical objective).
@@ -272,6 +274,7 @@ class Program:
     component: np.ndarray
     components: tuple
     coverage: np.ndarray
+    start_levels: np.ndarray
     units: Units
     sense: str
     shape: tuple

@@ -186,6 +186,8 @@ def solve_structured_batch(programs, options=None):
 class _Group:
     """One block group of every member, stacked: arrays of shape (B, nb, ...)."""
 
+    _PER_MEMBER = ("vectors", "vectors_h", "coefficients", "abs_coefficients", "pair", "identity", "abs_identity", "objective")
+
     def __init__(self, groups, n_rows):
         first = groups[0]
         self.n_rows = n_rows
@@ -202,8 +204,8 @@ class _Group:
         self.vectors = np.stack([g.vectors for g in groups])
         self.vectors_h = conjugate_transpose(self.vectors)
         self.coefficients = np.stack([g.coefficients for g in groups])
-        self.pair = self.coefficients[..., :, None] * self.coefficients[..., None, :]
         self.abs_coefficients = np.abs(self.coefficients)
+        self.pair = self.coefficients[..., :, None] * self.coefficients[..., None, :]
         self.identity = np.stack([g.identity for g in groups])
         self.abs_identity = np.abs(self.identity)
         self.objective = np.stack([g.objective for g in groups])
@@ -213,31 +215,28 @@ class _Group:
         """The same group for a subset of the members."""
         out = object.__new__(_Group)
         out.__dict__.update(self.__dict__)
-        for name in ("vectors", "vectors_h", "coefficients", "pair", "abs_coefficients", "identity", "abs_identity", "objective"):
+        for name in self._PER_MEMBER:
             setattr(out, name, getattr(self, name)[members])
         return out
 
-    # values per column (B, nb, p) -> per row (B, m)
     def column_rows(self, values):
-        out = np.zeros((values.shape[0], self.n_rows))
-        summed = values.sum(axis=1)
-        if self.injective:
-            out[:, self.columns] = summed
-        else:
-            out += summed @ self.incidence
+        """Per-column values (B, S, nb, p), summed over blocks, to rows (B, S, m)."""
+        summed = values.sum(axis=2)
+        if not self.injective:
+            return summed @ self.incidence
+        out = np.zeros(summed.shape[:2] + (self.n_rows,))
+        out[..., self.columns] = summed
         return out
 
-    def identity_values(self, traces, identity=None):
-        """Per row (B, m): ``sum_b e_bj traces_b`` on the identity rows."""
-        out = np.zeros((traces.shape[0], self.n_rows))
-        if self.identity_rows.size:
-            out[:, self.identity_rows] = np.einsum("bnj,bn->bj", self.identity if identity is None else identity, traces)
+    def identity_values(self, traces, identity):
+        """Per row (B, S, m): ``sum_b e_bj traces_b`` for traces (B, S, nb)."""
+        out = np.zeros(traces.shape[:2] + (self.n_rows,))
+        out[..., self.identity_rows] = np.einsum("bsn,bnj->bsj", traces, identity)
         return out
 
     def load(self, y):
         """``sum_j y_j A_jb`` per block, shape (B, nb, d, d)."""
-        weights = self.coefficients * y[:, None, self.columns]
-        out = (self.vectors * weights[:, :, None, :]) @ self.vectors_h
+        out = (self.vectors * (self.coefficients * y[:, None, self.columns])[:, :, None, :]) @ self.vectors_h
         if self.identity_rows.size:
             out[..., self.diagonal, self.diagonal] += np.einsum("bnj,bj->bn", self.identity, y[:, self.identity_rows])[..., None]
         return out
@@ -251,12 +250,16 @@ class _Group:
     def forward(self, Y):
         """``A(Y)`` (B, m) for a stack Y (its Hermitian part is what counts)."""
         quadratic = np.einsum("bnki,bnki->bni", self.vectors.conj(), Y @ self.vectors).real
-        traces = np.einsum("bnkk->bn", Y).real
-        return self.column_rows(self.coefficients * quadratic) + self.identity_values(traces)
+        out = self.column_rows((self.coefficients * quadratic)[:, None])[:, 0]
+        if self.identity_rows.size:
+            out[:, self.identity_rows] += np.einsum("bnkk,bnj->bj", Y, self.identity).real
+        return out
 
 
 class _Batch:
-    """The members' data: rows, orthant, groups."""
+    """The members' data: rows, orthant, groups, covering sets, start levels."""
+
+    _PER_MEMBER = ("rhs", "a", "c_t", "elastic", "ray_cost", "coverage", "levels")
 
     def __init__(self, programs, penalty):
         first = programs[0]
@@ -274,6 +277,14 @@ class _Batch:
         self.groups = [_Group([p.groups[g] for p in programs], self.n_rows) for g in range(len(first.groups))]
         self.n_pairs = sum(g.count * g.size for g in self.groups) + self.n_rows + (0 if self.t_free else 1) + 1
         self.ray_cost = np.array([p.ray_cost for p in programs])
+        self.coverage = np.stack([p.coverage for p in programs])
+        self.levels = np.stack([p.start_levels for p in programs])
+        n_components = len(first.components)
+        self.reach = np.zeros((n_components, len(first.blocks)), dtype=bool)  # component -> its blocks
+        self.reach[first.component[first.component >= 0], np.flatnonzero(first.component >= 0)] = True
+        self.members_of = np.zeros((n_components, self.n_rows))  # component -> its rows (0/1)
+        for c, rows in enumerate(first.components):
+            self.members_of[c, rows] = 1.0
         _check_bounded(first)
 
     def take(self, members):
@@ -281,10 +292,19 @@ class _Batch:
         out.__dict__.update(self.__dict__)
         out.programs = [self.programs[i] for i in members]
         out.size = len(members)
-        for name in ("rhs", "a", "c_t", "elastic", "ray_cost"):
+        for name in self._PER_MEMBER:
             setattr(out, name, getattr(self, name)[members])
         out.groups = [g.take(members) for g in self.groups]
         return out
+
+    def raise_components(self, y, need):
+        """``y`` with each covering set raised until its blocks' ``need`` (B, n_blocks) is met."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_block = np.where(need > 0, need / self.coverage, 0.0)
+        if not self.reach.size:
+            return y
+        lift = np.max(np.where(self.reach[None], per_block[:, None, :], 0.0), axis=2)  # (B, n_components)
+        return y + (lift[:, :, None] * self.members_of).sum(axis=1)  # not a matrix product: the same for any batch size
 
 
 def _check_bounded(program):
@@ -305,10 +325,13 @@ def _check_bounded(program):
 class _InteriorPoint:
     """Mehrotra predictor-corrector on the HKM direction for a batch of programs of one structure.
 
-    State of the active members: ``X``, ``Z`` (one stack per group) with
-    their Cholesky factors, the orthant ``s, y`` (row slacks and
-    multipliers), ``t, zt`` (``t >= 0`` and its dual slack) or ``tf`` (a free
-    ``t``), ``e, ze`` (elastic shortfall and its dual slack).
+    State of the active members (a dict): per group ``XZ`` (2, B, nb, d, d),
+    the primal ``X`` and dual ``Z`` blocks stacked side first (so that each
+    side is contiguous for any batch size, and a member's arithmetic does not
+    depend on its batch), with their Cholesky factors
+    ``L``; the orthant ``s, y`` (row slacks and multipliers), ``t, zt``
+    (``t >= 0`` and its dual slack; a free ``t`` has ``zt = 0``), ``e, ze``
+    (elastic shortfall and its dual slack).
     """
 
     def __init__(self, programs, settings):
@@ -316,20 +339,14 @@ class _InteriorPoint:
         self.all = _Batch(programs, settings["penalty"])
         self.results = [None] * len(programs)
 
-    # ------------------------------------------------------------ helpers
-    def orthant_forward(self, data, s, t, e):
-        """``A_lin x``: ``-s + a t + r^+ e`` (B, m)."""
-        return -s + data.a * t[:, None] + data.elastic * e[:, None]
-
+    # ------------------------------------------------------------ start
     def start(self, data):
         """A strictly feasible dual point (every ``Z_b >= I``) and a central-ish primal one."""
         B, m = data.size, data.n_rows
-        programs = data.programs
         a, c_t = data.a, data.c_t
-        y = np.ones((B, m))
         elastic_rows = data.elastic > 0
-        total = np.maximum((data.elastic * elastic_rows).sum(axis=1), 1e-300)
-        y = np.where(elastic_rows, np.minimum(1.0, 0.5 * data.penalty / total)[:, None], y)
+        total = np.maximum(data.elastic.sum(axis=1), 1e-300)
+        y = np.where(elastic_rows, np.minimum(1.0, 0.5 * data.penalty / total)[:, None], 1.0)
         negative, positive = a < 0, a > 0
         if np.any(negative | positive):
             target = c_t + (0.0 if data.t_free else 1.0)  # want -a^T y = target (z_t = 1, or 0 when free)
@@ -340,93 +357,61 @@ class _InteriorPoint:
             if np.any(~np.isfinite(level) | (level <= 0)):
                 raise InputError("program: the t coefficients admit no strictly feasible dual point (t unbounded or rows vacuous)")
             y = np.where(negative, level[:, None], y)
-        covered = np.stack([p.coverage > 0 for p in programs])
-        # Blocks bounded only by the objective: scale the multipliers down until their Z_b >= -c_b/2.
-        theta = np.ones(B)
-        lowest = np.zeros((B, len(programs[0].blocks)))
-        objective = np.zeros_like(lowest)
+        n_blocks = data.coverage.shape[1]
+        covered = data.coverage > 0
+        lowest, objective = np.zeros((B, n_blocks)), np.zeros((B, n_blocks))
         for g in data.groups:
             lowest[:, g.blocks] = np.linalg.eigvalsh(g.slack(y))[..., 0]
             objective[:, g.blocks] = g.objective
         loose = ~covered & (lowest < -objective / 2)
-        if np.any(loose):
+        if np.any(loose):  # blocks bounded only by the objective: scale y down until their Z_b >= -c_b / 2
             with np.errstate(divide="ignore", invalid="ignore"):
                 factors = np.where(loose, (-objective / 2) / (-objective - lowest), 1.0)
-            theta = np.clip(factors.min(axis=1), 0.0, 1.0)
-            y = y * theta[:, None]
+            y = y * np.clip(factors.min(axis=1), 0.0, 1.0)[:, None]
             for g in data.groups:
                 lowest[:, g.blocks] = np.linalg.eigvalsh(g.slack(y))[..., 0]
-        # Covered blocks: raise each covering component until its blocks' Z_b >= I.
-        for member, program in enumerate(programs):
-            need = np.where(covered[member], np.maximum(0.0, 1.0 - lowest[member]), 0.0)
-            for c, rows in enumerate(program.components):
-                reach = program.component == c
-                if np.any(need[reach] > 0):
-                    y[member, rows] += float(np.max(need[reach] / program.coverage[reach]))
-        # Primal: every block at a share of its tightest covering row, slacks 1, t = 1, e e-balanced.
-        X = []
+        y = data.raise_components(y, np.where(covered, np.maximum(0.0, 1.0 - lowest), 0.0))
+        groups = []
         for g in data.groups:
-            level = np.empty((B, g.count))
-            for member, program in enumerate(programs):
-                level[member] = _block_levels(program, g.blocks)
-            X.append(level[..., None, None] * np.eye(g.size, dtype=complex))
-        s = np.ones((B, m))
-        t = np.ones(B) if not data.t_free else np.zeros(B)
+            X = data.levels[:, g.blocks, None, None] * np.eye(g.size, dtype=complex)
+            groups.append(np.stack([X, g.slack(y)]))
         zt = (-c_t - (a * y).sum(axis=1)) if not data.t_free else np.zeros(B)
         ze = data.penalty - (data.elastic * y).sum(axis=1)
-        e = 1.0 / ze
-        return X, s, y, t, zt, e, ze
-
-    def slacks(self, data, y):
-        return [g.slack(y) for g in data.groups]
+        return dict(XZ=groups, s=np.ones((B, m)), y=y, t=np.ones(B) if not data.t_free else np.zeros(B), zt=zt, e=1.0 / ze, ze=ze)
 
     # ------------------------------------------------------------ iteration
     def run(self):
         settings = self.settings
         data = self.all
         members = np.arange(data.size)
-        X, s, y, t, zt, e, ze = self.start(data)
-        Z = self.slacks(data, y)
-        LX, failed_x = cholesky_members(X)
-        LZ, failed_z = cholesky_members(Z)
-        if np.any(failed_x | failed_z):
+        state = self.start(data)
+        factors, failed = cholesky_members(state["XZ"])
+        if np.any(failed):
             raise InputError("program: the starting point is not positive definite (degenerate data)")
+        state["L"] = factors
         B = data.size
-        best = dict(X=[x.copy() for x in X], s=s.copy(), y=y.copy(), t=t.copy(), e=e.copy())
-        best_merit = np.full(B, np.inf)
-        since_progress = np.zeros(B, dtype=int)
-        lowest_bound = np.full(B, np.inf)
+        track = dict(
+            best=dict(X=[XZ[0].copy() for XZ in state["XZ"]], s=state["s"].copy(), y=state["y"].copy(), t=state["t"].copy(), e=state["e"].copy()),
+            merit=np.full(B, np.inf),
+            since=np.zeros(B, dtype=int),
+            lowest=np.full(B, np.inf),
+        )
         iterations = np.zeros(B, dtype=int)
-        messages = np.array(["iteration limit reached"] * B, dtype=object)
-        state = dict(X=X, Z=Z, LX=LX, LZ=LZ, s=s, y=y, t=t, zt=zt, e=e, ze=ze)
         for iteration in range(1, settings["max_iters"] + 1):
             iterations[members] = iteration
-            # Farkas: a certified ray ends the member as infeasible.
             done = self.certified_infeasible(data, members, state["y"], iteration)
             if done.any():
-                keep = ~done
-                data, members, state, best, best_merit, since_progress, lowest_bound = _take(keep, data, members, state, best, best_merit, since_progress, lowest_bound)
+                data, members, state, track = _take(~done, data, members, state, track)
                 if not members.size:
                     break
-            try:
-                FX = [triangular_inverse(L) for L in state["LX"]]
-                FZ = [triangular_inverse(L) for L in state["LZ"]]
-            except np.linalg.LinAlgError:
-                self.breakdown(data, members, best, best_merit, iterations, "numerical breakdown (a factorization failed)")
-                return self.results
-            FXh = [conjugate_transpose(F) for F in FX]
-            FZh = [conjugate_transpose(F) for F in FZ]
-            Zi = [Fh @ F for F, Fh in zip(FZ, FZh)]
-            system = self.schur(data, state, Zi)
+            inverses = [triangular_inverse(L) for L in state["L"]]
+            inverses_h = [conjugate_transpose(F) for F in inverses]
+            system = self.schur(data, state, inverses, inverses_h)
             dual_value = -(data.rhs * state["y"]).sum(axis=1)
             primal_value = self.primal_value(data, state)
-            residual = data.rhs - system["AX"]
-            complementarity = sum(np.einsum("bnij,bnji->b", Xg, Zg).real for Xg, Zg in zip(state["X"], state["Z"]))
-            complementarity = complementarity + (state["s"] * state["y"]).sum(axis=1) + state["e"] * state["ze"]
-            if not data.t_free:
-                complementarity = complementarity + state["t"] * state["zt"]
+            complementarity = self.complementarity(data, state)
             relative_residual = np.maximum(
-                np.max(np.abs(residual) / (np.abs(data.rhs) + system["AX_abs"] + _RESIDUAL_FLOOR), axis=1), state["e"]
+                np.max(np.abs(data.rhs - system["AX"]) / (np.abs(data.rhs) + system["AX_abs"] + _RESIDUAL_FLOOR), axis=1), state["e"]
             )
             relative_gap = np.maximum(dual_value - primal_value, complementarity) / np.maximum(np.abs(dual_value), _GAP_FLOOR)
             if settings["trace"]:
@@ -435,88 +420,101 @@ class _InteriorPoint:
                     f"residual={relative_residual[0]:.2e} e={state['e'][0]:.1e} active={members.size}"
                 )
             merit = np.maximum(relative_residual / settings["tol_feas"], relative_gap / settings["tol_gap"])
-            since_progress += 1
-            improved = merit < best_merit
+            track["since"] += 1
+            improved = merit < track["merit"]
             if improved.any():
-                for k, Xg in enumerate(state["X"]):
-                    best["X"][k][improved] = Xg[improved]
+                best = track["best"]
+                for k, XZ in enumerate(state["XZ"]):
+                    best["X"][k][improved] = XZ[0, improved]
                 for name in ("s", "y", "t", "e"):
                     best[name][improved] = state[name][improved]
-                best_merit[improved] = merit[improved]
-                since_progress[improved] = 0
-            falling = dual_value < lowest_bound - 1e-6 * np.abs(dual_value)  # the bound still falls (towards a certificate?)
-            lowest_bound[falling] = dual_value[falling]
-            since_progress[falling] = 0
-            converged = (merit <= 1.0) | ((since_progress >= _PATIENCE) & (best_merit <= _ACCEPT))
+                track["merit"][improved] = merit[improved]
+                track["since"][improved] = 0
+            falling = dual_value < track["lowest"] - 1e-6 * np.abs(dual_value)  # the bound still falls (towards a certificate?)
+            track["lowest"][falling] = dual_value[falling]
+            track["since"][falling] = 0
+            converged = (merit <= 1.0) | ((track["since"] >= _PATIENCE) & (track["merit"] <= _ACCEPT))
             if converged.any():
-                self.finish(data, members, best, best_merit, iterations, converged, "")
+                self.finish(data, members, track, iterations, converged, "")
                 keep = ~converged
-                data, members, state, best, best_merit, since_progress, lowest_bound = _take(keep, data, members, state, best, best_merit, since_progress, lowest_bound)
+                data, members, state, track = _take(keep, data, members, state, track)
                 if not members.size:
                     break
-                Zi, FX, FXh, FZ, FZh = ([v[keep] for v in vs] for vs in (Zi, FX, FXh, FZ, FZh))
-                system = {name: value[keep] for name, value in system.items()}
-            moved, failed = self.step(data, state, Zi, (FX, FXh), (FZ, FZh), system)
+                inverses, inverses_h = [np.take(F, np.flatnonzero(keep), axis=1) for F in inverses], [np.take(F, np.flatnonzero(keep), axis=1) for F in inverses_h]
+                system = _subset(system, keep)
+                complementarity = complementarity[keep]
+            moved, failed = self.step(data, state, inverses, inverses_h, system, complementarity)
             if failed.any():  # these members broke down: finished from their best iterate (alone, if in a batch)
-                self.breakdown(data.take(np.flatnonzero(failed)), members[failed], _subset(best, failed), best_merit[failed],
-                               iterations, "numerical breakdown (no usable step)")
-                keep = ~failed
-                data, members, _, best, best_merit, since_progress, lowest_bound = _take(keep, data, members, state, best, best_merit, since_progress, lowest_bound)
-                moved = _subset(moved, keep)
+                gone = np.flatnonzero(failed)
+                self.breakdown(data.take(gone), members[gone], _subset(track, failed), iterations, "numerical breakdown (no usable step)")
+                data, members, _, track = _take(~failed, data, members, state, track)
+                moved = _subset(moved, ~failed)
                 if not members.size:
                     break
             state = moved
         if members.size:
-            self.finish(data, members, best, best_merit, iterations, np.ones(members.size, bool), "iteration limit reached")
+            self.finish(data, members, track, iterations, np.ones(members.size, bool), "iteration limit reached")
         return self.results
 
     def primal_value(self, data, state):
         """``c_t t + sum_b c_b tr Y_b`` (B,): the program's objective, without the elastic price."""
         value = data.c_t * state["t"]
-        for g, Xg in zip(data.groups, state["X"]):
-            value = value + (g.objective * np.einsum("bnkk->bn", Xg).real).sum(axis=1)
+        for g, XZ in zip(data.groups, state["XZ"]):
+            value = value + np.einsum("bn,bnkk->b", g.objective, XZ[0]).real
         return value
 
-    def schur(self, data, state, Zi):
-        """Schur complement ``M_ij = Re tr(A_i X A_j Z^-1)`` and the row values the directions reuse.
+    def complementarity(self, data, state):
+        """``<X, Z>`` over blocks and orthant (B,)."""
+        total = (state["s"] * state["y"]).sum(axis=1) + state["e"] * state["ze"] + state["t"] * state["zt"]
+        for XZ in state["XZ"]:
+            total = total + np.einsum("bnij,bnji->bn", XZ[0], XZ[1]).real.sum(axis=1)
+        return total
+
+    def schur(self, data, state, inverses, inverses_h):
+        """Schur complement ``M_ij = Re tr(A_i X A_j Z^-1)`` and the values the directions reuse.
 
         Returns
         -------
         dict
             ``M`` (B, m, m); ``AX`` = A(X) and ``AX_abs`` (the same with
-            absolute values, each row's scale) (B, m); ``AZi`` = A(Z^-1) (B, m).
+            absolute values, each row's scale) (B, m); ``AZi`` = A(Z^-1)
+            (B, m); ``XZi`` per group (2, B, nb, d, d): X and Z^-1 stacked.
         """
         s, y, t, zt, e, ze = (state[name] for name in ("s", "y", "t", "zt", "e", "ze"))
         B, m = data.size, data.n_rows
         M = np.zeros((B, m, m))
         M[:, np.arange(m), np.arange(m)] = s / y
         M += (e / ze)[:, None, None] * data.elastic[:, :, None] * data.elastic[:, None, :]
-        if not data.t_free:
-            M += (t / zt)[:, None, None] * data.a[:, :, None] * data.a[:, None, :]
-        AX = self.orthant_forward(data, s, t, e)
+        AX = -s + data.a * t[:, None] + data.elastic * e[:, None]
         AX_abs = s + np.abs(data.a * t[:, None]) + data.elastic * e[:, None]
         AZi = -1.0 / y + data.elastic / ze[:, None]
         if not data.t_free:
+            M += (t / zt)[:, None, None] * data.a[:, :, None] * data.a[:, None, :]
             AZi = AZi + data.a / zt[:, None]
-        for g, Xg, Zg in zip(data.groups, state["X"], Zi):
-            XV = Xg @ g.vectors
-            ZV = Zg @ g.vectors
-            P = g.vectors_h @ XV
-            Q = g.vectors_h @ ZV
-            diagonal_P = np.einsum("bnii->bni", P).real
-            diagonal_Q = np.einsum("bnii->bni", Q).real
-            traces_X = np.einsum("bnkk->bn", Xg).real
-            traces_Z = np.einsum("bnkk->bn", Zg).real
-            AX += g.column_rows(g.coefficients * diagonal_P) + g.identity_values(traces_X)
-            AX_abs += g.column_rows(g.abs_coefficients * diagonal_P) + g.identity_values(traces_X, g.abs_identity)
-            AZi += g.column_rows(g.coefficients * diagonal_Q) + g.identity_values(traces_Z)
-            H = (g.pair * (P.real * Q.real + P.imag * Q.imag)).sum(axis=1)  # (B, p, p)
+        pairs = []
+        for g, XZ, F, Fh in zip(data.groups, state["XZ"], inverses, inverses_h):
+            XZi = XZ.copy()
+            np.matmul(Fh[1], F[1], out=XZi[1])  # Z^-1 = L^-H L^-1
+            pairs.append(XZi)
+            images = XZi @ g.vectors  # X V, Z^-1 V
+            grams = g.vectors_h @ images  # P = V^H X V, Q = V^H Z^-1 V
+            diagonal = np.einsum("sbnii->bsni", grams).real
+            values = g.column_rows(np.concatenate([g.coefficients[:, None] * diagonal, g.abs_coefficients[:, None] * diagonal[:, :1]], axis=1))
+            AX += values[:, 0]
+            AZi += values[:, 1]
+            AX_abs += values[:, 2]
+            H = np.einsum("bnkl,bnkl,bnkl->bkl", g.pair, grams[0], grams[1].conj()).real  # s_k s_l Re(P o conj Q)
             if g.injective:
                 M[:, g.columns[:, None], g.columns[None, :]] += H
             else:
                 M += g.incidence.T @ H @ g.incidence
             if g.identity_rows.size:
-                u = g.coefficients * np.einsum("bnki,bnki->bni", XV.conj(), ZV).real  # s_k Re(g_k^H X Z^-1 g_k)
+                traces = np.einsum("sbnkk->bsn", XZi).real
+                identity = g.identity_values(traces, g.identity)
+                AX += identity[:, 0]
+                AZi += identity[:, 1]
+                AX_abs += g.identity_values(traces[:, :1], g.abs_identity)[:, 0]
+                u = g.coefficients * np.einsum("bnki,bnki->bni", images[0].conj(), images[1]).real  # s_k Re(g_k^H X Z^-1 g_k)
                 cross = np.einsum("bnk,bnj->bkj", u, g.identity)  # (B, p, mi)
                 if g.injective:
                     block = np.zeros((B, m, g.identity_rows.size))
@@ -525,43 +523,55 @@ class _InteriorPoint:
                     block = g.incidence.T @ cross
                 M[:, :, g.identity_rows] += block
                 M[:, g.identity_rows, :] += np.swapaxes(block, 1, 2)
-                tau = np.einsum("bnij,bnji->bn", Xg, Zg).real
+                tau = np.einsum("bnij,bnji->bn", XZi[0], XZi[1]).real
                 M[:, g.identity_rows[:, None], g.identity_rows[None, :]] += np.einsum("bni,bn,bnj->bij", g.identity, tau, g.identity)
-        return {"M": M, "AX": AX, "AX_abs": AX_abs, "AZi": AZi}
+        return {"M": M, "AX": AX, "AX_abs": AX_abs, "AZi": AZi, "XZi": pairs}
 
-    def solve_newton(self, data, M, rhs):
-        """``dy`` and ``dt`` of ``M dy (+ a dt) = rhs`` (with ``a^T dy = 0`` for a free t), and the singular members.
+    def newton(self, data, M):
+        """The factored Newton system; a free t enters as one more equation, ``[[M, a], [a^T, 0]]``.
 
-        A free t enters as one more equation, ``[[M, a], [a^T, 0]]``: M alone
-        may be singular there (the free variable absorbs a direction).
+        (M alone may be singular there: the free variable absorbs a direction.)
         """
-        if not (data.t_free and data.has_t):
-            solution, singular = _solve_members(M, rhs[:, :, None])
-            return solution[..., 0], np.zeros(data.size), singular
-        B, m = data.size, data.n_rows
-        augmented = np.zeros((B, m + 1, m + 1))
-        augmented[:, :m, :m] = M
-        augmented[:, :m, m] = data.a
-        augmented[:, m, :m] = data.a
-        solution, singular = _solve_members(augmented, np.concatenate([rhs, np.zeros((B, 1))], axis=1)[:, :, None])
-        return solution[:, :m, 0], solution[:, m, 0], singular
+        if data.t_free and data.has_t:
+            B, m = data.size, data.n_rows
+            augmented = np.zeros((B, m + 1, m + 1))
+            augmented[:, :m, :m] = M
+            augmented[:, :m, m] = data.a
+            augmented[:, m, :m] = data.a
+            M = augmented
+        return _Newton(M)
 
-    def direction(self, data, state, Zi, M, shift, predictor=None):
+    def solve_newton(self, data, newton, rhs):
+        """``dy`` and ``dt`` of ``M dy (+ a dt) = rhs`` (with ``a^T dy = 0`` for a free t)."""
+        if not (data.t_free and data.has_t):
+            return newton.solve(rhs), np.zeros(data.size)
+        solution = newton.solve(np.concatenate([rhs, np.zeros((data.size, 1))], axis=1))
+        return solution[:, :-1], solution[:, -1]
+
+    def direction(self, data, state, system, shift, predictor=None):
         """Newton direction towards ``X Z = shift I``, less the predictor's second-order term.
 
         With ``Rc Z^-1 = shift Z^-1 - X - dXp dZp Z^-1`` and the dual kept
         feasible: ``M dy = r - A(shift Z^-1 - dXp dZp Z^-1)``,
         ``dZ = -A^T dy``, ``dX = Rc Z^-1 - X dZ Z^-1`` (Hermitian part).
+
+        Returns
+        -------
+        (dict, numpy.ndarray)
+            ``dXZ`` per group (2, B, nb, d, d), ``dy``, ``ds``, ``dt``,
+            ``dzt``, ``de``, ``dze``; and the members whose system was singular.
         """
         s, y, t, zt, e, ze = (state[name] for name in ("s", "y", "t", "zt", "e", "ze"))
-        rhs = data.rhs - shift[:, None] * state["AZi"]
+        rhs = data.rhs - shift[:, None] * system["AZi"]
         if data.t_free:  # the free t's share of the primal residual (a t >= 0 enters through its orthant pair)
             rhs = rhs - data.a * t[:, None]
-        terms = [shift[:, None, None, None] * Zg for Zg in Zi]
-        linear_s, linear_t, linear_e = shift[:, None] / y, shift / np.where(data.t_free, 1.0, zt), shift / ze
+        terms = [shift[:, None, None, None] * XZi[1] for XZi in system["XZi"]]
+        linear_s, linear_e = shift[:, None] / y, shift / ze
+        linear_t = shift / zt if not data.t_free else None
         if predictor is not None:
-            for k, (g, Zg) in enumerate(zip(data.groups, Zi)):
-                second = predictor["dX"][k] @ (predictor["dZ"][k] @ Zg)
+            for k, (g, XZi) in enumerate(zip(data.groups, system["XZi"])):
+                dXZ = predictor["dXZ"][k]
+                second = dXZ[0] @ (dXZ[1] @ XZi[1])
                 terms[k] = terms[k] - second
                 rhs = rhs + g.forward(second)
             second_s = predictor["ds"] * predictor["dy"] / y
@@ -572,71 +582,64 @@ class _InteriorPoint:
                 second_t = predictor["dt"] * predictor["dzt"] / zt
                 linear_t = linear_t - second_t
                 rhs = rhs + data.a * second_t[:, None]
-        dy, dt_free, singular = self.solve_newton(data, M, rhs)
-        dZ = [-g.load(dy) for g in data.groups]
+        dy, dt_free = self.solve_newton(data, system["newton"], rhs)
+        dXZ = []
+        for g, term, XZi in zip(data.groups, terms, system["XZi"]):
+            dZ = -g.load(dy)
+            dX = hermitian_part(term - XZi[0] - XZi[0] @ (dZ @ XZi[1]))
+            dXZ.append(np.stack([dX, dZ]))
         dzt = -(data.a * dy).sum(axis=1)
         dze = -(data.elastic * dy).sum(axis=1)
-        dX = [hermitian_part(term - Xg - Xg @ (dZg @ Zg)) for term, Xg, dZg, Zg in zip(terms, state["X"], dZ, Zi)]
         ds = linear_s - s - s * dy / y
         de = linear_e - e - e * dze / ze
-        if data.t_free:
-            dt = dt_free
-        else:
-            dt = linear_t - t - t * dzt / zt
-        bad = singular | ~np.isfinite(dy).all(axis=1)
-        return {"dy": dy, "dX": dX, "dZ": dZ, "ds": ds, "dt": dt, "dzt": dzt, "de": de, "dze": dze}, bad
+        dt = dt_free if data.t_free else linear_t - t - t * dzt / zt
+        bad = system["newton"].singular | ~np.isfinite(dy).all(axis=1)
+        return {"dXZ": dXZ, "dy": dy, "ds": ds, "dt": dt, "dzt": dzt, "de": de, "dze": dze}, bad
 
-    def step_lengths(self, data, state, factors_x, factors_z, step, fraction):
+    def step_lengths(self, data, state, inverses, inverses_h, step, fraction):
         """Primal and dual step lengths in (0, 1] per member."""
-        primal_x = [state["s"], step["ds"]], [state["e"][:, None], step["de"][:, None]]
-        dual_z = [state["y"], step["dy"]], [state["ze"][:, None], step["dze"][:, None]]
+        x = [state["s"], state["e"][:, None]]
+        dx = [step["ds"], step["de"][:, None]]
+        z = [state["y"], state["ze"][:, None]]
+        dz = [step["dy"], step["dze"][:, None]]
         if not data.t_free:
-            primal_x += ([state["t"][:, None], step["dt"][:, None]],)
-            dual_z += ([state["zt"][:, None], step["dzt"][:, None]],)
-        alpha_p = orthant_steps(np.concatenate([p[0] for p in primal_x], axis=1), np.concatenate([p[1] for p in primal_x], axis=1), fraction)
-        alpha_d = orthant_steps(np.concatenate([p[0] for p in dual_z], axis=1), np.concatenate([p[1] for p in dual_z], axis=1), fraction)
-        for (F, Fh), (G, Gh), dXg, dZg in zip(zip(*factors_x), zip(*factors_z), step["dX"], step["dZ"]):
-            alpha_p = np.minimum(alpha_p, cone_steps(F, Fh, dXg, fraction))
-            alpha_d = np.minimum(alpha_d, cone_steps(G, Gh, dZg, fraction))
+            x, dx, z, dz = x + [state["t"][:, None]], dx + [step["dt"][:, None]], z + [state["zt"][:, None]], dz + [step["dzt"][:, None]]
+        alpha_p = orthant_steps(np.concatenate(x, axis=1), np.concatenate(dx, axis=1), fraction)
+        alpha_d = orthant_steps(np.concatenate(z, axis=1), np.concatenate(dz, axis=1), fraction)
+        for F, Fh, dXZ in zip(inverses, inverses_h, step["dXZ"]):
+            cone = cone_steps(F, Fh, dXZ, fraction)  # (2, B)
+            alpha_p, alpha_d = np.minimum(alpha_p, cone[0]), np.minimum(alpha_d, cone[1])
         return alpha_p, alpha_d
 
-    def step(self, data, state, Zi, factors_x, factors_z, system):
+    def step(self, data, state, inverses, inverses_h, system, complementarity):
         """One predictor-corrector step: the new state, and which members broke down."""
         settings = self.settings
-        M = system["M"]
-        work = dict(state, AZi=system["AZi"])
-        complementarity = sum(np.einsum("bnij,bnji->b", Xg, Zg).real for Xg, Zg in zip(state["X"], state["Z"]))
-        complementarity = complementarity + (state["s"] * state["y"]).sum(axis=1) + state["e"] * state["ze"]
-        if not data.t_free:
-            complementarity = complementarity + state["t"] * state["zt"]
-        predictor, bad = self.direction(data, work, Zi, M, np.zeros(data.size))
-        alpha_p, alpha_d = self.step_lengths(data, state, factors_x, factors_z, predictor, 1.0)
-        affine = sum(
-            np.einsum("bnij,bnji->b", Xg + alpha_p[:, None, None, None] * dXg, Zg + alpha_d[:, None, None, None] * dZg).real
-            for Xg, dXg, Zg, dZg in zip(state["X"], predictor["dX"], state["Z"], predictor["dZ"])
-        )
-        affine = affine + ((state["s"] + alpha_p[:, None] * predictor["ds"]) * (state["y"] + alpha_d[:, None] * predictor["dy"])).sum(axis=1)
+        system = dict(system, newton=self.newton(data, system["M"]))
+        predictor, bad = self.direction(data, state, system, np.zeros(data.size))
+        alpha_p, alpha_d = self.step_lengths(data, state, inverses, inverses_h, predictor, 1.0)
+        alphas = np.stack([alpha_p, alpha_d])[:, :, None, None, None]
+        affine = ((state["s"] + alpha_p[:, None] * predictor["ds"]) * (state["y"] + alpha_d[:, None] * predictor["dy"])).sum(axis=1)
         affine = affine + (state["e"] + alpha_p * predictor["de"]) * (state["ze"] + alpha_d * predictor["dze"])
-        if not data.t_free:
-            affine = affine + (state["t"] + alpha_p * predictor["dt"]) * (state["zt"] + alpha_d * predictor["dzt"])
+        affine = affine + (state["t"] + alpha_p * predictor["dt"]) * (state["zt"] + alpha_d * predictor["dzt"])
+        for XZ, dXZ in zip(state["XZ"], predictor["dXZ"]):
+            moved = XZ + alphas * dXZ
+            affine = affine + np.einsum("bnij,bnji->bn", moved[0], moved[1]).real.sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             sigma = np.minimum(1.0, np.where(complementarity > 0, affine / complementarity, 1.0) ** 3)
         sigma = np.where(np.isfinite(sigma), np.maximum(sigma, 0.0), 1.0)
-        corrector, bad_c = self.direction(data, work, Zi, M, sigma * complementarity / data.n_pairs, predictor)
-        bad = bad | bad_c
-        alpha_p, alpha_d = self.step_lengths(data, state, factors_x, factors_z, corrector, settings["step"])
+        corrector, bad_c = self.direction(data, state, system, sigma * complementarity / data.n_pairs, predictor)
+        alpha_p, alpha_d = self.step_lengths(data, state, inverses, inverses_h, corrector, settings["step"])
         if settings["trace"]:
             print(f"    sigma={sigma[0]:.2e} alpha_p={alpha_p[0]:.3f} alpha_d={alpha_d[0]:.3f}")
-        return self.move(data, state, corrector, alpha_p, alpha_d, bad)
+        return self.move(data, state, corrector, alpha_p, alpha_d, bad | bad_c)
 
     def move(self, data, state, step, alpha_p, alpha_d, bad):
-        """Take the step, shrinking it per member until the new X and Z pass their Cholesky test."""
-        alpha_p = np.where(bad, 0.0, alpha_p)
-        alpha_d = np.where(bad, 0.0, alpha_d)
-        X, LX, alpha_p, failed_p = _positive_step(state["X"], state["LX"], step["dX"], alpha_p)
-        Z, LZ, alpha_d, failed_d = _positive_step(state["Z"], state["LZ"], step["dZ"], alpha_d)
+        """Take the step, shrinking it per member and side until the new X and Z pass their Cholesky test."""
+        alphas = np.where(bad, 0.0, np.stack([alpha_p, alpha_d]))
+        XZ, L, alphas, failed = _positive_step(state["XZ"], state["L"], step["dXZ"], alphas)
+        alpha_p, alpha_d = alphas[0], alphas[1]
         moved = dict(
-            X=X, LX=LX, Z=Z, LZ=LZ,
+            XZ=XZ, L=L,
             s=state["s"] + alpha_p[:, None] * step["ds"],
             t=state["t"] + alpha_p * step["dt"],
             e=state["e"] + alpha_p * step["de"],
@@ -644,7 +647,7 @@ class _InteriorPoint:
             zt=state["zt"] + alpha_d * step["dzt"],
             ze=state["ze"] + alpha_d * step["dze"],
         )
-        return moved, bad | failed_p | failed_d
+        return moved, bad | failed
 
     # --------------------------------------------------------------- results
     def certified_infeasible(self, data, members, y, iteration):
@@ -654,39 +657,40 @@ class _InteriorPoint:
         scale = (np.abs(data.rhs) * y).sum(axis=1)
         for k in np.flatnonzero(value - data.ray_cost > _CERTIFICATE_MARGIN * scale):
             program = data.programs[k]
-            ray = _is_ray(program, y[k], reference=True)
+            ray = _ray(program, y[k], reference=True)
             if ray is not None:
                 rows = program.named_rows(ray * program.rhs)
                 self.results[members[k]] = RelaxedSolution(status="infeasible", rows=rows, iterations=iteration, solver=SOLVER_NAME)
                 done[k] = True
-            elif program.tightened and _is_ray(program, y[k], reference=False) is not None:
+            elif program.tightened and _ray(program, y[k], reference=False) is not None:
                 # Infeasible as tightened, not (yet) proven as given: the user's rows decide.
                 self.results[members[k]] = _UNTIGHTEN
                 done[k] = True
         return done
 
-    def breakdown(self, data, members, best, best_merit, iterations, message):
+    def breakdown(self, data, members, track, iterations, message):
         """Members that broke down: alone, the result from the best iterate; in a batch, None (to be solved alone)."""
         if self.all.size > 1:
             return  # results stay None: solve_structured_batch solves them again alone
-        self.finish(data, members, best, best_merit, iterations, np.ones(members.size, bool), message)
+        self.finish(data, members, track, iterations, np.ones(members.size, bool), message)
 
-    def finish(self, data, members, best, best_merit, iterations, which, message):
+    def finish(self, data, members, track, iterations, which, message):
         """Record the results of the members ``which`` from their best iterates."""
+        best = track["best"]
         for k in np.flatnonzero(which):
             program = data.programs[k]
             y = best["y"][k]
             bound, _, certified = program.certify(y)
             matrices = [None] * len(program.blocks)
             traces = 0.0
-            for g, Xg in zip(data.groups, best["X"]):
+            for g, X in zip(data.groups, best["X"]):
                 for slot, (index, d) in enumerate(zip(g.blocks, g.dims)):
-                    matrices[index] = Xg[k, slot, :d, :d]
-                traces += float(g.objective[k] @ np.einsum("nii->n", Xg[k]).real)
+                    matrices[index] = X[k, slot, :d, :d]
+                traces += float(g.objective[k] @ np.einsum("nii->n", X[k]).real)
             value = program.objective_t * float(best["t"][k]) + traces
             solved_bound = -float(program.rhs @ y)  # of the program as solved (tightened): the convergence gap
             W, R = program.assemble(matrices)
-            optimal = best_merit[k] <= _ACCEPT
+            optimal = track["merit"][k] <= _ACCEPT
             self.results[members[k]] = RelaxedSolution(
                 status="optimal" if optimal else "unknown",
                 W=W,
@@ -705,7 +709,7 @@ class _InteriorPoint:
 _UNTIGHTEN = "untighten"
 
 
-def _is_ray(program, y, reference):
+def _ray(program, y, reference):
     """The certified Farkas ray near ``y`` (or None) for the user's data or the data as solved."""
     value, ray, certified = program.certify(y, ray=True, reference=reference)
     if certified and -value > _CERTIFICATE_MARGIN * float(np.abs(program.rhs) @ ray):
@@ -713,103 +717,108 @@ def _is_ray(program, y, reference):
     return None
 
 
-def _block_levels(program, blocks):
-    """Starting ``X_b = level I`` per block: an equal share of its tightest covering row, per dimension."""
-    dims = np.array([program.blocks[b].dim for b in range(len(program.blocks))])
-    levels = 1.0 / dims
-    values = {}
-    for group in program.groups:  # row values at X_b = I / d_b, per covering row
-        per_column = -(group.reference / dims[group.blocks][:, None]).sum(axis=0)
-        for j, v in zip(group.columns, per_column):
-            values[int(j)] = values.get(int(j), 0.0) + v
-        per_identity = -group.reference_identity.sum(axis=0)
-        for j, v in zip(group.identity_rows, per_identity):
-            values[int(j)] = values.get(int(j), 0.0) + v
-    out = np.empty(len(blocks))
-    for slot, b in enumerate(blocks):
-        c = program.component[b]
-        share = np.inf
-        if c >= 0:
-            for j in program.components[c]:
-                if program.rhs[j] < 0 and values.get(int(j), 0.0) > 0:
-                    share = min(share, -program.rhs[j] / values[int(j)])
-        out[slot] = (share if np.isfinite(share) else 1.0) * levels[b]
-    return out
-
-
-def _solve_members(M, columns):
-    """Per member, ``M^-1 columns``; members whose M is singular get zeros and a flag.
+class _Newton:
+    """The Newton systems ``M dy = rhs`` of every member.
 
     ``M`` is equilibrated first (``D M D`` with ``D = diag(|M|)^-1/2``, a zero
     diagonal entry scaled by its row instead): its diagonal spans many orders
     of magnitude near the optimum, and partial pivoting on the raw matrix
     loses the small rows' accuracy (the primal residual then drifts up by
-    orders of magnitude over the last iterations).
+    orders of magnitude over the last iterations; an explicit inverse, even of
+    the equilibrated matrix, is worse still). Each solve is one batched LU
+    solve, the same arithmetic for one member as for many, so that a
+    member's result does not depend on its batch. Members whose matrix is
+    singular are flagged (:attr:`singular`) and get zero directions.
     """
-    singular = np.zeros(M.shape[0], dtype=bool)
-    size = np.abs(np.einsum("bii->bi", M))
-    size = np.where(size > 0, size, np.abs(M).max(axis=2))
-    scale = 1.0 / np.sqrt(np.where(size > 0, size, 1.0))
-    scaled = M * scale[:, :, None] * scale[:, None, :]
-    columns = columns * scale[:, :, None]
-    try:
-        return np.linalg.solve(scaled, columns) * scale[:, :, None], singular
-    except np.linalg.LinAlgError:
-        pass
-    out = np.zeros_like(columns)
-    for k in range(M.shape[0]):
+
+    def __init__(self, M):
+        size = np.abs(np.einsum("bii->bi", M))
+        size = np.where(size > 0, size, np.abs(M).max(axis=2))
+        self.scale = 1.0 / np.sqrt(np.where(size > 0, size, 1.0))
+        self.scaled = M * self.scale[:, :, None] * self.scale[:, None, :]
+        self.singular = np.zeros(M.shape[0], dtype=bool)
+
+    def solve(self, rhs):
+        """``M^-1 rhs`` for rhs of shape (B, m)."""
+        columns = (rhs * self.scale)[:, :, None]
         try:
-            out[k] = np.linalg.solve(scaled[k], columns[k])
+            out = np.linalg.solve(self.scaled, columns)
         except np.linalg.LinAlgError:
-            singular[k] = True
-    return out * scale[:, :, None], singular
+            out = np.zeros_like(columns)
+            for k in range(columns.shape[0]):
+                try:
+                    out[k] = np.linalg.solve(self.scaled[k], columns[k])
+                except np.linalg.LinAlgError:
+                    self.singular[k] = True
+        return out[:, :, 0] * self.scale
 
 
-def _positive_step(points, factors, directions, alpha):
-    """``points + alpha directions`` per member, ``alpha`` shrunk until every block passes Cholesky.
+def _positive_step(points, factors, directions, alphas):
+    """``points + alpha directions`` per side and member, ``alpha`` shrunk until every block passes Cholesky.
+
+    Parameters
+    ----------
+    points, factors, directions : list of numpy.ndarray, shape (2, B, nb, d, d)
+        Per group: X and Z stacked, their Cholesky factors, dX and dZ.
+    alphas : numpy.ndarray, shape (2, B)
+        Primal and dual step lengths.
 
     Returns
     -------
     (list, list, numpy.ndarray, numpy.ndarray)
-        New stacks, their Cholesky factors, the steps taken and the members
-        for which no allowed shrink worked (left where they were).
+        New stacks, their Cholesky factors, the steps taken (2, B) and the
+        members for which no allowed shrink worked (left where they were).
     """
-    alpha = alpha.copy()
-    out = [P.copy() for P in points]
-    out_factors = [F.copy() for F in factors]
-    pending = np.flatnonzero(alpha > 0)
-    for _ in range(_MAX_BACKTRACKS):
+    alphas = alphas.copy()
+    moved = [P + alphas[:, :, None, None, None] * D for P, D in zip(points, directions)]
+    new_factors, failed = cholesky_members(moved)
+    if not failed.any():
+        return moved, new_factors, alphas, np.zeros(alphas.shape[1], dtype=bool)
+    taken = ((alphas > 0) & ~failed)[:, :, None, None, None]
+    out = [np.where(taken, M, P) for M, P in zip(moved, points)]
+    out_factors = [np.where(taken, N, F) for N, F in zip(new_factors, factors)]
+    pending = np.argwhere(failed & (alphas > 0))
+    for _ in range(_MAX_BACKTRACKS - 1):
         if not pending.size:
             break
-        a = alpha[pending][:, None, None, None]
-        moved = [P[pending] + a * D[pending] for P, D in zip(points, directions)]
-        new_factors, failed = cholesky_members(moved)
-        good = pending[~failed]
-        for k in range(len(points)):
-            out[k][good] = moved[k][~failed]
-            out_factors[k][good] = new_factors[k][~failed]
-        pending = pending[failed]
-        alpha[pending] *= _BACKTRACK
-    failed = np.zeros(alpha.size, dtype=bool)
-    failed[pending] = True
-    alpha[pending] = 0.0
-    return out, out_factors, alpha, failed
+        alphas[pending[:, 0], pending[:, 1]] *= _BACKTRACK
+        still = []
+        for side, member in pending:
+            a = alphas[side, member]
+            candidate = [P[side, member] + a * D[side, member] for P, D in zip(points, directions)]
+            try:
+                chol = [np.linalg.cholesky(C) for C in candidate]
+            except np.linalg.LinAlgError:
+                still.append((side, member))
+                continue
+            for k in range(len(points)):
+                out[k][side, member] = candidate[k]
+                out_factors[k][side, member] = chol[k]
+        pending = np.array(still, dtype=int).reshape(-1, 2)
+    stuck = np.zeros(alphas.shape[1], dtype=bool)
+    if pending.size:
+        stuck[pending[:, 1]] = True
+        alphas[pending[:, 0], pending[:, 1]] = 0.0
+    return out, out_factors, alphas, stuck
+
+
+#: Per-group lists whose arrays have the member axis second (side first).
+_SIDE_FIRST = ("XZ", "L", "XZi")
 
 
 def _subset(arrays, keep):
-    """A state or best-iterate dict restricted to the members ``keep``."""
-    return {name: ([v[keep] for v in value] if isinstance(value, list) else value[keep]) for name, value in arrays.items()}
+    """A dict of per-member arrays (or per-group lists of them, or such dicts) restricted to the members ``keep``."""
+    out = {}
+    for name, value in arrays.items():
+        if isinstance(value, dict):
+            out[name] = _subset(value, keep)
+        elif isinstance(value, list):
+            out[name] = [np.take(v, np.flatnonzero(keep), axis=1) if name in _SIDE_FIRST else v[keep] for v in value]  # C order kept
+        else:
+            out[name] = value[keep]
+    return out
 
 
-def _take(keep, data, members, state, best, best_merit, since_progress, lowest_bound):
+def _take(keep, data, members, state, track):
     """Drop the members not in ``keep`` from everything the iteration carries."""
-    keep_index = np.flatnonzero(keep)
-    return (
-        data.take(keep_index),
-        members[keep],
-        _subset(state, keep),
-        _subset(best, keep),
-        best_merit[keep],
-        since_progress[keep],
-        lowest_bound[keep],
-    )
+    return data.take(np.flatnonzero(keep)), members[keep], _subset(state, keep), _subset(track, keep)
