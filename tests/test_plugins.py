@@ -92,7 +92,7 @@ def test_an_invalid_registration_disables_its_plugin_with_one_warning(fresh_warn
 
     manager = _manager_with(("isacsim", builtin), ("broken", _NotADesigner()), ("half", _ReceiverPlugin()))
     registries = build_registries(manager)
-    assert set(registries["designer"]) == {"sdr", "zf", "sensing-only"}
+    assert registries["designer"] == build_registries(_manager_with(("isacsim", builtin)))["designer"]  # the built-ins alone
     assert "half-cancellation" in registries["receiver"]  # other plugins are untouched
     build_registries(manager)  # asked again: no second warning
     warnings = _disabled_warnings(capsys)
