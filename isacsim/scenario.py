@@ -28,7 +28,7 @@ from .network import PAPER_INTER_SITE_DISTANCE, Network
 from .problem import DesignProblem
 from .targets import TargetGrid
 
-__all__ = ["ScenarioConfig", "realization_rng", "CHANNELS", "AREA_CENTRE"]
+__all__ = ["ScenarioConfig", "realization_rng", "realization_seed", "parse_assignments", "CHANNELS", "AREA_CENTRE"]
 
 #: Communication channel models by name: Rayleigh fading on every link, LoS
 #: on every link (cross-cell ones included), or LoS to the own cell's users
@@ -261,6 +261,71 @@ class ScenarioConfig:
             p_fa=self.p_fa,
             rng=rng,
         )
+
+
+def _parse_value(name, kind, text):
+    """``text`` as a value of a field of type ``kind`` (the annotation's text)."""
+    if "None" in kind and text.strip().casefold() == "none":
+        return None
+    try:
+        if kind.startswith("int"):
+            return int(text)
+        if kind.startswith("float"):
+            return float(text)
+    except ValueError:
+        expected = "an integer" if kind.startswith("int") else "a number"
+        raise InputError(f"--set {name}: expected {expected}{' or none' if 'None' in kind else ''}, got {text!r}") from None
+    return text
+
+
+def parse_assignments(assignments):
+    """``FIELD=VALUE`` strings as :class:`ScenarioConfig` changes.
+
+    Parameters
+    ----------
+    assignments : iterable of str
+        E.g. ``["n_cells=7", "kappa_c_db=-60", "user_angle_deg=none"]``;
+        each value is read as its field's type (``none`` for an optional
+        field's ``None``). A field given twice keeps its last value.
+
+    Returns
+    -------
+    dict
+        ``{field: value}``, for :meth:`ScenarioConfig.evolve`.
+
+    Raises
+    ------
+    InputError
+        For a malformed assignment, an unknown field (with the closest
+        name) or a value that is not of the field's type.
+    """
+    from .names import resolve_name
+
+    fields = attrs.fields_dict(ScenarioConfig)
+    changes = {}
+    for assignment in assignments:
+        name, equals, text = str(assignment).partition("=")
+        if not equals or not name.strip():
+            raise InputError(f"--set: expected FIELD=VALUE, got {assignment!r}")
+        name = resolve_name("--set", name.strip(), fields)
+        changes[name] = _parse_value(name, str(fields[name].type), text.strip())
+    return changes
+
+
+def realization_seed(seed, realization):
+    """The seed of channel realization ``realization`` of a run seeded ``seed``.
+
+    It is the first 64-bit word that the realization's
+    ``numpy.random.SeedSequence(seed, spawn_key=(realization,))`` (the one
+    behind :func:`realization_rng`) generates, shifted right by one bit so
+    that it fits a signed 64-bit integer (0 <= value < 2**63): an
+    identifier of the realization's channels, written in the ``seed`` column
+    of a run's ``results.csv``. Rows with equal seeds saw the same channels; to draw
+    them again, use :func:`realization_rng` with the run's root seed (in
+    ``metadata.json``) and the row's ``realization``.
+    """
+    state = np.random.SeedSequence(seed, spawn_key=(realization,)).generate_state(1, np.uint64)
+    return int(state[0]) >> 1
 
 
 def realization_rng(seed, realization):

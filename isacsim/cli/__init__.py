@@ -11,12 +11,14 @@ Nothing in the library imports this package; it sits on top.
 """
 from __future__ import annotations
 
+import argparse
 import errno
 import sys
 import traceback
 
 from ..errors import InputError, OutputError, PluginFailure
-from . import bench, designers, problem, reproduce, solve
+from ..names import resolve_name
+from . import bench, designers, export, problem, reproduce, solve
 from .common import (
     DEBUG_ENV,
     EXIT_FAILED_POINTS,
@@ -42,14 +44,20 @@ __all__ = [
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 #: The subcommands, in the order of the help.
-SUBCOMMANDS = (reproduce, problem, solve, designers, bench)
+SUBCOMMANDS = (reproduce, problem, solve, designers, bench, export)
 
 
 def build_parser():
     """The argument parser of the ``isacsim`` command."""
     from .. import __version__
 
-    parser = Parser(prog="isacsim", description="Coordinated beamforming for networked ISAC.")
+    parser = Parser(
+        prog="isacsim",
+        description="Coordinated beamforming for networked ISAC.",
+        epilog="'isacsim COMMAND --help' shows a command's options, examples and exit codes. Every command exits "
+        f"with {EXIT_USAGE} on bad input or usage (one line on stderr naming the field) and with {EXIT_FAILURE} on an "
+        f"internal failure ({DEBUG_ENV}=1 prints the traceback).",
+    )
     parser.add_argument("--version", action="version", version=f"isacsim {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     subparsers.required = True
@@ -58,8 +66,17 @@ def build_parser():
     return parser
 
 
+def _commands(parser):
+    """The subcommand names of ``parser``."""
+    return next(action.choices for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+
+
 def main(argv=None):
-    """Entry point of the ``isacsim`` console script; returns the exit code."""
+    """Entry point of the ``isacsim`` console script; returns the exit code.
+
+    A bare ``isacsim`` prints the help (exit 0); a subcommand is matched
+    without regard to case, and a near miss is answered with a suggestion.
+    """
     with standard_streams() as stdout_closed, terminations_raised():
         return _main(argv, stdout_closed)
 
@@ -74,7 +91,16 @@ def _say(line):
 
 def _main(argv, stdout_closed):
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        if not argv:
+            require_stdout(stdout_closed)
+            parser.print_help()
+            flush_stdout()
+            return EXIT_OK
+        if not argv[0].startswith("-"):
+            argv[0] = resolve_name("COMMAND", argv[0], _commands(parser), extra="; 'isacsim --help' lists them")
+        args = parser.parse_args(argv)
         if not getattr(args, "quiet", False):  # every command but a quiet sweep reports on stdout
             require_stdout(stdout_closed)
         with numerical_warnings_hidden():

@@ -20,7 +20,9 @@ from ..strictjson import finite as finite_json
 
 __all__ = [
     "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "EXIT_OUTPUT", "DEBUG_ENV",
-    "UsageError", "Parser", "subcommand", "finite_json", "one_line", "debugging", "numerical_warnings_hidden",
+    "USAGE_CODE", "INTERNAL_CODE", "OUTPUT_CODE",
+    "UsageError", "Parser", "subcommand", "exit_codes", "add_set_argument", "finite_json", "one_line", "debugging",
+    "numerical_warnings_hidden",
 ]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_FAILED_POINTS, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
@@ -47,6 +49,31 @@ def subcommand(subparsers, name, *, help, description=None, examples=()):
         name, help=help, description=description or help[0].upper() + help[1:] + ".", epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+
+
+def exit_codes(parser, codes):
+    """End a subcommand's help with its exit codes.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser (from :func:`subcommand`).
+    codes : dict
+        ``{exit code: what it means}``, listed in the order given.
+    """
+    listing = "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in codes.items())
+    parser.epilog = f"{parser.epilog}\n\n{listing}" if parser.epilog else listing
+
+
+def add_set_argument(parser, help):
+    """``--set FIELD=VALUE`` (repeatable) into ``args.assignments``, for :func:`isacsim.scenario.parse_assignments`."""
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="FIELD=VALUE", help=help)
+
+
+#: The exit codes every subcommand shares, for :func:`exit_codes`.
+USAGE_CODE = {EXIT_USAGE: "bad input or usage: one line on stderr naming the field"}
+INTERNAL_CODE = {EXIT_FAILURE: f"an internal failure: one line ({DEBUG_ENV}=1 prints the traceback)"}
+OUTPUT_CODE = {EXIT_OUTPUT: "an output could not be written (--out or standard output: full disk, I/O error, closed), one line naming it"}
 
 
 @contextlib.contextmanager

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import EXIT_FAILED_POINTS, EXIT_OK, UsageError, subcommand
+from .common import add_set_argument, EXIT_FAILED_POINTS, EXIT_OK, UsageError, subcommand
 
 __all__ = ["add", "run"]
 
@@ -26,6 +26,8 @@ def add(subparsers):
             "isacsim reproduce fig8 --workers 2 --format pdf",
             "isacsim reproduce fig3 --realizations 200 --out results/fig3   # extends a finished run",
             "isacsim reproduce fig3 --scheduler tcp://host:8786              # on a Dask cluster",
+            "isacsim reproduce fig3 --quick --designers +rzf                 # add a plugin's designer",
+            "isacsim reproduce fig8 --quick --set n_cells=7 --set n_tx=64    # change a field",
         ),
     )
     p.add_argument("name", nargs="?", help="figure name, any case, e.g. fig3 (see --list)")
@@ -47,19 +49,30 @@ def add(subparsers):
     p.add_argument(
         "--format", default="png", choices=IMAGE_FORMATS, help="file format of the figure: png, or pdf or svg (vector) (default: %(default)s)"
     )
+    p.add_argument(
+        "--designers",
+        default=None,
+        metavar="[+]NAME,...",
+        help="+NAME,... adds installed designers (see 'isacsim designers') to the figure's curves; NAME,... replaces "
+        "them. Such a run writes to its own directory by default (results/NAME+rzf)",
+    )
+    add_set_argument(
+        p,
+        "change a ScenarioConfig field of the figure (repeatable; not the swept one), e.g. n_cells=7 or "
+        "kappa_c_db=-60; such a run writes to its own directory by default (results/NAME+n_cells=7)",
+    )
     p.set_defaults(handler=run)
 
 
 def run(args):
-    from ..figures import figure_file, reproduce
+    from ..figures import figure_file, plain_title, reproduce
     from ..guard import parse_timeout
     from ..plotting import require_matplotlib
     from ..reproduce import available, load
 
     if args.list:
         for name in available():
-            plain = load(name).title.replace("$", "").replace("\\", "").replace("_{max}", "max").replace("_{FA}", "FA")
-            print(f"{name:<10} {plain}")
+            print(f"{name:<10} {plain_title(load(name).title)}")
         return EXIT_OK
     if not args.name:
         raise UsageError("reproduce: give a figure NAME or --list")
@@ -67,8 +80,12 @@ def run(args):
         raise UsageError("--workers: expected an integer >= 1")
     if args.seed is not None and args.seed < 0:
         raise UsageError("--seed: expected an integer >= 0")
+    from ..scenario import parse_assignments
+
     timeout = parse_timeout(args.timeout, "--timeout")
     figure = load(args.name)
+    designers = args.designers.split(",") if args.designers is not None else None
+    changes = parse_assignments(args.assignments)
     require_matplotlib()  # before computing anything
     report = reproduce(
         figure,
@@ -80,6 +97,8 @@ def run(args):
         scheduler=args.scheduler,
         image_format=args.format,
         progress=False if args.quiet else None,
+        designers=designers,
+        changes=changes,
         timeout=timeout,
     )
     if not args.quiet:

@@ -36,7 +36,7 @@ from ..errors import InputError
 from ..guard import run_designer
 from .. import validation as v
 from ..receivers import TypeI, TypeII
-from ..scenario import ScenarioConfig, realization_rng
+from ..scenario import ScenarioConfig, realization_rng, realization_seed
 from ..simulation.aggregate import as_float
 from ..simulation.schemes import Scheme, describe_schemes, require_schemes
 from ..stats import wilson_interval
@@ -179,7 +179,7 @@ class FiniteNStudy:
         problem = self.config.build(realization_rng(self.seed, realization))
         rows = []
         for scheme in self.schemes:
-            base = {"task": task, "realization": realization, "seed": self.seed, "n_symbols": n_symbols,
+            base = {"task": task, "realization": realization, "seed": realization_seed(self.seed, realization), "n_symbols": n_symbols,
                     "scenario": scheme.scenario, "designer": scheme.designer, "receiver": scheme.receiver}
             try:
                 designer, receiver, detector = scheme.make()

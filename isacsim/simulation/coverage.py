@@ -14,7 +14,7 @@ import numpy as np
 from .. import __version__
 from .. import validation as v
 from ..guard import run_designer
-from ..scenario import ScenarioConfig, realization_rng
+from ..scenario import ScenarioConfig, realization_rng, realization_seed
 from ..targets import TargetGrid
 from .aggregate import summarize_sweep
 from .schemes import Scheme, describe_schemes, require_schemes
@@ -99,7 +99,7 @@ class CoverageMap:
         rows = []
         for scheme in self.schemes:
             base = {"task": task, "scenario": scheme.scenario, "designer": scheme.designer, "receiver": scheme.receiver,
-                    "realization": realization, "seed": self.seed}
+                    "realization": realization, "seed": realization_seed(self.seed, realization)}
             try:
                 designer, receiver, detector = scheme.make()
                 design = run_designer(designer, problem, receiver, detector)

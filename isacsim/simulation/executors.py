@@ -142,6 +142,14 @@ def _execute(job, task):
         return TaskOutcome(task, failure=describe_exception(error))
 
 
+def _execute_checked(job, task, expected):
+    """:func:`_execute` on a Dask worker whose isacsim and plugins match ``expected``; else the task fails."""
+    from .cluster import worker_mismatch
+
+    mismatch = worker_mismatch(expected)
+    return TaskOutcome(task, failure=mismatch) if mismatch else _execute(job, task)
+
+
 @contextlib.contextmanager
 def _environment(values):
     saved = {key: os.environ.get(key) for key in values}
@@ -261,9 +269,16 @@ def _dask(job, tasks, address):
     except (OSError, TimeoutError) as error:
         raise InputError(f"--scheduler: cannot reach a Dask scheduler at {address!r} ({error})") from None
     with client:
+        from .cluster import check_worker_versions, installed_versions
+
+        check_worker_versions(client)  # mixed versions would mix results
+        expected = installed_versions()  # and a worker that joins later checks itself
         # Dask reruns a task whose worker dies; after too many deaths the
         # future raises (KilledWorker), which fails that task alone.
-        futures = {client.submit(_execute, job, task, pure=False, key=f"isacsim-{task}-{os.getpid()}"): task for task in tasks}
+        futures = {
+            client.submit(_execute_checked, job, task, expected, pure=False, key=f"isacsim-{task}-{os.getpid()}"): task
+            for task in tasks
+        }
         unfinished, watch = dict(futures), _WorkerWatch(client)
         try:
             completed = as_completed(futures)

@@ -63,6 +63,19 @@ class RunReport:
         """Failed points of this invocation."""
         return sum(group.count for group in self.failures)
 
+    def to_xarray(self):
+        """This run's rows as one ``xarray.Dataset`` (:func:`isacsim.simulation.export.to_dataset`).
+
+        Dimensions scenario, designer, receiver, the swept variable and
+        realization; a variable per numeric column of ``results.csv`` and
+        ``status``; ``metadata.json`` as attributes. Needs the ``xarray`` extra.
+        """
+        import json
+
+        from .export import to_dataset
+
+        return to_dataset(self.rows, json.loads((self.directory / "metadata.json").read_text(encoding="utf-8")))
+
 
 def package_versions():
     """Versions of the packages that determine the numbers."""

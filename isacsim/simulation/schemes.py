@@ -1,5 +1,4 @@
-"""`Scheme`: one curve of a figure (designer x receiver x scenario), and what
-produces its numbers (:func:`describe_schemes`)."""
+"""`Scheme`: one curve of a figure (designer x receiver x scenario), and what produces its numbers (:func:`describe_schemes`)."""
 from __future__ import annotations
 
 import attrs
@@ -7,7 +6,7 @@ import attrs
 from ..errors import InputError, InputTypeError
 from ..validation import shown
 
-__all__ = ["Scheme", "PAPER_SCHEMES", "require_schemes", "describe_schemes", "designer_parameters"]
+__all__ = ["Scheme", "PAPER_SCHEMES", "require_schemes", "with_designers", "describe_schemes", "designer_parameters"]
 
 
 def _name(instance, attribute, value):
@@ -68,6 +67,46 @@ PAPER_SCHEMES = tuple(
     for designer in ("sdr", "zf", "sensing-only")
     for receiver in ("type-i", "type-ii")
 )
+
+
+def with_designers(schemes, names):
+    """``schemes`` with their designers replaced or extended.
+
+    Parameters
+    ----------
+    schemes : sequence of Scheme
+        A figure's curves.
+    names : sequence of str
+        Registered designer names, any case. Names written ``+NAME`` are
+        added to ``schemes``, each with every (receiver, scenario) pair of
+        ``schemes``; plain names replace the designers, each with every pair.
+
+    Returns
+    -------
+    tuple of Scheme
+        Scenario by scenario (in the order of ``schemes``); added designers
+        after the figure's own.
+
+    Raises
+    ------
+    InputError
+        For an unknown designer (with the closest name), an empty list, or
+        added and plain names mixed.
+    """
+    from ..names import resolve_name
+    from ..plugins import designer_registry
+
+    names = [str(name).strip() for name in names if str(name).strip()]
+    added = [name[1:] for name in names if name.startswith("+")]
+    if not names or (added and len(added) != len(names)):
+        raise InputError(f"--designers: expected NAME,... (replace) or +NAME,... (add), got {','.join(names)!r}")
+    registry = designer_registry()
+    chosen = list(dict.fromkeys(resolve_name("--designers", name, registry) for name in (added or names)))
+    receivers = list(dict.fromkeys(scheme.receiver for scheme in schemes))
+    scenarios = list(dict.fromkeys(scheme.synchronized for scheme in schemes))
+    kept = [scheme for scheme in schemes if added]
+    new = [Scheme(d, r, s) for s in scenarios for d in chosen if not any(k.designer == d for k in kept) for r in receivers]
+    return tuple(sorted(kept + new, key=lambda scheme: scenarios.index(scheme.synchronized)))
 
 
 def designer_parameters(designer):

@@ -35,7 +35,13 @@ from .. import strictjson
 from ..errors import InputError
 from .outcomes import is_failed_row
 
-__all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv", "read_csv"]
+__all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv", "read_csv", "RESULTS_FORMAT"]
+
+#: Version of the results files' meaning, kept in ``run.json``. 1 (no
+#: record): the ``seed`` column held the run's root seed on every row; 2: each
+#: row's realization seed (:func:`isacsim.scenario.realization_seed`). A
+#: directory of another format is refused, never mixed.
+RESULTS_FORMAT = 2
 
 
 class ConfigMismatch(InputError):
@@ -179,6 +185,12 @@ class ResultStore:
         if self.run_path.exists():
             record = self._read_record()
             recorded = record["description"]
+            if record.get("results_format", 1) != RESULTS_FORMAT:
+                raise ConfigMismatch(
+                    f"{self.directory}: holds results of an earlier isacsim (results format {record.get('results_format', 1)}, "
+                    f"whose seed column held the root seed on every row; this version writes format {RESULTS_FORMAT}, "
+                    "each row's realization seed); choose another --out or delete the directory"
+                )
             if _without(recorded, extendable) != _without(self.description, extendable):
                 changes = "; ".join(_differences(_without(recorded, extendable), _without(self.description, extendable))[:6])
                 raise ConfigMismatch(
@@ -213,7 +225,7 @@ class ResultStore:
         return record
 
     def _write_record(self):
-        write_json(self.run_path, {"description": self.description, "column_kinds": self._kinds})
+        write_json(self.run_path, {"description": self.description, "column_kinds": self._kinds, "results_format": RESULTS_FORMAT})
 
     def _note(self, line, message):
         self.repairs.append(f"{self.results_path} line {line}: {message}")

@@ -15,7 +15,7 @@ from .. import __version__
 from .. import validation as v
 from ..guard import run_designer
 from ..plugins import get_designer, get_receiver
-from ..scenario import ScenarioConfig, realization_rng
+from ..scenario import ScenarioConfig, realization_rng, realization_seed
 from .aggregate import SUMMARY_COLUMNS, summarize_sweep
 from .rows import SOLVE_COLUMNS, error_row, solve_row
 from .schemes import PAPER_SCHEMES, describe_schemes, require_schemes
@@ -133,15 +133,16 @@ class Simulation:
         # An evaluation-only sweep keeps each scheme's design from its first
         # problem (the swept value changes only the evaluation); others redesign.
         rows, designs = [], {}
+        seed = realization_seed(self.seed, realization)
         for i in indices:
             x = self.x_values[i]
             try:
                 problem = build(x)
             except Exception as error:  # noqa: BLE001 - a point that cannot be built is recorded
-                rows.extend(error_row(task, scheme, self.x_name, x, i, realization, self.seed, error) for scheme in self.schemes)
+                rows.extend(error_row(task, scheme, self.x_name, x, i, realization, seed, error) for scheme in self.schemes)
                 continue
             for scheme in self.schemes:
-                coordinates = (task, scheme, self.x_name, x, i, realization, self.seed)
+                coordinates = (task, scheme, self.x_name, x, i, realization, seed)
                 try:
                     if scheme not in designs:
                         designer, receiver, detector = scheme.make()
