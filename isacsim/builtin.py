@@ -9,10 +9,26 @@ from .hookspecs import hookimpl
 
 @hookimpl
 def isacsim_register_designers():
-    """The paper's optimal SDR design, its two benchmarks, and the clutter-aware design."""
-    from .designers import ClutterAwareDesigner, SDRDesigner, SensingOnlyDesigner, ZFDesigner
+    """The paper's optimal SDR design, its two benchmarks, their power-minimizing forms, and the clutter-aware design."""
+    from .designers import (
+        ClutterAwareDesigner,
+        PowerMinDesigner,
+        PowerMinSensingOnlyDesigner,
+        PowerMinZFDesigner,
+        SDRDesigner,
+        SensingOnlyDesigner,
+        ZFDesigner,
+    )
 
-    return [SDRDesigner, ZFDesigner, SensingOnlyDesigner, ClutterAwareDesigner]
+    return [
+        SDRDesigner,
+        ZFDesigner,
+        SensingOnlyDesigner,
+        PowerMinDesigner,
+        PowerMinZFDesigner,
+        PowerMinSensingOnlyDesigner,
+        ClutterAwareDesigner,
+    ]
 
 
 @hookimpl

@@ -37,7 +37,7 @@ from .fluctuation import check_target, target_law
 from .stats import q_function, q_inverse
 from .sync_errors import SyncErrors
 
-__all__ = ["Detector", "detection_probability"]
+__all__ = ["Detector", "detection_probability", "reflected_power_floor"]
 
 
 def detection_probability(reflected_power, sigma_d2, p_fa):
@@ -59,6 +59,34 @@ def detection_probability(reflected_power, sigma_d2, p_fa):
     """
     energy = np.maximum(np.asarray(reflected_power, dtype=float), 0.0)
     return q_function(q_inverse(p_fa) - np.sqrt(2.0 * energy / sigma_d2))
+
+
+def reflected_power_floor(pd_target, sigma_d2, p_fa):
+    """The least reflected power E [W] whose detection probability reaches ``pd_target``.
+
+    Eqs. (26)/(29) solved for E: ``p_D = Q(Q^{-1}(p_fa) - sqrt(2 E / sigma_d2))``
+    increases with E from ``p_D(0) = p_fa``, so ``p_D >= pd_target`` holds
+    exactly when ``E >= sigma_d2 / 2 (Q^{-1}(p_fa) - Q^{-1}(pd_target))^2``
+    for ``pd_target > p_fa``, and for every E >= 0 when ``pd_target <= p_fa``
+    (floor 0: the target asks for no more than chance).
+
+    Parameters
+    ----------
+    pd_target : array_like
+        Required detection probabilities, each in (0, 1).
+    sigma_d2 : float
+        Radar receiver noise power per antenna [W].
+    p_fa : float
+        False-alarm probability.
+
+    Returns
+    -------
+    numpy.ndarray
+        The floors [W], shaped like ``pd_target``, >= 0.
+    """
+    pd_target = np.asarray(pd_target, dtype=float)
+    excess = np.maximum(q_inverse(p_fa) - q_inverse(pd_target), 0.0)  # > 0 exactly when pd_target > p_fa
+    return 0.5 * sigma_d2 * excess**2
 
 
 def _optional_probability(instance, attribute, value):
@@ -134,6 +162,25 @@ class Detector:
         """The false-alarm probability in force for ``problem``."""
         return problem.p_fa if self.p_fa is None else self.p_fa
 
+    def reflected_power_floors(self, problem):
+        """The reflected power each sample point needs for the problem's detection target.
+
+        Parameters
+        ----------
+        problem : DesignProblem
+
+        Returns
+        -------
+        numpy.ndarray, float, shape (Q,), or None
+            :func:`reflected_power_floor` of ``problem.pd_target`` at this
+            detector's false-alarm probability [W]; None when the problem
+            has no detection target.
+        """
+        targets = problem.pd_targets()
+        if targets is None:
+            return None
+        return reflected_power_floor(targets, problem.sigma_d2, self.false_alarm(problem))
+
     def link_weights(self, problem):
         """Total echo gain collected from each transmitting BS.
 
@@ -148,8 +195,8 @@ class Detector:
             (unsynchronized).
         """
         if self.synchronized:
-            return problem.G.sum(axis=1)
-        return np.diagonal(problem.G, axis1=1, axis2=2).copy()
+            return problem.G.sum(axis=-2)
+        return np.diagonal(problem.G, axis1=-2, axis2=-1).copy()
 
     def gains_by_signal(self, problem, w, R):
         """Transmit gain of every information beam and every R_l towards each point.
@@ -174,8 +221,8 @@ class Detector:
         """
         w, R = v.as_beams(problem, w, R)
         A = problem.A
-        sensing = np.einsum("qln,lnp,qlp->ql", A, R, A.conj()).real
-        amplitude = np.einsum("qln,lin->qli", A, w)
+        sensing = np.einsum("...qln,...lnp,...qlp->...ql", A, R, A.conj()).real
+        amplitude = np.einsum("...qln,...lin->...qli", A, w)
         beams = amplitude.real**2 + amplitude.imag**2
         return (beams if self.information_echoes else np.zeros_like(beams)), sensing
 
@@ -189,7 +236,7 @@ class Detector:
             with ``information_echoes``); see :meth:`gains_by_signal`.
         """
         beams, sensing = self.gains_by_signal(problem, w, R)
-        return beams.sum(axis=2) + sensing
+        return beams.sum(axis=-1) + sensing
 
     def reflected_power(self, problem, w, R):
         """Received reflection-signal power E at every sample point.
@@ -208,7 +255,7 @@ class Detector:
         numpy.ndarray, float, shape (Q,)
             E [W].
         """
-        return problem.n_rx * np.sum(self.link_weights(problem) * self.beam_gains(problem, w, R), axis=1)
+        return problem.n_rx * np.sum(self.link_weights(problem) * self.beam_gains(problem, w, R), axis=-1)
 
     @property
     def is_paper_model(self):

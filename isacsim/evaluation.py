@@ -7,7 +7,7 @@ import numpy as np
 from .errors import InputError, InputTypeError
 from .units import linear_to_db
 
-__all__ = ["Evaluation", "evaluate", "transmit_power"]
+__all__ = ["Evaluation", "evaluate", "transmit_power", "antenna_powers"]
 
 
 def transmit_power(w, R):
@@ -17,13 +17,30 @@ def transmit_power(w, R):
     ----------
     w : numpy.ndarray, complex, shape (L, K, Nt)
     R : numpy.ndarray, complex, shape (L, Nt, Nt)
+        (Or stacks of them, with the same leading batch axes.)
 
     Returns
     -------
     numpy.ndarray, float, shape (L,)
         [W].
     """
-    return (np.abs(w) ** 2).sum(axis=(1, 2)) + np.einsum("lnn->l", R).real
+    return (np.abs(w) ** 2).sum(axis=(-2, -1)) + np.einsum("...lnn->...l", R).real
+
+
+def antenna_powers(w, R):
+    """Diagonal of every BS's transmit covariance ``sum_i w_li w_li^H + R_l``.
+
+    Parameters
+    ----------
+    w : numpy.ndarray, complex, shape (L, K, Nt)
+    R : numpy.ndarray, complex, shape (L, Nt, Nt)
+
+    Returns
+    -------
+    numpy.ndarray, float, shape (L, Nt)
+        Power radiated by each antenna [W].
+    """
+    return (np.abs(w) ** 2).sum(axis=-2) + np.einsum("...lnn->...ln", R).real
 
 
 @attrs.frozen(kw_only=True)

@@ -117,7 +117,7 @@ def _others(names, known):
     return sorted(set(names) - set(known))
 
 
-def curve_styles(keys):
+def curve_styles(keys, labels=None):
     """A look of its own for every ``(designer, receiver)`` curve of a figure.
 
     The designer sets the colour (Okabe-Ito, colour-blind safe) and the
@@ -129,6 +129,9 @@ def curve_styles(keys):
     ----------
     keys : iterable of (str, str)
         The figure's ``(designer, receiver)`` pairs.
+    labels : dict or None
+        Legend name of each designer (a designer's ``label``); default: the
+        paper's names for its designers, the registered name for others.
 
     Returns
     -------
@@ -147,6 +150,7 @@ def curve_styles(keys):
         else:
             index = extra_designers.index(designer)
             designer_label, color, marker = designer, _EXTRA_COLORS[index % len(_EXTRA_COLORS)], _EXTRA_MARKERS[index % len(_EXTRA_MARKERS)]
+        designer_label = (labels or {}).get(designer) or designer_label
         if receiver in _RECEIVERS:
             receiver_label, filled, linestyle = _RECEIVERS[receiver]
         else:
@@ -272,7 +276,7 @@ def _draw_detection_panel(ax, curves, scenario, styles, x_scale):
 _INFEASIBLE = dict(s=160, facecolors="none", edgecolors="black", linewidths=1.0, zorder=5)
 
 
-def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None, solve_times=None):
+def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None, solve_times=None, labels=None):
     """Panels of mean p_D versus the swept value: Scenario I, Scenario II.
 
     A scenario without curves gets no (empty) panel. Each panel has its own
@@ -298,6 +302,8 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None
     solve_times : list of dict or None
         Rows of :func:`isacsim.simulation.summarize_solve_times`; if given, a
         second row of panels shows the median solve time [s] (log scale).
+    labels : dict or None
+        Legend name of each designer (see :func:`curve_styles`).
 
     Returns
     -------
@@ -306,7 +312,7 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None
     """
     plt = _pyplot()
     curves = _by_scheme(summary)
-    styles = curve_styles({(designer, receiver) for _, designer, receiver in curves})
+    styles = curve_styles({(designer, receiver) for _, designer, receiver in curves}, labels)
     panels = [(scenario, panel_title) for scenario, panel_title in _PANELS if any(key[0] == scenario for key in curves)] or list(_PANELS[:1])
     width = 11 if len(panels) == 2 else 8
     if solve_times is None:
@@ -329,7 +335,8 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None
         for ax in np.ravel(grid if solve_times is not None else axes):
             ax.set_xticks(list(x_ticks), [f"{t:g}" for t in x_ticks])
             ax.minorticks_off()
-    bottom = _legend(fig, axes[0], summary, n_designers=len({designer for designer, _ in styles}), coinciding=_coincidence_lines(coinciding, styles))
+    bottom = _legend(fig, axes, summary, order=[styles[key]["label"] for key in sorted(styles, key=_curve_rank)],
+                     n_designers=len({designer for designer, _ in styles}), coinciding=_coincidence_lines(coinciding, styles))
     fig.suptitle(title)
     fig.tight_layout(rect=(0, bottom, 1, 1 - (0.05 + 0.22 * (title.count("\n") + 1)) / fig.get_figheight()))
     save_figure(fig, path)
@@ -337,16 +344,22 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None
     return fig
 
 
-def _legend(fig, ax, summary, *, n_designers, coinciding=()):
-    """The curves (one column per designer) above a row of notes: the infeasibility
-    ring, the designers' shift and the curves that coincide.
+def _legend(fig, axes, summary, *, order, n_designers, coinciding=()):
+    """The curves of every panel in ``order`` (one column per designer) above a row of
+    notes: the infeasibility ring, the designers' shift and the curves that coincide.
 
     Returns
     -------
     float
         The fraction of the figure's height the two take at its bottom.
     """
-    handles, labels = ax.get_legend_handles_labels()
+    curves = {}
+    for panel in axes:  # a curve drawn in one scenario only is listed too
+        for handle, label in zip(*panel.get_legend_handles_labels()):
+            curves.setdefault(label, handle)
+    labels = [label for label in order if label in curves]
+    handles = [curves[label] for label in labels]
+    ax = axes[0]
     notes = []
     if any(int(_f(r["n_infeasible"])) > 0 for r in summary):
         notes.append((ax.scatter([], [], **_INFEASIBLE), "some realizations infeasible ($p_D$ = 0)"))
@@ -451,7 +464,7 @@ def plot_topology(rows, path, *, title):
     return fig
 
 
-def plot_coverage(summary, path, *, title, design_points):
+def plot_coverage(summary, path, *, title, design_points, labels=None):
     """Heat maps of mean p_D over the fine grid, one panel per scheme.
 
     Parameters
@@ -462,6 +475,8 @@ def plot_coverage(summary, path, *, title, design_points):
     title : str
     design_points : numpy.ndarray, shape (Q, 2)
         The sample points the designs were made for [m].
+    labels : dict or None
+        Legend name of each designer (see :func:`curve_styles`).
     """
     plt = _pyplot()
     panels = _by_scheme(summary)
@@ -479,7 +494,7 @@ def plot_coverage(summary, path, *, title, design_points):
         image = ax.imshow(grid, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), vmin=0, vmax=1, cmap="viridis")
         ax.plot(design_points[:, 0], design_points[:, 1], "w+", markersize=8, label="design points")
         scenario, designer, receiver = key
-        label = curve_styles([(designer, receiver)])[designer, receiver]["label"]
+        label = curve_styles([(designer, receiver)], labels)[designer, receiver]["label"]
         ax.set_title(f"{label}\n{'Scenario I' if scenario == 'sync' else 'Scenario II'}", fontsize=9)
         ax.set_xlabel("x [m]")
         ax.set_xticks(np.linspace(xs[0], xs[-1], 5))  # sparse enough not to run into the next panel's

@@ -17,10 +17,18 @@ from .channels import steering_matrix
 from .npzfile import read_npz, write_npz
 from .units import dbm_to_watt, linear_to_db, watt_to_dbm
 
-__all__ = ["DesignProblem"]
+__all__ = ["DesignProblem", "ARRAY_KEYS", "OPTIONAL_KEYS", "GEOMETRY_KEYS", "KNOWN_KEYS"]
 
-#: Keys of the ``.npz`` format that :class:`DesignProblem` interprets.
+#: Keys every ``.npz`` problem file holds.
 ARRAY_KEYS = ("H", "A", "G", "gamma", "p_max", "sigma_c2", "sigma_d2", "n_rx", "p_fa")
+#: Optional keys: requirements and channel knowledge that every built-in
+#: designer honours when present (absent means: no such requirement).
+OPTIONAL_KEYS = ("p_antenna", "csi_error_var", "pd_target")
+#: Geometry that :meth:`DesignProblem.from_network` records for plots; kept
+#: and saved (``extras``), never used by a designer.
+GEOMETRY_KEYS = ("bs_positions", "user_positions", "points", "broadside")
+#: Every key a problem file may hold; any other is refused.
+KNOWN_KEYS = ARRAY_KEYS + OPTIONAL_KEYS + GEOMETRY_KEYS
 
 
 def _array(kind, ndim, **checks):
@@ -37,13 +45,41 @@ def _scalar(kind):
     return attrs.Converter(convert, takes_field=True)
 
 
+def _optional(kind, ndim, **checks):
+    """An optional array field: None (absent) or an array validated like the others."""
+    convert = _array(kind, ndim, **checks).converter
+
+    def optional(value, field):
+        return None if value is None else convert(value, field)
+
+    return attrs.Converter(optional, takes_field=True)
+
+
+def _probabilities(value, field):
+    """pd_target: None, a probability, or one per sample point, each strictly between 0 and 1."""
+    if value is None:
+        return None
+    if np.ndim(value) > 1:
+        raise InputError(f"{field.name}: expected a scalar or shape (Q,), got shape {np.shape(value)}")
+    array = v.as_array(field.name, value, kind="float", shape=(None,) * np.ndim(value))
+    outside = array[(array <= 0) | (array >= 1)]
+    if outside.size:
+        raise InputError(f"{field.name}: expected detection probabilities with 0 < p < 1, got {float(outside.flat[0])!r}")
+    return array
+
+
+def known_keys_text():
+    """The keys a problem file may hold, for messages."""
+    return f"required {', '.join(ARRAY_KEYS)}; optional {', '.join(OPTIONAL_KEYS)}; geometry {', '.join(GEOMETRY_KEYS)}"
+
+
 def _extras(value):
     if not isinstance(value, dict):
         raise InputError(f"extras: expected a dict of named arrays, got {type(value).__name__}")
     out = {}
     for key, item in value.items():
-        if not isinstance(key, str) or key in ARRAY_KEYS:
-            raise InputError(f"extras: expected string keys other than {ARRAY_KEYS}, got {key!r}")
+        if key not in GEOMETRY_KEYS:
+            raise InputError(f"extras: unknown key {key!r}; extras hold only the geometry {', '.join(GEOMETRY_KEYS)}")
         array = np.asarray(item)
         if array.dtype == object:
             raise InputError(f"extras[{key!r}]: expected a plain numeric or string array, got objects")
@@ -90,9 +126,26 @@ class DesignProblem:
         Receive antennas per BS, >= 1.
     p_fa : float
         Required false-alarm probability, 0 < p_fa < 1.
+    p_antenna : array_like or None, float, shape (L, Nt)
+        Per-antenna power budgets [W], > 0: ``p_antenna[l, n]`` caps the
+        n-th diagonal entry of BS l's transmit covariance
+        ``sum_i w_li w_li^H + R_l``. None: no per-antenna limit.
+    csi_error_var : array_like or None, float, shape (L, L, K)
+        Statistical CSI error: ``H`` is the estimate, and each entry of the
+        error of ``H[l, m, k]`` is CN(0, ``csi_error_var[l, m, k]``), a
+        power gain (the units of ``abs(H)**2``), >= 0. Every received
+        power is then an expectation over the error,
+        ``E abs(h^H w)^2 = w^H (h h^H + csi_error_var I) w``, and the SINR
+        targets hold in that sense. None: perfect CSI.
+    pd_target : array_like or None, float, shape () or (Q,)
+        Detection probability required at every sample point (a scalar) or
+        at each (shape (Q,)), 0 < pd_target < 1; with the false-alarm
+        probability it fixes a reflected-power floor per point through eqs.
+        (26)/(29) (:func:`isacsim.detection.reflected_power_floor`). None:
+        no detection requirement.
     extras : dict of str -> numpy.ndarray
-        Anything else (e.g. geometry for plots); kept and saved, never
-        interpreted.
+        Geometry for plots (:data:`GEOMETRY_KEYS` only); kept and saved,
+        never used by a designer.
 
     Raises
     ------
@@ -110,6 +163,9 @@ class DesignProblem:
     sigma_d2: float = attrs.field(converter=_scalar("float"), validator=v.positive)
     n_rx: int = attrs.field(converter=_scalar("int"), validator=v.integer_at_least(1))
     p_fa: float = attrs.field(converter=_scalar("float"), validator=v.open_unit_interval)
+    p_antenna: np.ndarray | None = attrs.field(default=None, converter=_optional("float", 2, positive=True), eq=_ARRAY_EQ)
+    csi_error_var: np.ndarray | None = attrs.field(default=None, converter=_optional("float", 3, non_negative=True), eq=_ARRAY_EQ)
+    pd_target: np.ndarray | None = attrs.field(default=None, converter=attrs.Converter(_probabilities, takes_field=True), eq=_ARRAY_EQ)
     extras: dict = attrs.field(factory=dict, converter=_extras, eq=attrs.cmp_using(eq=_extras_equal))
 
     def __attrs_post_init__(self):
@@ -122,10 +178,13 @@ class DesignProblem:
             "gamma": (n_bs, n_users),
             "p_max": (n_bs,),
         }
-        for name, shape in expected.items():
-            actual = getattr(self, name).shape
-            if actual != shape:
-                raise InputError(f"{name}: expected shape {shape} to match H {self.H.shape}, got {actual}")
+        optional = {"p_antenna": (n_bs, n_tx), "csi_error_var": (n_bs, n_bs, n_users)}
+        for name, shape in {**expected, **optional}.items():
+            value = getattr(self, name)
+            if value is not None and value.shape != shape:
+                raise InputError(f"{name}: expected shape {shape} to match H {self.H.shape}, got {value.shape}")
+        if self.pd_target is not None and self.pd_target.shape not in ((), (self.A.shape[0],)):
+            raise InputError(f"pd_target: expected a scalar or shape ({self.A.shape[0]},) to match A {self.A.shape}, got {self.pd_target.shape}")
         if self.A.shape[0] < 1:
             raise InputError("A: expected at least one sample point (Q >= 1), got 0")
         if np.any(np.linalg.norm(self.A, axis=2) == 0):
@@ -140,12 +199,13 @@ class DesignProblem:
         budgets and divide by the noise powers; with gains of, say, 1e200
         they overflow to inf and every SINR becomes NaN. Bounds used (upper
         bounds on any power the model forms, in W and in noise units):
-        ``max|H|^2 Nt max(P)`` for the users and
+        ``(max|H|^2 Nt + max csi_error_var) max(P)`` for the users and
         ``max(G) max|A|^4 Nt^2 L^2 Nr max(P)`` for the echoes.
         """
         p_max, n_tx = float(self.p_max.max()), self.n_tx
+        error_var = float(self.csi_error_var.max()) if self.csi_error_var is not None else 0.0
         with np.errstate(over="ignore"):  # numpy scalars overflow to inf, which the check catches
-            received = np.max(np.abs(self.H)) ** 2 * n_tx * p_max
+            received = (np.max(np.abs(self.H)) ** 2 * n_tx + error_var) * p_max
             echo = self.G.max() * np.max(np.abs(self.A)) ** 4 * n_tx**2 * self.n_bs**2 * self.n_rx * p_max
             bounds = (
                 ("H, p_max, sigma_c2", "the users' received power |h|^2 Nt P_max / sigma_c^2", received / self.sigma_c2, received),
@@ -204,6 +264,10 @@ class DesignProblem:
         """SINR targets, shape (L, K) [dB]."""
         return linear_to_db(self.gamma)
 
+    def pd_targets(self):
+        """The detection probability required at each sample point, shape (Q,), or None."""
+        return None if self.pd_target is None else np.broadcast_to(self.pd_target, (self.n_points,)).copy()
+
     # ------------------------------------------------------------- building
     @classmethod
     def from_network(cls, network, grid, *, channel, radar, sigma_c2_dbm=-84.0, sigma_d2_dbm=-102.0, p_fa=1e-3, rng=None, extras=None):
@@ -225,8 +289,8 @@ class DesignProblem:
         rng : numpy.random.Generator or int or None
             Source of the channel draw; an int seeds a new generator.
         extras : dict or None
-            Extra arrays to keep. Geometry (BS, user and point positions,
-            broadside angles) is always added.
+            Geometry arrays to replace (:data:`GEOMETRY_KEYS`); the BS,
+            user and point positions and broadside angles are always added.
 
         Returns
         -------
@@ -265,8 +329,9 @@ class DesignProblem:
 
     # ------------------------------------------------------------------- I/O
     def to_arrays(self):
-        """All fields as a flat dict of arrays (the ``.npz`` content)."""
+        """All fields as a flat dict of arrays (the ``.npz`` content); absent optional fields are left out."""
         arrays = {key: np.asarray(getattr(self, key)) for key in ARRAY_KEYS}
+        arrays.update({key: getattr(self, key) for key in OPTIONAL_KEYS if getattr(self, key) is not None})
         arrays.update(self.extras)
         return arrays
 
@@ -294,14 +359,18 @@ class DesignProblem:
         InputError
             One line starting with ``path``: the file is missing, not a
             regular file, not an ``.npz`` archive, corrupt, too large, lacks a
-            key, or a value fails validation (then the key is named too).
+            key, holds a key not in :data:`KNOWN_KEYS` (named, with the known
+            ones), or a value fails validation (then the key is named too).
         """
         path = os.fspath(path)
         content = read_npz(path)
         missing = [key for key in ARRAY_KEYS if key not in content]
         if missing:
             raise InputError(f"{path}: missing key {missing[0]!r} (a DesignProblem needs {', '.join(ARRAY_KEYS)})")
-        fields = {key: content.pop(key) for key in ARRAY_KEYS}
+        unknown = sorted(set(content) - set(KNOWN_KEYS))
+        if unknown:
+            raise InputError(f"{path}: unknown field {unknown[0]!r}; a problem file holds only known fields ({known_keys_text()})")
+        fields = {key: content.pop(key) for key in ARRAY_KEYS + OPTIONAL_KEYS if key in content}
         try:
             return cls(**fields, extras=content)
         except InputError as error:
@@ -321,6 +390,12 @@ class DesignProblem:
             f"  echo gains G      {_span(linear_to_db(self.G[self.G > 0]))} dB" if np.any(self.G > 0) else "  echo gains G      all zero",
             f"  p_FA              {self.p_fa:g}",
         ]
+        if self.p_antenna is not None:
+            lines.append(f"  per-antenna       {_span(self.p_antenna)} W")
+        if self.csi_error_var is not None:
+            lines.append(f"  CSI error var.    {_span(self.csi_error_var)} (power gain per entry)")
+        if self.pd_target is not None:
+            lines.append(f"  p_D target        {_span(self.pd_target)}")
         if self.extras:
             lines.append(f"  extras            {', '.join(sorted(self.extras))}")
         return "\n".join(lines)

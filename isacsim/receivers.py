@@ -25,6 +25,14 @@ __all__ = ["Receiver", "TypeI", "TypeII", "received_powers", "sensing_interferen
 def received_powers(problem, w):
     """Power of every information beam at every user.
 
+    With statistical CSI error (``problem.csi_error_var``) ``H`` is the
+    estimate and the power is its expectation over the error,
+    ``|h^H w|^2 + csi_error_var ||w||^2``.
+
+    Every function of this module also takes a stack of problems and designs
+    (leading batch axes on every array, as from
+    :func:`isacsim.designers.verify.stack_problems`).
+
     Parameters
     ----------
     problem : DesignProblem
@@ -34,10 +42,14 @@ def received_powers(problem, w):
     Returns
     -------
     numpy.ndarray, float, shape (L, K, L, K)
-        ``P[l, i, m, k] = |h_{l,m,k}^H w_{l,i}|^2`` [W].
+        ``P[l, i, m, k] = |h_{l,m,k}^H w_{l,i}|^2`` [W] (in expectation).
     """
-    amplitude = np.einsum("lmkn,lin->limk", problem.H.conj(), w)
-    return amplitude.real**2 + amplitude.imag**2
+    amplitude = np.einsum("...lmkn,...lin->...limk", problem.H.conj(), w)
+    powers = amplitude.real**2 + amplitude.imag**2
+    if problem.csi_error_var is not None:
+        beam_power = np.einsum("...lin,...lin->...li", w.conj(), w).real
+        powers = powers + beam_power[..., None, None] * problem.csi_error_var[..., :, None, :, :]
+    return powers
 
 
 def sensing_interference_by_bs(problem, R):
@@ -52,9 +64,13 @@ def sensing_interference_by_bs(problem, R):
     Returns
     -------
     numpy.ndarray, float, shape (L, L, K)
-        ``[l, m, k] = h_{l,m,k}^H R_l h_{l,m,k}`` [W].
+        ``[l, m, k] = h_{l,m,k}^H R_l h_{l,m,k}`` [W], plus
+        ``csi_error_var[l, m, k] tr R_l`` in expectation over a CSI error.
     """
-    return np.einsum("lmkn,lnp,lmkp->lmk", problem.H.conj(), R, problem.H).real
+    powers = np.einsum("...lmkn,...lnp,...lmkp->...lmk", problem.H.conj(), R, problem.H).real
+    if problem.csi_error_var is not None:
+        powers = powers + np.einsum("...lnn->...l", R).real[..., None, None] * problem.csi_error_var
+    return powers
 
 
 def sensing_interference(problem, R):
@@ -65,7 +81,7 @@ def sensing_interference(problem, R):
     numpy.ndarray, float, shape (L, K)
         ``sum_l h_{l,m,k}^H R_l h_{l,m,k}`` [W] for user k of cell m.
     """
-    return sensing_interference_by_bs(problem, R).sum(axis=0)
+    return sensing_interference_by_bs(problem, R).sum(axis=-3)
 
 
 @attrs.frozen
@@ -98,7 +114,9 @@ class Receiver:
         Returns
         -------
         numpy.ndarray, float, shape (L, K)
-            SINR of user k of cell m [linear].
+            SINR of user k of cell m [linear]; under statistical CSI error
+            (``problem.csi_error_var``), expected signal power over expected
+            interference plus noise.
 
         Raises
         ------
@@ -109,8 +127,8 @@ class Receiver:
         powers = received_powers(problem, w)
         users = np.arange(problem.n_users_per_cell)
         cells = np.arange(problem.n_bs)
-        signal = powers[cells[:, None], users[None, :], cells[:, None], users[None, :]]
-        interference = powers.sum(axis=(0, 1)) - signal
+        signal = powers[..., cells[:, None], users[None, :], cells[:, None], users[None, :]]
+        interference = powers.sum(axis=(-4, -3)) - signal
         if self.sensing_leakage:
             interference = interference + self.sensing_leakage * sensing_interference(problem, R)
         return signal / (interference + problem.sigma_c2)

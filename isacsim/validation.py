@@ -223,7 +223,8 @@ def as_beams(problem, w, R):
     Parameters
     ----------
     problem : DesignProblem
-        Gives L, K and Nt.
+        Gives L, K and Nt (or a stack of problems, whose leading batch axes
+        ``w`` and ``R`` then have too).
     w, R : array_like, complex
         Information beams (L, K, Nt) and sensing covariances (L, Nt, Nt).
 
@@ -242,12 +243,14 @@ def as_beams(problem, w, R):
         n_bs, n_users, n_tx = problem.n_bs, problem.n_users_per_cell, problem.n_tx
     except AttributeError:
         raise InputTypeError(f"problem: expected a DesignProblem, got {type(problem).__name__}") from None
+    batch = tuple(np.shape(problem.H)[:-4])  # () for one problem; (B,) for a stack
     arrays = []
     for name, value, shape, axes in (("w", w, (n_bs, n_users, n_tx), "(L, K, Nt)"), ("R", R, (n_bs, n_tx, n_tx), "(L, Nt, Nt)")):
         try:
             array = np.asarray(value, dtype=complex)
         except (TypeError, ValueError):
             raise InputTypeError(f"{name}: expected a complex array of shape {axes} = {shape}, got {type(value).__name__}") from None
+        shape = batch + shape
         if array.shape != shape:
             raise InputError(f"{name}: expected shape {axes} = {shape} for this problem, got {array.shape}")
         arrays.append(array)

@@ -58,3 +58,33 @@ def paper_formulation(problem, receiver, detector, directions=None):
         budget_rows(problem),
     )
     return Formulation(problem=problem, objective=max_min_reflected_power(), rows=rows, directions=directions)
+
+
+def expected_sinr(problem, w, R, leakage):
+    """SINR of every user as expected signal over expected interference plus noise, term by term.
+
+    Under a statistical CSI error each entry of the error of h_{l,m,k} is
+    CN(0, s2): E|h^H x|^2 = |h_hat^H x|^2 + s2 ||x||^2 and
+    E h^H R h = h_hat^H R h_hat + s2 tr R. Returns (L, K).
+    """
+    L, K = problem.n_bs, problem.n_users_per_cell
+    s2 = problem.csi_error_var if problem.csi_error_var is not None else np.zeros((L, L, K))
+    H = problem.H
+
+    def power(l, m, k, x):
+        return abs(np.vdot(H[l, m, k], x)) ** 2 + s2[l, m, k] * np.vdot(x, x).real
+
+    out = np.zeros((L, K))
+    for m in range(L):
+        for k in range(K):
+            signal = power(m, m, k, w[m, k])
+            interference = sum(power(l, m, k, w[l, i]) for l in range(L) for i in range(K) if (l, i) != (m, k))
+            sensing = sum(np.real(np.vdot(H[l, m, k], R[l] @ H[l, m, k])) + s2[l, m, k] * np.trace(R[l]).real for l in range(L))
+            out[m, k] = signal / (interference + leakage * sensing + problem.sigma_c2)
+    return out
+
+
+def antenna_powers_loop(w, R):
+    """Power radiated by every antenna n of every BS l: sum_i |w_li[n]|^2 + R_l[n, n]. Returns (L, Nt)."""
+    L, K, Nt = w.shape
+    return np.array([[sum(abs(w[l, i, n]) ** 2 for i in range(K)) + R[l, n, n].real for n in range(Nt)] for l in range(L)])

@@ -36,8 +36,7 @@ def _paper_programs(seeds, gamma_db=12.0):
         problem = small_problem(seed=seed, n_users_per_cell=2, n_tx=8, sinr_target_db=gamma_db)
         for designer in (SDRDesigner(), ZFDesigner(), SensingOnlyDesigner()):
             for receiver in (TypeI(), TypeII()):
-                detector = designer.detector_for(Detector(synchronized=seed % 2 == 0))
-                programs.append(designer._program(problem, receiver, detector, designer._unit_directions(problem)))
+                programs.append(designer.program(problem, receiver, Detector(synchronized=seed % 2 == 0)))
     return programs
 
 

@@ -68,6 +68,8 @@ def _malformed_files(tmp_path, problem):
     del arrays["A"]
     np.savez(tmp_path / "missing.npz", **arrays)
     yield tmp_path / "missing.npz"
+    np.savez(tmp_path / "unknown.npz", **problem.to_arrays(), p_antena=np.ones((problem.n_bs, problem.n_tx)))
+    yield tmp_path / "unknown.npz"
 
 
 def test_malformed_files_exit_2_with_one_line(tmp_path, capsys):
@@ -76,6 +78,20 @@ def test_malformed_files_exit_2_with_one_line(tmp_path, capsys):
         code, _, err = run("solve", path, capsys=capsys)
         assert code == 2, path
         assert err.count("\n") == 1 and "Traceback" not in err and err.startswith("isacsim: error:")
+
+
+@pytest.mark.parametrize("value", ["1.0", "0", "-0.5", "nan"])
+def test_a_detection_target_outside_0_1_exits_2_naming_the_option(problem_file, capsys, value):
+    code, _, err = run("solve", problem_file, "--pd-target", value, capsys=capsys)
+    assert code == 2 and err.count("\n") == 1 and "--pd-target:" in err
+
+
+def test_an_unknown_field_exits_2_naming_it_and_the_known_ones(tmp_path, capsys):
+    problem = small_problem(seed=0, n_users_per_cell=1, n_tx=6)
+    np.savez(tmp_path / "typo.npz", **problem.to_arrays(), p_antena=np.ones((problem.n_bs, problem.n_tx)))
+    code, _, err = run("solve", tmp_path / "typo.npz", capsys=capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "unknown field 'p_antena'" in err and "p_antenna" in err and "pd_target" in err and "bs_positions" in err
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,7 @@ PICOS_SOLVERS = [name for name in ("cvxopt", "qics") if name in picos.available_
 
 
 def _program(designer, problem, receiver, detector):
-    detector = designer.detector_for(detector)
-    return designer._program(problem, receiver, detector, designer._unit_directions(problem))
+    return designer.program(problem, receiver, detector)
 
 
 # ------------------------------------------------------------------ estimates

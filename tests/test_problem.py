@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from isacsim import DesignProblem
-from isacsim.problem import ARRAY_KEYS
+from isacsim.problem import ARRAY_KEYS, GEOMETRY_KEYS, KNOWN_KEYS
 
 
 def test_save_load_round_trip_keeps_everything(problem, tmp_path):
@@ -18,10 +18,42 @@ def test_save_load_round_trip_keeps_everything(problem, tmp_path):
     assert set(loaded.extras) == {"bs_positions", "user_positions", "points", "broadside"}
 
 
-def test_extra_keys_are_kept(problem, tmp_path):
+def _with_requirements(problem):
+    L, K, Nt, Q = problem.n_bs, problem.n_users_per_cell, problem.n_tx, problem.n_points
+    return problem.evolve(
+        p_antenna=np.full((L, Nt), 0.3), csi_error_var=np.full((L, L, K), 1e-9), pd_target=np.linspace(0.5, 0.9, Q)
+    )
+
+
+def test_optional_fields_round_trip_and_absent_ones_are_not_written(problem, tmp_path):
     path = tmp_path / "p.npz"
-    problem.evolve(extras={**problem.extras, "note": np.array("hello")}).save(path)
-    assert str(DesignProblem.load(path).extras["note"]) == "hello"
+    rich = _with_requirements(problem)
+    rich.save(path)
+    loaded = DesignProblem.load(path)
+    assert loaded == rich and loaded != problem
+    np.testing.assert_array_equal(loaded.p_antenna, rich.p_antenna)
+    np.testing.assert_array_equal(loaded.pd_target, rich.pd_target)
+    problem.save(path)
+    assert set(np.load(path).files) == set(ARRAY_KEYS) | set(GEOMETRY_KEYS)
+    assert DesignProblem.load(path).p_antenna is None
+
+
+def test_a_scalar_detection_target_applies_to_every_point(problem):
+    scalar = problem.evolve(pd_target=0.9)
+    assert scalar.pd_target.shape == ()
+    np.testing.assert_array_equal(scalar.pd_targets(), np.full(problem.n_points, 0.9))
+    assert problem.pd_targets() is None
+
+
+def test_an_unknown_field_is_refused_naming_it_and_the_known_ones(problem, tmp_path):
+    path = tmp_path / "p.npz"
+    np.savez(path, **problem.to_arrays(), p_antena=np.ones((problem.n_bs, problem.n_tx)))  # a misspelt field
+    with pytest.raises(ValueError, match="unknown field 'p_antena'") as error:
+        DesignProblem.load(path)
+    for key in KNOWN_KEYS:
+        assert key in str(error.value)
+    with pytest.raises(ValueError, match="^extras: unknown key 'note'"):
+        problem.evolve(extras={**problem.extras, "note": np.array("hello")})
 
 
 def test_shapes_and_units(problem):
@@ -55,6 +87,16 @@ def _bad_inputs(p):
     yield "p_fa", dict(p_fa=0.0)
     yield "p_fa", dict(p_fa=1.0)
     yield "p_fa", dict(p_fa=float("nan"))
+    yield "p_antenna", dict(p_antenna=np.ones((L, Nt + 1)))
+    yield "p_antenna", dict(p_antenna=np.zeros((L, Nt)))
+    yield "p_antenna", dict(p_antenna=np.full((L, Nt), np.inf))
+    yield "csi_error_var", dict(csi_error_var=np.ones((L, K, L)) if K != L else np.ones((L, L)))
+    yield "csi_error_var", dict(csi_error_var=np.full((L, L, K), -1e-3))
+    yield "pd_target", dict(pd_target=1.0)
+    yield "pd_target", dict(pd_target=0.0)
+    yield "pd_target", dict(pd_target=np.full(p.n_points + 1, 0.5))
+    yield "pd_target", dict(pd_target=np.full((1, p.n_points), 0.5))
+    yield "pd_target", dict(pd_target=float("nan"))
 
 
 def test_every_invalid_input_names_its_field(problem):

@@ -37,11 +37,20 @@ def add(subparsers):
             **OUTPUT_CODE,
         },
     )
-    p.add_argument("--scale", action="store_true", help="time and peak memory per solve against L and Nt, with a PNG and CSV")
+    p.add_argument(
+        "--scale",
+        action="store_true",
+        help="time and peak memory per solve against L and Nt, with a PNG and CSV; then power-min against the SDR at L = 19",
+    )
     p.add_argument("--clutter", action="store_true",
                    help="time the clutter-aware designer (bisection of certified steps) against the SDR at paper size (target: <= 10x)")
     p.add_argument("--instances", type=int, default=None, help="seeded instances per case (default: 10; with --scale 3)")
     p.add_argument("--quick", action="store_true", help="a first look: 3 instances; with --scale tiny sizes, 1 instance")
+    p.add_argument(
+        "--csi",
+        action="store_true",
+        help="how often rank-one beams are recovered under a statistical CSI error, and the worst relaxation gap",
+    )
     p.add_argument("--check", action="store_true", help="exit with 1 if any target is missed (time, memory, agreement, status)")
     p.add_argument("--primal", action="store_true", help="also time the straightforward primal models on a small instance")
     p.add_argument("--out", default=None, help="--scale: the PNG; the CSV goes beside it (default: results/bench-scale.png)")
@@ -73,6 +82,13 @@ def run(args):
 
         timings = run_clutter_benchmark(n_instances=args.instances or (1 if args.quick else 5))
         return _verdict([line for timing in timings for line in timing.failures()]) if args.check else EXIT_OK
+    if args.csi:
+        if args.scale or args.primal or args.check or scale_only:
+            raise UsageError("--csi: runs alone (with --instances or --quick)")
+        from ..bench.csi import run_csi_sets
+
+        run_csi_sets(n_instances=args.instances or (2 if args.quick else 10))
+        return EXIT_OK
     if not args.scale and scale_only:
         raise UsageError(f"{', '.join(scale_only)}: only with --scale")
     if args.scale:
@@ -82,6 +98,10 @@ def run(args):
         setup = attrs.evolve(QUICK_SETUP if args.quick else ScaleSetup(), **{k: v for k, v in changes.items() if v is not None})
         points = run_scale(setup, args.out or "results/bench-scale.png")
         comparisons = list({point.comparison.label: point.comparison for point in points}.values())  # shared points once
+        if not args.quick:
+            from ..bench.formulations import SCALE_CASES, run_formulation_cases
+
+            comparisons += run_formulation_cases(SCALE_CASES, args.instances or 10)
     else:
         n_instances = args.instances or (3 if args.quick else 10)
         comparisons = run_benchmark(n_instances=n_instances, primal=args.primal)

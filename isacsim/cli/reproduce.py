@@ -40,6 +40,13 @@ def add(subparsers):
     p.add_argument("--seed", type=int, default=None, help="root seed of the channel realizations (default: 2024)")
     p.add_argument("--quiet", action="store_true", help="no progress output and no summary line (errors still go to stderr)")
     p.add_argument(
+        "--timeout",
+        default=None,
+        metavar="SECONDS",
+        help="stop a design that runs longer: its point fails ('timed out after S s') and the next run retries it "
+        "(default: $ISACSIM_DESIGN_TIMEOUT, else no limit)",
+    )
+    p.add_argument(
         "--format", default="png", choices=IMAGE_FORMATS, help="file format of the figure: png, or pdf or svg (vector) (default: %(default)s)"
     )
     p.add_argument(
@@ -59,6 +66,7 @@ def add(subparsers):
 
 def run(args):
     from ..figures import figure_file, plain_title, reproduce
+    from ..guard import parse_timeout
     from ..plotting import require_matplotlib
     from ..reproduce import available, load
 
@@ -74,6 +82,7 @@ def run(args):
         raise UsageError("--seed: expected an integer >= 0")
     from ..scenario import parse_assignments
 
+    timeout = parse_timeout(args.timeout, "--timeout")
     figure = load(args.name)
     designers = args.designers.split(",") if args.designers is not None else None
     changes = parse_assignments(args.assignments)
@@ -90,6 +99,7 @@ def run(args):
         progress=False if args.quiet else None,
         designers=designers,
         changes=changes,
+        timeout=timeout,
     )
     if not args.quiet:
         print(

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import sys
 
+import attrs
 import numpy as np
 
 from ..errors import InputError
@@ -13,13 +15,18 @@ from .common import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, UsageError, subcomma
 
 __all__ = ["add", "run"]
 
+#: What a design achieves on its problem (:class:`isacsim.evaluation.Evaluation`): null for a failed design.
+_ACHIEVED = ("reflected_power_w", "detection_probability", "sinr_db", "tx_power_w")
+
 
 #: What ``isacsim solve`` exits with, for its help.
 EXIT_CODES = """exit codes:
-  0  optimal (verified) design
-  1  the design is inaccurate or failed (status 'inaccurate' or 'error'), or an internal failure
+  0  a verified design: status 'optimal', or 'feasible' (verified, optimality not claimed)
+  1  the design is inaccurate or failed (status 'inaccurate' or 'error': one line on stderr saying why, naming
+     the plugin if the fault is a plugin's), or an internal failure
   2  bad input or usage, one line on stderr naming the field
-  3  infeasible: the SINR targets cannot all be met (the users concerned are named)
+  3  infeasible: the SINR and detection targets cannot all be met within the budgets (the users or
+     sample points concerned are named)
   5  an output could not be written (--out or standard output: full disk, I/O error, closed), one line naming it"""
 
 
@@ -29,12 +36,15 @@ def add(subparsers):
         "solve",
         help="design beams for a saved DesignProblem",
         description="Design the beams w and sensing covariances R of a saved DesignProblem, verify every constraint "
-        "from the returned beams and print the result. An infeasible problem is a result (exit 3), not an error.",
+        "from the returned beams and print the result. An infeasible problem is a result (exit 3), not an error. "
+        "A plugin's designer runs in a child process: whatever it does, its fault is reported as its own.",
         examples=(
             "isacsim problem --out p.npz && isacsim solve p.npz",
             "isacsim solve p.npz --designer zf --receiver type-i --no-sync",
             "isacsim solve p.npz --json --out design.npz",
             "isacsim solve p.npz --target swerling1-links --json",
+            "isacsim solve p.npz --designer power-min --pd-target 0.9",
+            "isacsim solve p.npz --designer rzf --timeout 60",
         ),
     )
     p.epilog += "\n\n" + EXIT_CODES
@@ -59,7 +69,21 @@ def add(subparsers):
         "'picos:NAME' (the primal model with an installed PICOS solver NAME) or 'picos-dual:NAME' (the reduced dual "
         "in PICOS); a generic solver whose memory estimate is over ISACSIM_SOLVER_MEMORY_LIMIT is refused (exit 2)",
     )
+    p.add_argument(
+        "--pd-target",
+        type=float,
+        default=None,
+        metavar="P",
+        help="detection probability required at every sample point, 0 < P < 1 (replaces the file's pd_target); "
+        "the power-min designers need one, the others honour it as a floor",
+    )
     p.add_argument("--out", default=None, help="save w and R to this .npz (its directory must exist)")
+    p.add_argument(
+        "--timeout",
+        default=None,
+        metavar="SECONDS",
+        help="stop a design that runs longer (status 'error', exit 1) (default: $ISACSIM_DESIGN_TIMEOUT, else no limit)",
+    )
     p.add_argument(
         "--json",
         action="store_true",
@@ -74,13 +98,20 @@ def run(args):
     from ..problem import DesignProblem
 
     problem = DesignProblem.load(args.problem)  # a bad file fails before the solvers and plugins are imported
+    if args.pd_target is not None:
+        try:
+            problem = problem.evolve(pd_target=args.pd_target)
+        except InputError as error:
+            raise UsageError(str(error).replace("pd_target", "--pd-target", 1)) from None
     if args.out:
         _refuse_overwriting_the_input(args.out, args.problem)
         check_writable(args.out)  # before the solve, not after it
     from ..designers.design import reported_detection_probability
     from ..detection import Detector
-    from ..plugins import BUILTIN_NAME, blame_plugin, designer_registry, get_designer, get_receiver, plugin_of
+    from ..guard import parse_timeout, run_designer, timeout_from_environment
+    from ..plugins import get_designer, get_receiver
 
+    timeout = parse_timeout(args.timeout, "--timeout") if args.timeout is not None else timeout_from_environment()
     designer_class = get_designer(args.designer)
     receiver = get_receiver(args.receiver)()
     try:
@@ -89,14 +120,10 @@ def run(args):
         if args.solver != DEFAULT_SOLVER:
             raise UsageError(f"--solver: designer {args.designer!r} takes no solver choice") from None
         designer = designer_class()
-    try:
-        design = designer.design(problem, receiver, Detector(synchronized=args.synchronized, target=args.target))
-    except Exception as error:  # noqa: BLE001 - a third-party designer's bug is named as such
-        plugin = plugin_of(designer_registry(), designer.name)
-        if isinstance(error, InputError) or plugin in (None, BUILTIN_NAME):
-            raise
-        raise blame_plugin("designer", designer.name, plugin, error) from error
+    design = run_designer(designer, problem, receiver, Detector(synchronized=args.synchronized, target=args.target), timeout=timeout)
     evaluation = design.evaluate(problem)
+    if design.status == "error":  # a failed design deploys nothing and achieves nothing: no numbers (null)
+        evaluation = attrs.evolve(evaluation, **{field: np.full_like(getattr(evaluation, field), np.nan) for field in _ACHIEVED})
     if args.out:
         design.save(args.out)
     report = {
@@ -124,6 +151,8 @@ def run(args):
             print(f"SINR [dB]: {np.round(evaluation.sinr_db, 2).tolist()}")
             print(f"transmit power [W]: {np.round(evaluation.tx_power_w, 4).tolist()}")
         print(f"solve time: {design.certificate.solve_seconds * 1e3:.1f} ms")
+    if design.status == "error":
+        print(f"isacsim: failed: {design.reason}", file=sys.stderr)
     if design.status == "infeasible":
         return EXIT_INFEASIBLE
     return EXIT_OK if design.ok else EXIT_FAILURE

@@ -1,19 +1,24 @@
-"""Beamforming designers: the paper's optimal SDR and its benchmarks.
+"""Beamforming designers: the paper's optimal SDR, its benchmarks and their power-minimizing forms.
 
 Each designer has a unique ``name`` and ``design(problem, receiver, detector)
 -> Design``. They are registered through the plugin hooks
-(:mod:`isacsim.plugins`); third-party designers subclass :class:`Designer` or
-:class:`FixedDirectionDesigner`.
+(:mod:`isacsim.plugins`); third-party designers subclass :class:`ClosedFormDesigner` (beams by a
+formula; isacsim verifies them), :class:`FixedDirectionDesigner` (beam
+directions; powers and R optimized) or :class:`Designer` (the SDR).
 """
 from ..lazy import lazy_exports
 
 _EXPORTS = {
     "Designer": ".base",
     "Certificate": ".design",
+    "ClosedFormDesigner": ".closed_form",
     "ClutterAwareDesigner": ".clutter_aware",
     "Design": ".design",
     "NoBeamDirection": ".design",
     "FixedDirectionDesigner": ".fixed",
+    "PowerMinDesigner": ".powermin",
+    "PowerMinZFDesigner": ".powermin",
+    "PowerMinSensingOnlyDesigner": ".powermin",
     "SolverMemoryError": "..solvers.memory",
     "SDRDesigner": ".sdr",
     "SensingOnlyDesigner": ".sensing_only",
@@ -25,9 +30,13 @@ __all__ = [
     "Designer",
     "Design",
     "Certificate",
+    "ClosedFormDesigner",
     "ClutterAwareDesigner",
     "NoBeamDirection",
     "FixedDirectionDesigner",
+    "PowerMinDesigner",
+    "PowerMinZFDesigner",
+    "PowerMinSensingOnlyDesigner",
     "SolverMemoryError",
     "SDRDesigner",
     "SensingOnlyDesigner",

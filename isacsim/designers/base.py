@@ -1,17 +1,47 @@
-"""`Designer`: the template every beamforming designer follows.
+"""`Designer`: the template every optimal designer follows, one pipeline for all.
 
-``design(problem, receiver, detector)``:
+A designer **composes** its relaxed program from the family of
+:mod:`isacsim.solvers.formulation` (see ``docs/formulations.md``):
 
-1. relax: solve the convex relaxation with the chosen solver
-   (:mod:`isacsim.solvers.registry`: the structured interior-point method
-   by default, CVXOPT on the reduced dual, or a PICOS model);
-2. construct rank-one beams (Propositions 1/2);
-3. verify every constraint from the returned beams, repair a small miss by
-   a minimal power rescale, and certify.
+:meth:`Designer.objective`
+    an :class:`~isacsim.solvers.formulation.Objective`: the maximum of the
+    minimum reflected power (the paper, the default) or the minimum
+    (weighted) transmit power;
+:meth:`Designer.rows`
+    its row sets: the echo rows of the max-min objective plus what the
+    problem asks of every design (:func:`~isacsim.designers.compose.requirement_rows`:
+    SINR targets, in expectation under a CSI error; per-BS and per-antenna
+    budgets; the reflected-power floors of a detection target);
+:meth:`Designer.directions`
+    free beams (the SDR) or fixed unit directions (only powers optimized);
+:meth:`Designer.detector_for`
+    which echoes count.
 
-Subclasses choose which subspace each information beam may use
-(:meth:`Designer.directions`) and which echoes count
-(:meth:`Designer.detector_for`).
+:meth:`Designer.formulation` assembles them into a
+:class:`~isacsim.solvers.formulation.Formulation`. ``design(problem,
+receiver, detector)`` then runs the one pipeline every designer shares:
+
+1. **formulate** (:meth:`Designer.formulation`);
+2. **relax**: solve it with the chosen solver (:mod:`isacsim.solvers.registry`:
+   the structured interior-point method by default); the many, often slack
+   per-antenna rows are added only where a relaxed solution violates them
+   (exact: :data:`~isacsim.designers.compose.LAZY_KINDS`);
+3. **rank-one beams**: the construction of Propositions 1/2
+   (:func:`~isacsim.designers.rankone.rank_one_beams`); where the beams it
+   gives fall short of the certified bound by more than
+   :data:`OPTIMALITY_GAP` (under a statistical CSI error the construction is
+   not exact), candidate directions
+   (:func:`~isacsim.designers.rankone.candidate_directions`) whose powers and
+   sensing covariances are re-optimized exactly by the same solver, in one
+   batch, and the best verified design is kept;
+4. **verify** every row from the returned beams with the model's own
+   functions (:func:`~isacsim.designers.verify.check_design` against
+   :func:`~isacsim.designers.compose.limits_of` the formulation), repair a
+   small miss by re-optimizing powers, and solve once more with tightened
+   rows when that is not enough;
+5. **certify**: the status is ``optimal`` only when the design is verified
+   and the solver converged or its certified bound proves it; an
+   ``infeasible`` result names the rows of the Farkas certificate.
 """
 from __future__ import annotations
 
@@ -21,63 +51,52 @@ from typing import ClassVar
 import attrs
 import numpy as np
 
-from ..errors import InputError, InputTypeError
 from ..blas import single_threaded_blas
 from ..detection import Detector
+from ..errors import InputError, InputTypeError
 from ..problem import DesignProblem
 from ..receivers import Receiver
-from .design import Certificate, Design, NoBeamDirection
 from ..solvers.compile import compile_program
-from ..solvers.formulation import Formulation, budget_rows, echo_rows, max_min_reflected_power, sinr_rows
+from ..solvers.formulation import Formulation, echo_rows, max_min_reflected_power
 from ..solvers.program import TARGET_MARGIN
-from .rankone import rank_one_beams
-from ..solvers.registry import DEFAULT_SOLVER, PICOS_PREFIX, check_options, check_solver_name, primal_solver, program_solver
+from ..solvers.registry import DEFAULT_SOLVER, PICOS_PREFIX, check_options, check_solver_name, primal_solver, program_batch_solver, program_solver
+from .compose import limits_of, requirement_rows, select_rows, sensing_redundant, split_lazy, violated_rows
+from .design import Certificate, Design, NoBeamDirection
+from .rankone import candidate_directions, rank_one_beams
 from .verify import TOLERANCE, check_design, repair_design
 
-__all__ = ["Designer"]
+__all__ = ["Designer", "OPTIMALITY_GAP", "describe_rows"]
 
 #: A violation above this triggers the repair (well inside TOLERANCE).
 _REPAIR_TRIGGER = 1e-9
 #: Largest target tightening of the second solve.
 _MAX_MARGIN = 1e-3
-#: Largest relative gap between a certified dual bound and a verified design's
-#: objective that proves the design optimal when the solver stopped short.
+#: Largest relative gap between a certified bound and a verified design's
+#: objective that proves the design optimal.
 OPTIMALITY_GAP = 1e-6
 #: A design missing a constraint by more than this is unusable: status error.
 _UNUSABLE = 1e-3
+#: Seed of the randomized rank-one candidates (a design is reproducible).
+_RANDOMIZATION_SEED = 0
+#: Solves with lazy rows added before all of them are solved at once.
+_LAZY_ROUNDS = 4
 
 
-def _finish(problem, receiver, detector, relaxed):
-    """Rank-one beams from a relaxed solution, verified and repaired if need be.
+@attrs.frozen
+class _Beams:
+    """Rank-one beams of one relaxed solution, verified.
 
-    Returns
-    -------
-    (w, R, Check, bool)
-        Beams, sensing covariances, their check, and whether a repair was kept
-        (only when it lowers the worst violation).
+    ``value`` is the design's objective in the formulation's sense
+    (reflected power to maximize, or weighted power to minimize).
     """
-    w, R = rank_one_beams(problem, relaxed.W, relaxed.R)
-    check = check_design(problem, receiver, detector, w, R)
-    if check.worst <= _REPAIR_TRIGGER or not check.finite:  # NaN beams cannot be repaired
-        return w, R, check, False
-    w_fixed, R_fixed = repair_design(problem, receiver, detector, w, R)
-    fixed = check_design(problem, receiver, detector, w_fixed, R_fixed)
-    if fixed.worst < check.worst:
-        return w_fixed, R_fixed, fixed, True
-    return w, R, check, False
 
-
-def _certified_optimal(check, relaxed):
-    """Whether a certified dual bound proves the design optimal although the solver stopped short.
-
-    The bound caps the relaxation's optimum, hence every design's objective;
-    a verified design within :data:`OPTIMALITY_GAP` of it is optimal to that
-    accuracy, whatever the iteration count (e.g. with a vanishing noise power,
-    whose SINR rows leave the dual multipliers unbounded and the iterations slow).
-    """
-    bound = relaxed.bound
-    return bool(relaxed.bound_certified and bound > 0 and np.isfinite(bound) and check.finite
-                and (bound - check.objective) / bound <= OPTIMALITY_GAP)
+    w: np.ndarray
+    R: np.ndarray
+    check: object
+    repaired: bool
+    solution: object
+    method: str
+    value: float
 
 
 def _check_types(problem, receiver, detector):
@@ -90,14 +109,73 @@ def _describe_users(users):
     return ", ".join(f"cell {m} user {k}" for m, k in users) if users else "every user"
 
 
-def _describe_rows(labels):
-    """Row labels as text: ``cell m user k`` for an SINR row, the label's words otherwise."""
-    return ", ".join(f"cell {label[1]} user {label[2]}" if label[0] == "sinr" else " ".join(map(str, label)) for label in labels)
+#: How the rows of a built-in kind are named together: (what, how one label reads).
+_ROW_NAMES = {
+    "sinr": ("the SINR targets of", lambda label: f"cell {label[1]} user {label[2]}"),
+    "floor": ("the detection targets at sample points", lambda label: str(label[1])),
+    "antenna": ("the per-antenna budgets of", lambda label: f"BS {label[1]} antenna {label[2]}"),
+    "budget": ("the budgets of", lambda label: f"BS {label[1]}"),
+}
+
+
+def describe_rows(labels):
+    """Row labels of a certificate in words, grouped by kind in order of first appearance.
+
+    E.g. ``the detection targets at sample points 8, 2 and the SINR targets of cell 0 user 1``.
+    """
+    groups = {}
+    for label in labels:
+        groups.setdefault(label[0], []).append(label)
+    parts = []
+    for kind, members in groups.items():
+        what, name = _ROW_NAMES.get(kind, (f"the {kind} rows", lambda label: " ".join(map(str, label[1:]))))
+        parts.append(f"{what} {', '.join(name(label) for label in members)}")
+    return " and ".join(parts)
+
+
+def _worse_by(value, bound, sense):
+    """Relative distance of ``value`` from ``bound`` in the direction of worse (NaN without a usable bound)."""
+    if not (np.isfinite(bound) and bound > 0 and np.isfinite(value)):
+        return float("nan")
+    return (bound - value) / bound if sense == "max" else (value - bound) / bound
+
+
+def _proven(beams, bound, sense):
+    """Whether a certified bound proves the verified design optimal to :data:`OPTIMALITY_GAP`.
+
+    The bound caps every design of the family (from above for a maximized
+    objective, from below for a minimized one); a design within
+    :data:`OPTIMALITY_GAP` of it is optimal to that accuracy, whatever the
+    solver's iteration count (e.g. with a vanishing noise power, whose SINR
+    rows leave the dual multipliers unbounded and the iterations slow).
+    """
+    gap = _worse_by(beams.value, bound, sense)
+    return bool(beams.check.finite and np.isfinite(gap) and gap <= OPTIMALITY_GAP)
+
+
+def _keeps_relaxed_value(beams, relaxed, sense):
+    """Whether the rank-one design lost at most :data:`OPTIMALITY_GAP` against the relaxed solution it came from.
+
+    A loss within the solver's own interval (between the relaxed value and
+    its bound) counts as none: an optimum of zero (a point without echo) is
+    reached only to an absolute accuracy.
+    """
+    slack = OPTIMALITY_GAP * abs(relaxed.value)
+    if np.isfinite(relaxed.bound):
+        slack = max(slack, abs(relaxed.bound - relaxed.value))
+    loss = (relaxed.value - beams.value) if sense == "max" else (beams.value - relaxed.value)
+    return bool(beams.check.finite and np.isfinite(loss) and loss <= slack)
+
+
+def _optimal(beams, relaxed, sense):
+    """Whether the rank-one design is optimal: it keeps the value of a converged relaxation, or a certified bound proves it."""
+    bound = relaxed.bound if relaxed.bound_certified else float("nan")
+    return (relaxed.status == "optimal" and _keeps_relaxed_value(beams, relaxed, sense)) or _proven(beams, bound, sense)
 
 
 @attrs.frozen(kw_only=True)
 class Designer:
-    """Base designer: the SDR of (P1)-(P4) over the beams' subspaces.
+    """Base designer: the paper's SDR (P1)-(P4), composed from the program family.
 
     Parameters
     ----------
@@ -109,6 +187,11 @@ class Designer:
         reduced dual in PICOS); see :mod:`isacsim.solvers.registry`.
     options : dict
         Extra options of that solver.
+    randomizations : int
+        Gaussian candidates of the rank-one step where the construction of
+        Propositions 1/2 falls short of the bound (under a statistical CSI
+        error); besides them, the principal eigenvectors and the
+        construction's own directions are always tried.
 
     Attributes
     ----------
@@ -119,8 +202,41 @@ class Designer:
     name: ClassVar[str] = ""
     solver: str = attrs.field(default=DEFAULT_SOLVER, validator=attrs.validators.instance_of(str))
     options: dict = attrs.field(factory=dict, converter=lambda value: dict(value or {}))
+    randomizations: int = attrs.field(default=20, validator=[attrs.validators.instance_of(int), attrs.validators.ge(0)])
 
-    # ---------------------------------------------------------- subclass API
+    # ----------------------------------------------------- what to compose
+    def objective(self, problem):
+        """What the program optimizes: here the minimum reflected power, maximized (the paper).
+
+        Parameters
+        ----------
+        problem : DesignProblem
+
+        Returns
+        -------
+        Objective
+        """
+        return max_min_reflected_power()
+
+    def rows(self, problem, receiver, detector):
+        """The program's row sets: the echo rows of the max-min objective and the problem's requirements.
+
+        Override to add rows of your own (``super().rows(...) + (rows,)``).
+
+        Parameters
+        ----------
+        problem : DesignProblem
+        receiver : Receiver
+        detector : Detector
+            As returned by :meth:`detector_for`.
+
+        Returns
+        -------
+        tuple of RowSet
+        """
+        echo = echo_rows(problem, detector.link_weights(problem), detector.information_echoes)
+        return (echo,) + requirement_rows(problem, receiver, detector)
+
     def directions(self, problem):
         """Fixed unit directions of the information beams, or None for free beams.
 
@@ -138,8 +254,45 @@ class Designer:
         return None
 
     def detector_for(self, detector):
-        """The detector whose reflected power this designer maximizes."""
+        """The detector whose reflected power this designer counts."""
         return detector
+
+    def formulation(self, problem, receiver, detector):
+        """The designer's program for a problem: :meth:`objective` and :meth:`rows` on its beam subspace.
+
+        Parameters
+        ----------
+        problem : DesignProblem
+        receiver : Receiver
+        detector : Detector
+            The detector asked for (:meth:`detector_for` is applied here).
+
+        Returns
+        -------
+        Formulation
+
+        Raises
+        ------
+        NoBeamDirection
+            If :meth:`directions` has none for some users.
+        """
+        return self._compose(problem, receiver, self.detector_for(detector), self._unit_directions(problem))
+
+    def program(self, problem, receiver, detector, margin=TARGET_MARGIN):
+        """The compiled program of :meth:`formulation` (what the program solvers take)."""
+        return compile_program(self.formulation(problem, receiver, detector), margin)
+
+    def _compose(self, problem, receiver, detector, directions):
+        """:meth:`objective` and :meth:`rows` on the beam subspace ``directions`` (None: free beams).
+
+        The sensing covariances are left out when that loses nothing
+        (:func:`~isacsim.designers.compose.sensing_redundant`): the rank-one
+        construction rebuilds them.
+        """
+        objective = self.objective(problem)
+        rows = tuple(self.rows(problem, receiver, detector))
+        sensing = not sensing_redundant(objective, rows, directions)
+        return Formulation(problem=problem, objective=objective, rows=rows, directions=directions, sensing=sensing)
 
     # ---------------------------------------------------------------- design
     def design(self, problem, receiver, detector):
@@ -156,13 +309,13 @@ class Designer:
         Returns
         -------
         Design
-            Status ``optimal`` (verified), ``inaccurate``, ``infeasible``
-            (with the users concerned) or ``error``; never raises for a
-            solver failure.
+            Status ``optimal`` (verified and certified), ``inaccurate``,
+            ``infeasible`` (with the rows concerned) or ``error``; never
+            raises for a solver failure.
 
         Raises
         ------
-        TypeError, ValueError
+        InputError, InputTypeError
             For bad input (wrong object kinds, an unknown solver, a problem
             the designer cannot handle), naming the field.
         """
@@ -178,64 +331,27 @@ class Designer:
         except NoBeamDirection as error:
             reason = f"no beam direction exists for {_describe_users(error.users)}: {error}"
             return self._empty(problem, receiver, detector, "infeasible", reason, started)
-        relax = self._relax_with(problem, receiver, detector, directions)  # input errors raise here
+        formulation = self._compose(problem, receiver, detector, directions)
+        relax = self._relaxation(formulation)  # input errors raise here
         try:
-            relaxed = relax(TARGET_MARGIN)
+            relaxed = relax(formulation, TARGET_MARGIN)
         except InputError:  # e.g. a generic solver refused by its memory estimate: the user's choice to change
             raise
         except Exception as error:  # noqa: BLE001 - a solver failure is a result, not a crash
             return self._empty(problem, receiver, detector, "error", f"solver failed: {type(error).__name__}: {error}", started)
         if relaxed.status == "infeasible":
-            who = _describe_rows(relaxed.rows) if relaxed.rows else "not identified by this solver"
-            reason = f"the SINR targets cannot all be met within the power budgets; users concerned: {who}"
+            who = describe_rows(relaxed.rows) if relaxed.rows else "no rows (not identified by this solver)"
+            reason = f"the targets cannot all be met within the budgets (certified); the certificate names {who}"
             return self._empty(problem, receiver, detector, "infeasible", reason, started, relaxed)
         if relaxed.W is None:
             return self._empty(problem, receiver, detector, "error", relaxed.message or "no solution returned", started, relaxed)
-        w, R, check, repaired = _finish(problem, receiver, detector, relaxed)
-        used = relaxed
-        if check.worst > TOLERANCE:
-            # The interior-point residual was too large for these beams to be
-            # repaired by their powers alone: solve once more with the targets
-            # tightened past the miss, and keep whichever design is better.
-            margin = min(_MAX_MARGIN, TARGET_MARGIN + 10.0 * check.worst)
-            try:
-                retry = relax(margin)
-            except Exception:  # noqa: BLE001 - keep the first design
-                retry = None
-            if retry is not None and retry.W is not None:
-                candidate = _finish(problem, receiver, detector, retry)
-                if candidate[2].worst < check.worst:
-                    w, R, check, repaired, used = candidate[0], candidate[1], candidate[2], True, retry
-        status, reasons = "optimal", []
-        if used.status != "optimal" and not _certified_optimal(check, used):
-            status = "inaccurate"
-            reasons.append(f"solver did not converge ({used.message})")
-        if not check.finite:
-            status = "error"
-            reasons.append("the design or its SINRs, powers or objective are not finite (NaN or inf)")
-        elif check.worst > TOLERANCE:
-            status = "inaccurate" if check.worst <= _UNUSABLE else "error"
-            reasons.append(
-                f"constraint miss after repair: SINR {check.sinr_violation:.2e}, power {check.power_violation:.2e}, "
-                f"PSD {check.psd_violation:.2e} (relative; tolerance {TOLERANCE:g})"
-            )
-        certificate = Certificate(
-            objective=check.objective,
-            bound=relaxed.bound,
-            duality_gap=relaxed.gap,
-            max_sinr_violation=check.sinr_violation,
-            max_power_violation=check.power_violation,
-            min_eig_r=check.min_eig_r,
-            rank_one_residual=(used.value - check.objective) / used.value if used.value > 0 else 0.0,
-            solve_seconds=time.perf_counter() - started,
-            solver=used.solver,
-            iterations=used.iterations,
-            repaired=bool(repaired),
-        )
-        reason = "; ".join(reasons)
-        return Design(w=w, R=R, status=status, reason=reason, designer=self.name, receiver=receiver, detector=detector, certificate=certificate)
+        limits = limits_of(formulation)
+        beams = self._rank_one(formulation, receiver, detector, limits, relaxed)
+        if beams.check.worst > TOLERANCE:
+            beams = self._tightened(formulation, receiver, detector, limits, relax, beams)
+        return self._conclude(formulation, receiver, detector, relaxed, beams, started)
 
-    # -------------------------------------------------------------- helpers
+    # ----------------------------------------------------------- the steps
     def _unit_directions(self, problem):
         """:meth:`directions`, checked and normalised to unit length."""
         directions = self.directions(problem)
@@ -250,46 +366,177 @@ class Designer:
             raise NoBeamDirection("zero-length direction", [tuple(int(v) for v in u) for u in np.argwhere(norms == 0)])
         return directions / norms[..., None]
 
-    def _relax_with(self, problem, receiver, detector, directions):
-        """A callable ``relax(margin)`` that solves the relaxation; input is checked now."""
+    def _relaxation(self, formulation):
+        """A callable ``relax(formulation, margin)`` of the chosen solver; the solver, its options and the formulation are checked now."""
         check_solver_name(self.solver)
         check_options(self.solver, self.options)
         if self.solver.startswith(PICOS_PREFIX):
             solve_primal = primal_solver(self.solver)
-            formulation = self._formulation(problem, receiver, detector, directions)
-            return lambda margin: solve_primal(formulation, options=self.options, margin=margin)
+            return lambda formulation, margin: solve_primal(formulation, options=self.options, margin=margin)
         solve = program_solver(self.solver)
-        first = self._program(problem, receiver, detector, directions)  # raises for bad input
+        eager, _ = split_lazy(formulation)
+        first = compile_program(attrs.evolve(formulation, rows=eager), TARGET_MARGIN)  # raises for bad input
 
-        def relax(margin):
-            program = first if margin == TARGET_MARGIN else self._program(problem, receiver, detector, directions, margin)
-            return solve(program, self.options)
+        def relax(candidate, margin):
+            return self._solve_lazily(candidate, margin, solve, first if candidate is formulation and margin == TARGET_MARGIN else None)
 
         return relax
 
-    @staticmethod
-    def _formulation(problem, receiver, detector, directions):
-        """The paper's program on these beam subspaces: max-min reflected power, SINR rows, budgets.
+    def _solve_lazily(self, formulation, margin, solve, first=None):
+        """Solve a formulation, its lazy rows added only where a relaxed solution violates them.
 
-        For a Type-I receiver whose information echoes count, R folds into
-        any free W_li without changing a constraint, so R = 0 loses nothing
-        and the rank-one construction rebuilds R; R is then left out.
+        The program is solved without the lazy rows
+        (:data:`~isacsim.designers.compose.LAZY_KINDS`), then again with
+        the rows its solution violates, until none is: the last solution
+        solves the whole program, and its bound (or infeasibility
+        certificate, on fewer rows) holds for the whole program. ``first`` is
+        the compiled program without lazy rows, when already compiled.
         """
-        rows = (
-            echo_rows(problem, detector.link_weights(problem), detector.information_echoes),
-            sinr_rows(problem, receiver.sensing_leakage),
-            budget_rows(problem),
-        )
-        sensing = not (directions is None and receiver.sensing_leakage == 1.0 and detector.information_echoes)
-        return Formulation(problem=problem, objective=max_min_reflected_power(), rows=rows, directions=directions, sensing=sensing)
+        eager, lazy = split_lazy(formulation)
+        chosen = [np.zeros(rows.n_rows, dtype=bool) for rows in lazy]
+        power_unit = float(np.max(formulation.problem.p_max))
+        for _ in range(_LAZY_ROUNDS):
+            active = eager + tuple(select_rows(rows, mask) for rows, mask in zip(lazy, chosen) if mask.any())
+            program = first if first is not None and len(active) == len(eager) else compile_program(attrs.evolve(formulation, rows=active), margin)
+            solution = solve(program, self.options)
+            if solution.W is None or solution.status == "infeasible":
+                return solution
+            new = [violated_rows(rows, solution.W, solution.R, power_unit) & ~mask for rows, mask in zip(lazy, chosen)]
+            if not any(mask.any() for mask in new):
+                return solution
+            chosen = [mask | more for mask, more in zip(chosen, new)]
+        return solve(compile_program(formulation, margin), self.options)
 
-    def _program(self, problem, receiver, detector, directions, margin=TARGET_MARGIN):
-        """The compiled program of :meth:`_formulation`."""
-        return compile_program(self._formulation(problem, receiver, detector, directions), margin)
+    def _relax_all(self, formulations, margin=TARGET_MARGIN):
+        """Solve several formulations (of one block structure, for the batched solver) with the chosen solver."""
+        if self.solver.startswith(PICOS_PREFIX):
+            solve_primal = primal_solver(self.solver)
+            return [solve_primal(f, options=self.options, margin=margin) for f in formulations]
+        return program_batch_solver(self.solver)([compile_program(f, margin) for f in formulations], self.options)
+
+    def _verified(self, formulation, receiver, detector, limits, w, R, solution, method):
+        """Beams checked against the limits, repaired when they miss (a repair is kept only when it helps)."""
+        problem = formulation.problem
+        check = check_design(problem, receiver, detector, w, R, limits)
+        repaired = False
+        if check.worst > _REPAIR_TRIGGER and check.finite:  # NaN beams cannot be repaired
+            w_fixed, R_fixed = repair_design(problem, receiver, detector, w, R, limits)
+            fixed = check_design(problem, receiver, detector, w_fixed, R_fixed, limits)
+            if fixed.worst < check.worst:
+                w, R, check, repaired = w_fixed, R_fixed, fixed, True
+        value = check.objective if limits.maximizes_echo else check.transmit
+        return _Beams(w, R, check, repaired, solution, method, value)
+
+    def _rank_one(self, formulation, receiver, detector, limits, relaxed):
+        """Rank-one beams: the construction of Propositions 1/2, or the best candidate where it falls short.
+
+        The construction keeps the relaxed solution's value for every
+        built-in row with perfect CSI; it is accepted when its verified
+        design keeps that value to :data:`OPTIMALITY_GAP` (or the beams were
+        fixed). Otherwise (e.g. under a statistical CSI error) the candidate
+        directions of :func:`~isacsim.designers.rankone.candidate_directions`
+        get their powers and sensing covariances re-optimized exactly (the
+        same formulation with those directions fixed, solved in one batch),
+        and the best verified design is kept.
+        """
+        problem, sense = formulation.problem, formulation.objective.sense
+        w, R = rank_one_beams(problem, relaxed.W, relaxed.R)
+        fixed = formulation.directions is not None
+        beams = self._verified(formulation, receiver, detector, limits, w, R, relaxed, "fixed directions" if fixed else "construction")
+        if fixed or not np.isfinite(relaxed.value) or (beams.check.worst <= TOLERANCE and _keeps_relaxed_value(beams, relaxed, sense)):
+            return beams
+        candidates = list(candidate_directions(problem, relaxed.W, self.randomizations, np.random.default_rng(_RANDOMIZATION_SEED)))
+        variants = [attrs.evolve(formulation, directions=directions, sensing=True) for directions in candidates]
+        try:
+            solutions = self._relax_all(variants)
+        except InputError:
+            raise
+        except Exception:  # noqa: BLE001 - keep the construction's design
+            return beams
+        best = beams
+        method = f"randomization (best of {len(candidates)})"
+        for solution in solutions:
+            if solution.W is None:
+                continue
+            w, R = rank_one_beams(problem, solution.W, solution.R)
+            candidate = self._verified(formulation, receiver, detector, limits, w, R, relaxed, method)
+            if candidate.check.worst <= TOLERANCE and (best.check.worst > TOLERANCE or _worse_by(candidate.value, best.value, sense) < 0):
+                best = candidate
+        return best
+
+    def _tightened(self, formulation, receiver, detector, limits, relax, beams):
+        """One more solve with the rows tightened past the miss; the better design is kept.
+
+        For when the interior-point residual was too large for the beams to be
+        repaired by their powers alone.
+        """
+        margin = min(_MAX_MARGIN, TARGET_MARGIN + 10.0 * beams.check.worst)
+        try:
+            retry = relax(formulation, margin)
+        except Exception:  # noqa: BLE001 - keep the first design
+            return beams
+        if retry.W is None:
+            return beams
+        candidate = self._rank_one(formulation, receiver, detector, limits, retry)
+        if candidate.check.worst < beams.check.worst:
+            return attrs.evolve(candidate, repaired=True)
+        return beams
+
+    def _conclude(self, formulation, receiver, detector, relaxed, beams, started):
+        """The design with its status and certificate."""
+        sense = formulation.objective.sense
+        check, used = beams.check, beams.solution
+        bound = relaxed.bound if relaxed.bound_certified else float("nan")
+        gap = _worse_by(beams.value, bound, sense)
+        status, reasons = "optimal", []
+        if used.status != "optimal" and not _proven(beams, bound, sense):
+            status = "inaccurate"
+            reasons.append(f"solver did not converge ({used.message})")
+        elif check.finite and check.worst <= TOLERANCE and not _optimal(beams, used, sense):
+            status = "feasible"  # verified, optimality not proven
+            reasons.append(
+                f"rank-one design not proven optimal: {_worse_by(beams.value, used.value, sense):.2e} from the relaxation "
+                f"({beams.method}; the rank-one construction is not exact here, e.g. under a statistical CSI error)"
+            )
+        if not check.finite:
+            status = "error"
+            reasons.append("the design or its SINRs, powers or objective are not finite (NaN or inf)")
+        elif check.worst > TOLERANCE:
+            status = "inaccurate" if check.worst <= _UNUSABLE else "error"
+            reasons.append(
+                f"constraint miss after repair: SINR {check.sinr_violation:.2e}, power {check.power_violation:.2e}, "
+                f"antenna {check.antenna_violation:.2e}, detection floor {check.floor_violation:.2e}, "
+                f"other rows {check.other_violation:.2e}, PSD {check.psd_violation:.2e} (relative; tolerance {TOLERANCE:g})"
+            )
+        value = used.value
+        residual = _worse_by(beams.value, value, sense) if np.isfinite(value) and value > 0 else 0.0
+        certificate = Certificate(
+            objective=beams.value,
+            objective_kind=formulation.objective.kind,
+            bound=relaxed.bound,
+            duality_gap=relaxed.gap,
+            max_sinr_violation=check.sinr_violation,
+            max_power_violation=check.power_violation,
+            max_antenna_violation=check.antenna_violation,
+            max_floor_violation=check.floor_violation,
+            min_eig_r=check.min_eig_r,
+            rank_one_residual=residual,
+            optimality_gap=gap,
+            rank_one=beams.method,
+            solve_seconds=time.perf_counter() - started,
+            solver=used.solver,
+            iterations=used.iterations,
+            repaired=bool(beams.repaired),
+        )
+        return Design(
+            w=beams.w, R=beams.R, status=status, reason="; ".join(reasons), designer=self.name, receiver=receiver,
+            detector=detector, certificate=certificate,
+        )
 
     def _empty(self, problem, receiver, detector, status, reason, started, relaxed=None):
         """A design without beams (infeasible or failed)."""
         certificate = Certificate(
+            objective_kind=self.objective(problem).kind,
             bound=relaxed.bound if relaxed is not None else float("nan"),
             solve_seconds=time.perf_counter() - started,
             solver=relaxed.solver if relaxed is not None else self.solver,

@@ -65,7 +65,8 @@ from .. import validation as v
 from ..blas import single_threaded_blas
 from ..clutter.scnr import clutter_energy_weights, clutter_statistics
 from ..errors import InputError
-from .base import _check_types, _finish
+from .base import _check_types
+from .compose import limits_of
 from .design import Certificate, Design
 from .verify import TOLERANCE
 
@@ -413,15 +414,20 @@ def scnr_step(problem, receiver, detector, solver="structured", options=None):
     def step(tau, weights=None, points=None):
         every = points is None or len(points) == problem.n_points
         if tau == 0.0 and every and not solver.startswith(PICOS_PREFIX):  # min_q E_q: the paper's program
-            from .base import Designer
+            from .sdr import SDRDesigner
 
-            return solve_program(compile_program(Designer._formulation(problem, receiver, detector, None)), options)
+            return solve_program(compile_program(SDRDesigner().formulation(problem, receiver, detector)), options)
         formulation = scnr_formulation(problem, receiver, detector, tau, weights, points)
         relaxed = solve(formulation, options)
         truncation = formulation.rows[0].params["truncation"]
         return attrs.evolve(relaxed, value=relaxed.value * scale, bound=relaxed.bound * scale + truncation)
 
     return step
+
+
+#: The ``objective_kind`` of the designer's certificates: the minimum over the
+#: sample points of the guaranteed SCNR (:func:`isacsim.clutter.scnr.clutter_statistics`), maximized.
+OBJECTIVE_KIND = "max-min-scnr"
 
 
 @attrs.frozen(kw_only=True)
@@ -491,8 +497,15 @@ class ClutterAwareDesigner:
             certificate = Certificate(solve_seconds=time.perf_counter() - started, solver=result.solver, iterations=len(result.steps))
             return Design(**empty, status=status, reason=reason, designer=self.name, receiver=receiver, detector=detector,
                           certificate=certificate)
-        relaxed = _RelaxedView(result.W, result.R)
-        w, R, check, repaired = _finish(problem, receiver, detector, relaxed)
+        # The paper's rank-one construction (Propositions 1/2) keeps every
+        # BS's transmit covariance, hence every SCNR; verified and repaired by
+        # the SDR's own pipeline against the paper's constraints.
+        from .sdr import SDRDesigner
+
+        reference = SDRDesigner(solver=self.solver if not self.solver.startswith("picos") else "structured")
+        formulation = reference.formulation(problem, receiver, detector)
+        beams = reference._rank_one(formulation, receiver, detector, limits_of(formulation), _RelaxedView(result.W, result.R))
+        w, R, check, repaired = beams.w, beams.R, beams.check, beams.repaired
         stats = clutter_statistics(problem, detector.clutter, detector, w, R)
         achieved = float(stats.scnr_bound.min())
         status, reasons = "optimal", []
@@ -506,6 +519,7 @@ class ClutterAwareDesigner:
             reasons.append(f"constraint miss after repair: SINR {check.sinr_violation:.2e}, power {check.power_violation:.2e}")
         certificate = Certificate(
             objective=achieved,
+            objective_kind=OBJECTIVE_KIND,
             bound=result.high,
             duality_gap=(result.high - achieved) / result.high if result.high > 0 else 0.0,
             max_sinr_violation=check.sinr_violation,
@@ -523,7 +537,8 @@ class ClutterAwareDesigner:
 
 @attrs.frozen
 class _RelaxedView:
-    """The two fields of a relaxed solution that the rank-one construction reads."""
+    """A relaxed solution as the rank-one construction reads it (no relaxed value: the construction is kept)."""
 
     W: np.ndarray
     R: np.ndarray
+    value: float = math.nan

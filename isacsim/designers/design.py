@@ -6,20 +6,37 @@ import math
 import attrs
 import numpy as np
 
-__all__ = ["Design", "Certificate", "STATUSES", "NoBeamDirection", "INFEASIBLE_P_D", "reported_detection_probability"]
+__all__ = [
+    "Design", "Certificate", "STATUSES", "USABLE_STATUSES", "VERIFIED_STATUSES", "NoBeamDirection", "INFEASIBLE_P_D",
+    "reported_detection_probability",
+]
 
 #: Every status a :class:`Design` can carry.
 #:
-#: ``optimal``     verified: meets every constraint to 1e-6 relative, and the
-#:                 solver converged or a certified dual bound lies within
-#:                 1e-6 relative of the design's objective.
-#: ``inaccurate``  the solver finished but the design misses a constraint by
-#:                 more than 1e-6 (and at most 1e-3) relative even after
-#:                 repair, or the solver stopped short; see ``reason``.
-#: ``infeasible``  the SINR targets cannot be met; ``reason`` names the users.
-#: ``error``       the solver failed, or the design misses a constraint by
-#:                 more than 1e-3; ``reason`` says how.
-STATUSES = ("optimal", "inaccurate", "infeasible", "error")
+#: ``optimal``     verified: meets every constraint to 1e-6 relative, and its
+#:                 certificate's bound (the optimum of the relaxation: an upper
+#:                 bound on a maximized objective of any design of its family,
+#:                 a lower bound on a minimized one) lies within 1e-6 relative
+#:                 of the design's objective.
+#: ``feasible``    verified: meets every constraint to 1e-6 relative;
+#:                 optimality is not claimed (a closed-form or heuristic
+#:                 design) or not proven (a bound further than 1e-6, e.g.
+#:                 rank-one beams under a statistical CSI error); ``reason``
+#:                 says which.
+#: ``inaccurate``  the design misses a constraint by more than 1e-6 (and at
+#:                 most 1e-3) relative even after repair, or the solver
+#:                 stopped short; see ``reason``.
+#: ``infeasible``  the targets (SINR, detection) cannot all be met within the
+#:                 budgets by this designer; ``reason`` names the users,
+#:                 sample points, antennas and budgets of the certificate.
+#: ``error``       the designer failed, or its design misses a constraint by
+#:                 more than 1e-3; ``reason`` says how (and names the plugin
+#:                 when the fault is a plugin's).
+STATUSES = ("optimal", "feasible", "inaccurate", "infeasible", "error")
+#: Statuses of a design whose beams are deployed and evaluated.
+USABLE_STATUSES = ("optimal", "feasible", "inaccurate")
+#: Statuses of a design that meets every constraint (to 1e-6 relative).
+VERIFIED_STATUSES = ("optimal", "feasible")
 
 #: The detection probability credited to an ``infeasible`` design, everywhere
 #: (sweep summaries, ``isacsim solve``): it deploys no beams, so it detects
@@ -40,10 +57,10 @@ def reported_detection_probability(status, evaluated):
     Returns
     -------
     float
-        ``evaluated`` for a usable design (``optimal``, ``inaccurate``),
+        ``evaluated`` for a usable design (:data:`USABLE_STATUSES`),
         :data:`INFEASIBLE_P_D` for ``infeasible`` and NaN for ``error``.
     """
-    if status in ("optimal", "inaccurate"):
+    if status in USABLE_STATUSES:
         return evaluated
     return INFEASIBLE_P_D if status == "infeasible" else math.nan
 
@@ -73,24 +90,49 @@ class Certificate:
     Attributes
     ----------
     objective : float
-        Achieved objective of the returned beams: the minimum over the
-        sample points of the reflected power E [W] counted by the detector
-        (for the clutter-aware designer, of the guaranteed SCNR, a ratio).
+        Achieved objective of the returned beams, recomputed from them:
+        the minimum over the sample points of the reflected power E [W]
+        counted by the detector (``objective_kind``
+        ``"max-min-reflected-power"``), the (weighted) total transmit power
+        [W] (``"min-power"``), or the minimum guaranteed
+        signal-to-clutter-plus-noise ratio (``"max-min-scnr"``, the
+        clutter-aware designer; a ratio).
+    objective_kind : str
+        What ``objective`` and ``bound`` measure (the kind of the
+        designer's :class:`~isacsim.solvers.formulation.Objective`).
     bound : float
-        Optimum of the convex relaxation [W]; an upper bound on any design
-        of this family (NaN when unknown).
+        Optimum of the convex relaxation [W]: an upper bound on any design
+        of this family for a maximized objective, a lower bound for the
+        minimized power (NaN when unknown).
     duality_gap : float
         Relative gap between the relaxation's primal and dual values.
     max_sinr_violation : float
         ``max(0, max (Gamma - SINR) / Gamma)``, recomputed from w, R.
     max_power_violation : float
         ``max(0, max (P - P_max) / P_max)``, recomputed from w, R.
+    max_antenna_violation : float
+        ``max(0, max (p - p_antenna) / p_antenna)`` over every antenna (0
+        without per-antenna budgets), recomputed from w, R.
+    max_floor_violation : float
+        ``max(0, max (E* - E) / E*)`` over the points with a reflected-power
+        floor E* of a detection target (0 without one), recomputed from w, R.
     min_eig_r : float
         Smallest eigenvalue of any R_l [W] (>= 0 up to rounding).
     rank_one_residual : float
-        ``(value - objective) / value`` with ``value`` the relaxation's primal
-        objective: how much the rank-one construction and repair lost against
-        the relaxed solution; ~0 when the SDR is tight.
+        How much the rank-one beams (and their repair) lost against the
+        relaxation's primal value, relative: ~0 when the SDR is tight.
+    optimality_gap : float
+        Relative distance of ``objective`` from the certified ``bound``, in
+        the direction of worse (>= 0 up to rounding): at most 1e-6 for an
+        ``optimal`` design, whatever the solver's own gap (NaN without a
+        certified bound).
+    rank_one : str
+        How the rank-one beams were obtained: ``"construction"``
+        (Propositions 1/2 from the relaxed solution), ``"fixed directions"``
+        (the beams' directions were fixed: rank one by construction) or
+        ``"randomization (best of N)"`` (candidate directions with their
+        powers re-optimized exactly, where the construction fell short of the
+        bound, e.g. under a statistical CSI error).
     solve_seconds : float
         Wall time of the whole design call [s].
     solver : str
@@ -103,12 +145,17 @@ class Certificate:
     """
 
     objective: float = math.nan
+    objective_kind: str = "max-min-reflected-power"
     bound: float = math.nan
     duality_gap: float = math.nan
     max_sinr_violation: float = math.nan
     max_power_violation: float = math.nan
+    max_antenna_violation: float = math.nan
+    max_floor_violation: float = math.nan
     min_eig_r: float = math.nan
     rank_one_residual: float = math.nan
+    optimality_gap: float = math.nan
+    rank_one: str = ""
     solve_seconds: float = math.nan
     solver: str = ""
     iterations: int = -1
@@ -135,7 +182,8 @@ class Design:
     status : str
         One of :data:`STATUSES`.
     reason : str
-        Why the status is not ``optimal`` (empty when it is).
+        Why the status is not ``optimal``, or what qualifies it (empty for a
+        plain ``optimal``).
     designer : str
         Name of the designer.
     receiver : Receiver
@@ -168,8 +216,13 @@ class Design:
 
     @property
     def ok(self):
-        """True when the design is usable (``optimal``)."""
-        return self.status == "optimal"
+        """True when the design is verified: ``optimal`` or ``feasible`` (:data:`VERIFIED_STATUSES`)."""
+        return self.status in VERIFIED_STATUSES
+
+    @property
+    def usable(self):
+        """True when the design deploys beams that are evaluated (:data:`USABLE_STATUSES`)."""
+        return self.status in USABLE_STATUSES
 
     def save(self, path):
         """Write ``w`` and ``R`` (and the status) to an ``.npz`` file (atomically)."""

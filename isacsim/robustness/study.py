@@ -47,10 +47,11 @@ from .. import validation as v
 from ..blas import single_threaded_blas
 from ..clutter import COHERENCES, ClutterEchoes, ClutterScene
 from ..clutter.scnr import clutter_statistics
-from ..designers.design import reported_detection_probability
+from ..designers.design import USABLE_STATUSES, reported_detection_probability
 from ..detection import Detector
 from ..errors import InputError
 from ..fluctuation import TARGET_MODELS
+from ..guard import run_designer
 from ..roc import roc_curve
 from ..scenario import ScenarioConfig, realization_rng
 from ..simulation.aggregate import as_float
@@ -246,8 +247,8 @@ class RobustnessStudy:
                 designer, receiver, detector = scheme.make()
                 if detector_of is not None:
                     designer, detector = detector_of(scheme, detector)
-                design = designer.design(problem, receiver, detector)
-                out[scheme] = (design if design.status in ("optimal", "inaccurate") else None, design.status, design.reason)
+                design = run_designer(designer, problem, receiver, detector)
+                out[scheme] = (design if design.status in USABLE_STATUSES else None, design.status, design.reason)
             except Exception as error:  # noqa: BLE001 - a failed point never kills the study
                 out[scheme] = (None, "error", f"{type(error).__name__}: {error}")
         return out

@@ -5,6 +5,11 @@ back to the main process, which alone writes the rows, as each task finishes.
 A task that raises, or whose worker dies twice (:mod:`.workers`), becomes a
 failed :class:`~.outcomes.TaskOutcome`: it never stops the other tasks.
 
+Wherever a task runs, it runs with the designers, receivers and waveforms
+registered in this process from a script (:func:`isacsim.register`; forked
+workers inherit them, Dask workers receive them with each task) and under
+the run's design time limit (:func:`isacsim.guard.time_limit`).
+
 A Dask address is checked before anything starts (:func:`check_scheduler`),
 and a Dask run whose cluster has had no worker for
 :data:`NO_WORKERS_ENV` seconds fails its remaining tasks instead of waiting
@@ -16,11 +21,15 @@ import contextlib
 import os
 import time
 
+import attrs
+
 from ..errors import InputError
+from ..guard import time_limit
+from ..plugins import adopt, registered_plugins
 from .outcomes import TaskOutcome, describe_exception
 from .workers import run_in_workers
 
-__all__ = ["run_tasks", "default_workers", "capped_workers", "worker_capacity", "WORKER_BYTES", "check_scheduler", "NO_WORKERS_ENV", "DEFAULT_NO_WORKERS_SECONDS"]
+__all__ = ["run_tasks", "default_workers", "ConfiguredJob", "capped_workers", "worker_capacity", "WORKER_BYTES", "check_scheduler", "NO_WORKERS_ENV", "DEFAULT_NO_WORKERS_SECONDS"]
 
 #: Environment variable: seconds a Dask run waits while its cluster has no
 #: worker at all before it fails its remaining tasks (``inf``: forever).
@@ -42,6 +51,31 @@ _SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_
 def default_workers():
     """All local cores."""
     return os.cpu_count() or 1
+
+
+@attrs.frozen
+class ConfiguredJob:
+    """A job whose tasks run with a script's registrations and a design time limit, in any process.
+
+    Attributes
+    ----------
+    job : object
+        With ``run_task(task)``.
+    timeout : float or None
+        Design time limit [s] (None: none).
+    plugins : tuple
+        :func:`isacsim.plugins.registered_plugins` of the process that made it.
+    """
+
+    job: object
+    timeout: float | None = None
+    plugins: tuple = ()
+
+    def run_task(self, task):
+        """``job.run_task(task)`` with the registrations and the time limit in force."""
+        adopt(self.plugins)
+        with time_limit(self.timeout):
+            return self.job.run_task(task)
 
 
 #: Memory of one local worker process [bytes]: a forked worker holds about
@@ -270,7 +304,7 @@ def _dask(job, tasks, address):
             client.cancel(list(futures))
 
 
-def run_tasks(job, tasks, *, workers=1, scheduler=None):
+def run_tasks(job, tasks, *, workers=1, scheduler=None, timeout=None):
     """Run ``job.run_task`` on every task.
 
     Parameters
@@ -284,6 +318,8 @@ def run_tasks(job, tasks, *, workers=1, scheduler=None):
     scheduler : str or None
         Address of a Dask distributed scheduler (``tcp://host:port``); when
         given, ``workers`` is ignored and the cluster's workers are used.
+    timeout : float or None
+        Design time limit [s] of every design of the tasks (None: none).
 
     Yields
     ------
@@ -292,6 +328,7 @@ def run_tasks(job, tasks, *, workers=1, scheduler=None):
     """
     if not tasks:
         return iter(())
+    job = ConfiguredJob(job, timeout, registered_plugins())
     if scheduler:
         return _dask(job, tasks, check_scheduler(scheduler))
     if workers <= 1:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import attrs
 
+from ..guard import parse_timeout, timeout_from_environment
+from ..plugins import installed_plugins
 from ..solvers.registry import solver_description
 from .budget import check_run_memory
 from .executors import capped_workers, check_scheduler, default_workers, run_tasks
@@ -86,13 +88,13 @@ def package_versions():
     return versions
 
 
-def run(job, directory, *, workers=None, scheduler=None, progress=None, label="", extra_metadata=None):
+def run(job, directory, *, workers=None, scheduler=None, progress=None, label="", extra_metadata=None, timeout=None):
     """Run every unfinished task of ``job`` and write the results.
 
     Writes ``results.csv`` (appended as tasks finish, sorted at the end),
     ``summary.csv``, ``run.json`` (the job's description, checked on resume)
-    and ``metadata.json`` (description, versions, solver, wall time, failed
-    points).
+    and ``metadata.json`` (description, versions, every loaded plugin's
+    distribution and version, solver, wall time, failed points).
 
     A job with ``extendable_fields = ("n_realizations",)`` may be re-run into
     its directory with another number of realizations: more computes only the
@@ -122,6 +124,10 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
         Shown first on every progress line.
     extra_metadata : dict or None
         Added to ``metadata.json``.
+    timeout : float or None
+        Time limit of every design [s]: a design that runs longer is an
+        ``error`` point ("timed out after S s"), retried by the next run.
+        ``None``: ``$ISACSIM_DESIGN_TIMEOUT``, else no limit.
 
     Returns
     -------
@@ -141,12 +147,13 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
     """
     if scheduler is not None:
         scheduler = check_scheduler(scheduler)  # a bad address fails before the directory is touched
+    timeout = parse_timeout(timeout, "timeout") if timeout is not None else timeout_from_environment()
     check_run_memory(job)  # and a run too large for memory
     with exclusive_directory(directory) as lock:
-        return _run(job, Path(directory), workers, scheduler, progress, label, extra_metadata, lock)
+        return _run(job, Path(directory), workers, scheduler, progress, label, extra_metadata, lock, timeout)
 
 
-def _run(job, directory, workers, scheduler, progress, label, extra_metadata, lock):
+def _run(job, directory, workers, scheduler, progress, label, extra_metadata, lock, timeout):
     """:func:`run`, with the directory held by ``lock``."""
     started = time.monotonic()
     store = ResultStore(directory, job.describe(), job.columns, guard=lock.check)
@@ -163,7 +170,7 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata, lo
     bar = Progress(len(pending), label=label, enabled=progress)
     failed = []  # only the outcomes with a failure: the rows themselves stream to disk
     try:
-        for outcome in run_tasks(job, pending, workers=workers, scheduler=scheduler):
+        for outcome in run_tasks(job, pending, workers=workers, scheduler=scheduler, timeout=timeout):
             if outcome.rows is not None:
                 store.append(outcome.rows)
             if outcome.failed:
@@ -183,9 +190,11 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata, lo
             "description": job.describe(),
             "tasks": {"total": len(tasks), "computed_now": len(pending), "resumed": len(tasks) - len(pending)},
             "failed_points": [attrs.asdict(group) for group in failures],
-            "execution": {"workers": None if scheduler else workers, "scheduler": scheduler, "wall_seconds": wall},
+            "execution": {"workers": None if scheduler else workers, "scheduler": scheduler, "wall_seconds": wall,
+                          "design_timeout_seconds": timeout},
             "solver": solver_description(),
             "versions": package_versions(),
+            "plugins": installed_plugins(),
             **(extra_metadata or {}),
         },
     )

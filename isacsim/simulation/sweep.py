@@ -13,11 +13,12 @@ import attrs
 from ..errors import InputError
 from .. import __version__
 from .. import validation as v
+from ..guard import run_designer
 from ..plugins import get_designer, get_receiver
 from ..scenario import ScenarioConfig, realization_rng, realization_seed
 from .aggregate import SUMMARY_COLUMNS, summarize_sweep
 from .rows import SOLVE_COLUMNS, error_row, solve_row
-from .schemes import PAPER_SCHEMES, Scheme, require_schemes
+from .schemes import PAPER_SCHEMES, describe_schemes, require_schemes
 
 __all__ = ["Simulation", "EVALUATION_ONLY"]
 
@@ -91,7 +92,7 @@ class Simulation:
             "config": self.config.as_dict(),
             "x_name": self.x_name,
             "x_values": list(self.x_values),
-            "schemes": [attrs.asdict(s) for s in self.schemes],
+            **describe_schemes(self.schemes),
             "n_realizations": self.n_realizations,
             "seed": self.seed,
             "isacsim": __version__,
@@ -145,7 +146,7 @@ class Simulation:
                 try:
                     if scheme not in designs:
                         designer, receiver, detector = scheme.make()
-                        designs[scheme] = designer.design(problem, receiver, detector)
+                        designs[scheme] = run_designer(designer, problem, receiver, detector)
                     design = designs[scheme]
                     rows.append(solve_row(*coordinates, design, design.evaluate(problem)))
                 except Exception as error:  # noqa: BLE001 - a failed point never kills the sweep

@@ -13,48 +13,24 @@ no orphan holding ``| tee`` open.
 from __future__ import annotations
 
 import collections
-import ctypes
 import os
 import signal
-import sys
-import threading
-import time
 from multiprocessing.connection import wait
 
+from ..isolation import describe_exit, die_with_parent
 from .outcomes import TaskOutcome, describe_exception
 
 __all__ = ["run_in_workers", "ATTEMPTS"]
 
 #: Runs a task gets when its worker dies: the first, and one retry.
 ATTEMPTS = 2
-#: How often a worker checks that its parent is alive, where the kernel cannot tell it [s].
-_WATCH_SECONDS = 1.0
 #: How long a finished worker gets to exit before it is killed [s].
 _STOP_SECONDS = 5.0
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent_pid):
-    """Exit this process as soon as ``parent_pid`` is no longer its parent."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # pragma: no cover - no prctl: the watchdog alone
-            pass
-
-    def watch():
-        while os.getppid() == parent_pid:
-            time.sleep(_WATCH_SECONDS)
-        os._exit(1)
-
-    if os.getppid() != parent_pid:  # the parent died before the kernel was told
-        os._exit(1)
-    threading.Thread(target=watch, name="isacsim-parent-watch", daemon=True).start()
 
 
 def _serve(connection, job, parent_pid):
     """A worker's loop: receive a task, send back its outcome, until told to stop."""
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
         try:
@@ -68,18 +44,6 @@ def _serve(connection, job, parent_pid):
         except Exception as error:  # noqa: BLE001 - reported as the task's failure
             outcome = TaskOutcome(task, failure=describe_exception(error))
         connection.send(outcome)
-
-
-def _death(exitcode):
-    """Why a worker ended, in words."""
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        hint = " (e.g. the out-of-memory killer)" if -exitcode == signal.SIGKILL else ""
-        return f"killed by {name}{hint}"
-    return f"exited with code {exitcode}"
 
 
 class _Worker:
@@ -161,13 +125,13 @@ def run_in_workers(job, tasks, workers, context):
                     yield outcome
                     continue
                 deaths[task] += 1
-                cause = _death(worker.process.exitcode)
+                cause = describe_exit(worker.process.exitcode)
                 worker.stop()
                 pool[pool.index(worker)] = _Worker(context, job)
                 if deaths[task] < ATTEMPTS:
                     queue.appendleft(task)  # once more, in a fresh worker
                 else:
-                    yield TaskOutcome(task, failure=f"WorkerDied: its worker process was {cause}, {ATTEMPTS} times")
+                    yield TaskOutcome(task, failure=f"WorkerDied: its worker process {'was ' * cause.startswith('killed')}{cause}, {ATTEMPTS} times")
     finally:
         for worker in pool:
             worker.stop()

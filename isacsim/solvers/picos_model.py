@@ -12,9 +12,12 @@ independent reference the tests compare the structured solver against. It
 shares no code with the compiled path beyond the problem arrays.
 
 Row kinds it restates from their equations: ``echo`` (eqs. (27)/(28)),
-``sinr`` (eqs. (33c)/(34b)) and ``budget`` (eq. (33d)); objectives
+``sinr`` (eqs. (33c)/(34b), in expectation under a statistical CSI error),
+``budget`` (eq. (33d)), ``antenna`` (the diagonal of each BS's transmit
+covariance) and ``floor`` (eqs. (27)/(28) against a floor); objectives
 ``max-min-reflected-power`` and ``min-power``. A row set or objective of
-another kind is built from its atoms and coefficients (:func:`_generic_rows`):
+another kind, or a row set without its kind's parameters, is built from its
+atoms and coefficients (:func:`_generic_rows`):
 a check of the compiler and the solvers, not of the row's derivation.
 Register a restatement of a new kind in :data:`ROW_BUILDERS`.
 
@@ -83,22 +86,32 @@ def _echo(picos, model, problem, rows, W, R, t, context):
 
 
 def _sinr(picos, model, problem, rows, W, R, t, context):
-    """Eqs. (33c)/(34b): ``received + noise <= (1 + 1/gamma) desired``, per user."""
+    """Eqs. (33c)/(34b): ``received + noise <= (1 + 1/gamma) desired``, per user.
+
+    Under a statistical CSI error (``params["csi_error_var"]``) every received
+    power is its expectation, ``tr((h h^H + s2 I) X)``.
+    """
     gamma = rows.params["gamma"] * (1.0 + context["margin"])
     leakage = rows.params["leakage"]
+    error_var = rows.params.get("csi_error_var")
     power_scale = context["power_scale"]
+    identity = np.eye(problem.n_tx)
     for m in range(problem.n_bs):
         for k in range(problem.n_users_per_cell):
             own = np.vdot(problem.H[m, m, k], problem.H[m, m, k]).real
+
+            def expected_gram(l):  # E h h^H of the channel from BS l to user (m, k), over the own gain
+                h = problem.H[l, m, k][:, None]
+                variance = 0.0 if error_var is None else error_var[l, m, k]
+                return picos.Constant((h @ h.conj().T + variance * identity) / own)
+
             received = 0
             for l in range(problem.n_bs):
-                h = problem.H[l, m, k][:, None]
-                channel = picos.Constant(h @ h.conj().T / own)
-                received = received + (channel | picos.sum(W[l])).real
+                gram = expected_gram(l)
+                received = received + (gram | picos.sum(W[l])).real
                 if leakage and R[l] is not None:
-                    received = received + leakage * (channel | R[l]).real
-            h = problem.H[m, m, k][:, None]
-            desired = (picos.Constant(h @ h.conj().T / own) | W[m][k]).real
+                    received = received + leakage * (gram | R[l]).real
+            desired = (expected_gram(m) | W[m][k]).real
             noise = problem.sigma_c2 / (power_scale * own)
             model.add_constraint(received + noise <= (1.0 + 1.0 / gamma[m, k]) * desired)
 
@@ -112,9 +125,37 @@ def _budget(picos, model, problem, rows, W, R, t, context):
         model.add_constraint(total <= rows.params["p_max"][l] / context["power_scale"])
 
 
+def _covariances(picos, W, R):
+    """Each BS's transmit covariance ``sum_i W_li + R_l``."""
+    return [picos.sum(W[l]) if R[l] is None else picos.sum(W[l]) + R[l] for l in range(len(W))]
+
+
+def _antenna(picos, model, problem, rows, W, R, t, context):
+    """Per-antenna budgets: the diagonal of each BS's transmit covariance, ``[X_l]_nn <= p_antenna[l, n]``."""
+    p_antenna = rows.params["p_antenna"]
+    for l, covariance in enumerate(_covariances(picos, W, R)):
+        model.add_constraint(picos.maindiag(covariance).real <= p_antenna[l] / context["power_scale"])
+
+
+def _floor(picos, model, problem, rows, W, R, t, context):
+    """Reflected-power floors: eqs. (27)/(28) at each point, ``E_q >= floor_q`` [W]."""
+    floors, link = rows.params["floors"], rows.params["link_weights"]
+    sources = _covariances(picos, W, R) if rows.params["information_echoes"] else R
+    unit = problem.n_rx * context["power_scale"]  # [W] of reflected power per model unit of G |a|^2 power
+    for q in np.flatnonzero(floors > 0):
+        gain = float(np.sum(link[q] * np.sum(np.abs(problem.A[q]) ** 2, axis=1)))  # E_q per model power unit, best beams
+        echo = 0
+        for l in range(problem.n_bs):
+            if sources[l] is None:
+                continue
+            a = problem.A[q, l][:, None]
+            echo = echo + link[q, l] / gain * (picos.Constant(np.conj(a) @ a.T) | sources[l]).real
+        model.add_constraint(echo >= floors[q] / (unit * gain))
+
+
 #: Restatements of row kinds from their equations: kind -> function
 #: ``(picos, model, problem, rows, W, R, t, context)`` adding the constraints.
-ROW_BUILDERS = {"echo": _echo, "sinr": _sinr, "budget": _budget}
+ROW_BUILDERS = {"echo": _echo, "sinr": _sinr, "budget": _budget, "antenna": _antenna, "floor": _floor}
 
 
 def _generic_rows(picos, model, problem, rows, W, R, t, context):
@@ -197,7 +238,9 @@ def build_model(formulation, *, margin=0.0):
             R.append(None)
     context = {"power_scale": power_scale, "energy_unit": energy_unit, "t_unit": t_unit, "margin": margin}
     for rows in formulation.rows:
-        ROW_BUILDERS.get(rows.kind, _generic_rows)(picos, model, problem, rows, W, R, t, context)
+        # a row set without its kind's parameters (built by hand) is restated from its own data
+        builder = ROW_BUILDERS.get(rows.kind) if rows.params else None
+        (builder or _generic_rows)(picos, model, problem, rows, W, R, t, context)
     if objective.kind == "max-min-reflected-power":
         model.set_objective("max", t)
         objective_unit = t_unit
