@@ -34,7 +34,7 @@ DEFAULT_KAPPA_C_DB = -55.0
 DEFAULT_PATH_LOSS_EXPONENT = 3.0
 #: One-way radar path gain at 1 m [dB]. The paper gives none; -49 dB puts the
 #: best synchronized p_D of Figs. 3-5 near 0.8 and the unsynchronized near 0.2
-#: (MODEL-NOTES item 5; README).
+#: (README, conventions).
 DEFAULT_KAPPA_R_DB = -49.0
 
 
@@ -186,7 +186,7 @@ def _as_rcs(value):
 def _check_rcs(instance, attribute, value):
     array = np.asarray(value, dtype=float)
     if not (np.all(np.isfinite(array)) and np.all(array >= 0)):
-        raise InputError(f"rcs: expected finite reflection coefficients >= 0, got {value!r}")
+        raise InputError(f"rcs: expected finite reflection coefficients >= 0, got {v.shown(value)}")
     if array.ndim not in (0, 2):
         raise InputError(f"rcs: expected a number or an (L, L) matrix, got shape {array.shape}")
 

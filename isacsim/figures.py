@@ -16,10 +16,16 @@ from .errors import InputError
 from . import plotting
 from .plotting import IMAGE_FORMATS
 from .scenario import ScenarioConfig
-from .simulation import SOLVE_TIME_COLUMNS, CoverageMap, Simulation, Topology, run, summarize_solve_times
+from .simulation import SOLVE_TIME_COLUMNS, CoverageMap, Simulation, Topology, run, summarize_solve_times, with_designers
 from .simulation.store import write_csv
+from .validation import shown
 
-__all__ = ["CurveFigure", "TopologyFigure", "CoverageFigure", "reproduce", "figure_file", "IMAGE_FORMATS"]
+__all__ = ["CurveFigure", "TopologyFigure", "CoverageFigure", "reproduce", "customize", "figure_file", "plain_title", "IMAGE_FORMATS"]
+
+
+def plain_title(title):
+    """A figure's title without its mathtext markup, for text: 'p_D vs. pFA (Pmax = 15 W)'."""
+    return title.replace("$", "").replace("\\", "").replace("_{max}", "max").replace("_{FA}", "FA").replace("_D", "D")
 
 
 def figure_file(name, image_format="png"):
@@ -31,7 +37,7 @@ def figure_file(name, image_format="png"):
         For a format not in :data:`IMAGE_FORMATS`.
     """
     if image_format not in IMAGE_FORMATS:
-        raise InputError(f"image_format: expected one of {', '.join(IMAGE_FORMATS)}, got {image_format!r}")
+        raise InputError(f"image_format: expected one of {', '.join(IMAGE_FORMATS)}, got {shown(image_format)}")
     return f"{name}.{image_format}"
 
 
@@ -39,7 +45,7 @@ def _evolve(job, quick_changes, quick, realizations, seed):
     changes = dict(quick_changes) if quick else {}
     if realizations is not None:
         if not (isinstance(realizations, int) and realizations >= 1):
-            raise InputError(f"--realizations: expected an integer >= 1, got {realizations!r}")
+            raise InputError(f"--realizations: expected an integer >= 1, got {shown(realizations)}")
         changes["n_realizations"] = realizations
     if seed is not None:
         changes["seed"] = seed
@@ -127,8 +133,84 @@ class CoverageFigure:
         plotting.plot_coverage(report.summary, path, title=self.title, design_points=np.asarray(job.config.grid().points))
 
 
+def customize(job, *, designers=None, changes=None):
+    """A figure's job with other designers or other :class:`ScenarioConfig` fields.
+
+    Parameters
+    ----------
+    job : Simulation or CoverageMap or Topology or object
+        What a figure computes; it has a ``config`` (and ``schemes`` for
+        ``designers``).
+    designers : sequence of str or None
+        ``+NAME`` adds a designer to the figure's curves, plain names replace
+        them (:func:`isacsim.simulation.with_designers`).
+    changes : dict or None
+        :class:`ScenarioConfig` fields to change (not the swept one).
+
+    Returns
+    -------
+    object
+        The changed job (``job`` itself when nothing changes).
+
+    Raises
+    ------
+    InputError
+        For the swept field, an unknown or invalid field, or designers on a
+        figure without designs.
+    """
+    if changes:
+        swept = getattr(job, "x_name", None)
+        if swept in changes:
+            raise InputError(f"--set {swept}: is the variable this figure sweeps; change its values in a script")
+        job = attrs.evolve(job, config=job.config.evolve(**changes))
+    if designers:
+        if not hasattr(job, "schemes"):
+            raise InputError("--designers: this figure draws no designs")
+        job = attrs.evolve(job, schemes=with_designers(job.schemes, designers))
+    return job
+
+
+def _variant(designers, changes):
+    """How a customized run differs from the figure: ``+rzf``, ``n_tx=64`` (empty: it does not)."""
+    from .names import resolve_name
+    from .plugins import designer_registry
+
+    def canonical(name):
+        added = name.strip().startswith("+")
+        return "+" * added + resolve_name("--designers", name.strip().lstrip("+"), designer_registry())
+
+    def shown(value):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    names = [canonical(name) for name in designers or ()]
+    if names and not names[0].startswith("+"):  # chosen, not added
+        names = [f"designers={','.join(names)}"]
+    return [*names, *(f"{name}={shown(value)}" for name, value in (changes or {}).items())]
+
+
+def _title(title, quick, job, variant):
+    """The figure's title, saying whether it is a quick version and what was changed."""
+    notes = []
+    count = getattr(job, "n_realizations", None)
+    if quick and count is not None:  # a figure without realizations (a topology) is the same when quick
+        notes.append(f"quick: {count} realization{'s' if count != 1 else ''}")
+    notes += variant
+    return f"{title}\n[{'; '.join(notes)}]" if notes else title
+
+
 def reproduce(
-    figure, out=None, *, quick=False, realizations=None, seed=None, workers=None, scheduler=None, progress=None, image_format="png"
+    figure,
+    out=None,
+    *,
+    quick=False,
+    realizations=None,
+    seed=None,
+    workers=None,
+    scheduler=None,
+    progress=None,
+    image_format="png",
+    designers=None,
+    changes=None,
 ):
     """Compute a figure's numbers and draw it.
 
@@ -152,6 +234,15 @@ def reproduce(
     image_format : {"png", "pdf", "svg"}
         File format of the figure (:data:`IMAGE_FORMATS`); PDF and SVG are
         vector graphics.
+    designers : sequence of str or None
+        Add (``+NAME``) or choose designers (:func:`customize`).
+    changes : dict or None
+        :class:`ScenarioConfig` fields to change (:func:`customize`).
+
+    A customized run writes by default to its own directory, named after the
+    changes (``results/fig3-quick+rzf+n_tx=64``), so that its results never
+    mix with the figure's own; its title lists the changes, and a quick
+    figure's title says so.
 
     Returns
     -------
@@ -160,8 +251,11 @@ def reproduce(
         figure (:func:`figure_file`) and ``metadata.json``.
     """
     file_name = figure_file(figure.name, image_format)
-    directory = Path(out) if out is not None else Path("results") / (figure.name + ("-quick" if quick else ""))
-    job = figure.job(quick=quick, realizations=realizations, seed=seed)
+    variant = _variant(designers, changes)
+    default = figure.name + ("-quick" if quick else "") + "".join(f"+{part.lstrip('+')}" for part in variant)
+    directory = Path(out) if out is not None else Path("results") / default
+    job = customize(figure.job(quick=quick, realizations=realizations, seed=seed), designers=designers, changes=changes)
+    figure = attrs.evolve(figure, title=_title(figure.title, quick, job, variant))
     report = run(
         job,
         directory,
@@ -169,7 +263,7 @@ def reproduce(
         scheduler=scheduler,
         progress=progress,
         label=figure.name,
-        extra_metadata={"figure": figure.name, "title": figure.title, "quick": quick},
+        extra_metadata={"figure": figure.name, "title": figure.title, "quick": quick, "changes": variant},
     )
     figure.plot(job, report, directory / file_name)
     return report

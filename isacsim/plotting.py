@@ -12,7 +12,10 @@ import numpy as np
 from .atomic import atomic_write
 from .errors import InputError
 
-__all__ = ["plot_curves", "plot_topology", "plot_coverage", "curve_styles", "designer_shifts", "DESIGNER_SHIFT", "IMAGE_FORMATS"]
+__all__ = [
+    "plot_curves", "plot_topology", "plot_coverage", "curve_styles", "designer_shifts", "coinciding_curves", "cell_colors",
+    "DESIGNER_SHIFT", "COINCIDENCE_TOLERANCE", "CELL_COLORS", "IMAGE_FORMATS",
+]
 
 #: Per designer: legend name, colour (Okabe-Ito, safe for the common
 #: colour-vision deficiencies) and marker; the paper's designers in this order.
@@ -34,9 +37,22 @@ _EXTRA_RECEIVERS = ((True, ":"), (False, "-."), (True, "-."), (False, ":"))
 #: the x-axis range: curves that coincide (ZF and sensing-only often do) stay
 #: visible side by side.
 DESIGNER_SHIFT = 0.012
+#: Largest difference of mean p_D, as a fraction of the panel's y-range, at
+#: which two curves count as coinciding (:func:`coinciding_curves`): drawn
+#: less than about two pixels apart, one hides the other, so the figure
+#: says so.
+COINCIDENCE_TOLERANCE = 0.005
+#: Colours of the cells of a topology figure: Kelly's colours of maximum
+#: contrast (K. L. Kelly, "Twenty-two colors for maximum contrast", 1965)
+#: without white, black and grey, so that up to 19 cells (two hexagonal
+#: rings) all look different.
+CELL_COLORS = (
+    "#BE0032", "#0067A5", "#008856", "#F38400", "#875692", "#F3C300", "#A1CAF1", "#882D17", "#8DB600", "#E68FAC",
+    "#604E97", "#C2B280", "#F99379", "#2B3D26", "#B3446C", "#DCD300", "#654522", "#E25822", "#F6A600",
+)
 #: The file formats a figure can be written in, named by the path's suffix.
 IMAGE_FORMATS = ("png", "pdf", "svg")
-_PANELS = (("sync", "(a) Scenario I (synchronized)"), ("unsync", "(b) Scenario II (unsynchronized)"))
+_PANELS = (("sync", "Scenario I (synchronized)"), ("unsync", "Scenario II (unsynchronized)"))
 #: Per format: leave out what would change between identical runs (dates, versions).
 _METADATA = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None}, "svg": {"Date": None}}
 
@@ -178,11 +194,59 @@ def _y_limits(values):
     return max(-0.02, low - pad), min(1.02, high + pad)
 
 
+def coinciding_curves(curves, scenario, y_range=1.0, tolerance=COINCIDENCE_TOLERANCE):
+    """The pairs of one designer's curves (its receivers) that lie on each other in one scenario.
+
+    Different designers' markers are shifted sideways (:func:`designer_shifts`),
+    so their curves stay visible even when equal; one designer's curves for
+    two receivers are drawn at the same x and one hides the other.
+
+    Parameters
+    ----------
+    curves : dict
+        Summary rows grouped by ``(scenario, designer, receiver)``.
+    scenario : {"sync", "unsync"}
+    y_range : float
+        Height of the panel's y-axis (p_D).
+    tolerance : float
+        Largest difference of mean p_D at every swept value, as a fraction
+        of ``y_range``.
+
+    Returns
+    -------
+    list of tuple
+        ``((designer, receiver), (designer, other receiver))`` pairs with the
+        same swept values and means within ``tolerance`` everywhere, in the
+        panel's curve order.
+    """
+    panel = [(designer, receiver, dict(zip(x, (_f(r["p_d_mean"]) for r in rows)))) for designer, receiver, rows, x in _panel_curves(curves, scenario)]
+    pairs = []
+    for i, (d1, r1, y1) in enumerate(panel):
+        for d2, r2, y2 in panel[i + 1:]:
+            if d1 == d2 and y1.keys() == y2.keys() and all(abs(y1[x] - y2[x]) <= tolerance * y_range for x in y1):
+                pairs.append(((d1, r1), (d2, r2)))
+    return pairs
+
+
+def _coincidence_lines(pairs_by_panel, styles):
+    """'(a), (b): Proposed, Type-II = Type-I' lines for the curves that coincide, by panel letter."""
+    panels_of = {}
+    for letter, pairs in pairs_by_panel.items():
+        for (d1, r1), (d2, r2) in pairs:
+            first, second = styles[d1, r1]["label"], styles[d2, r2]["label"]
+            text = f"{first} = {second.split(', ', 1)[1]}"
+            panels_of.setdefault(text, []).append(f"({letter})")
+    return [f"{', '.join(letters)}: {text}" for text, letters in panels_of.items()]
+
+
 def _draw_detection_panel(ax, curves, scenario, styles, x_scale):
-    """Mean p_D with its interval per curve; y-range fitted to this panel."""
+    """Mean p_D with its interval per curve; y-range fitted to this panel.
+
+    Returns the pairs of curves that coincide (:func:`coinciding_curves`).
+    """
     panel = list(_panel_curves(curves, scenario))
     if not panel:
-        return
+        return []
     shifts = designer_shifts(designer for designer, *_ in panel)
     all_x = np.concatenate([x for *_, x in panel])
     x_range = (np.nanmin(all_x), np.nanmax(all_x))
@@ -198,7 +262,9 @@ def _draw_detection_panel(ax, curves, scenario, styles, x_scale):
         if bad.any():
             ax.scatter(x[bad], y[bad], **_INFEASIBLE)
         shown += [y, low, high]
-    ax.set_ylim(*_y_limits(np.concatenate(shown)))
+    low, high = _y_limits(np.concatenate(shown))
+    ax.set_ylim(low, high)
+    return coinciding_curves(curves, scenario, y_range=high - low)
 
 
 #: The ring around a point where some realization was infeasible.
@@ -206,12 +272,15 @@ _INFEASIBLE = dict(s=160, facecolors="none", edgecolors="black", linewidths=1.0,
 
 
 def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None, solve_times=None):
-    """Two panels (Scenario I, II) of mean p_D versus the swept value.
+    """Panels of mean p_D versus the swept value: Scenario I, Scenario II.
 
-    Each panel has its own y-range, fitted to its curves. Every curve has a
-    look of its own (:func:`curve_styles`), and each designer's markers are
-    shifted sideways (:func:`designer_shifts`) so that curves that coincide
-    stay visible. Error bars are the 95 % confidence interval over
+    A scenario without curves gets no (empty) panel. Each panel has its own
+    y-range, fitted to its curves. Every curve has a look of its own
+    (:func:`curve_styles`), and each designer's markers are shifted sideways
+    (:func:`designer_shifts`) so that curves that coincide stay visible;
+    curves that lie on each other all the way (:func:`coinciding_curves`,
+    e.g. a designer's Type-I and Type-II curves when the design leaves no
+    sensing power) are named in a note inside the panel. Error bars are the 95 % confidence interval over
     realizations; a black ring marks a point where any realization was
     infeasible (counted as p_D = 0).
 
@@ -237,51 +306,74 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None
     plt = _pyplot()
     curves = _by_scheme(summary)
     styles = curve_styles({(designer, receiver) for _, designer, receiver in curves})
+    panels = [(scenario, panel_title) for scenario, panel_title in _PANELS if any(key[0] == scenario for key in curves)] or list(_PANELS[:1])
+    width = 11 if len(panels) == 2 else 8
     if solve_times is None:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+        fig, axes = plt.subplots(1, len(panels), figsize=(width, 4.6), squeeze=False)
+        axes = axes[0]
     else:
-        fig, grid = plt.subplots(2, 2, figsize=(11, 8.4))
+        fig, grid = plt.subplots(2, len(panels), figsize=(width, 8.4), squeeze=False)
         axes = grid[0]
-    for ax, (scenario, panel_title) in zip(axes, _PANELS):
-        _draw_detection_panel(ax, curves, scenario, styles, x_scale)
-        ax.set_title(panel_title)
+    coinciding = {}
+    for index, (ax, (scenario, panel_title)) in enumerate(zip(axes, panels)):
+        coinciding["ab"[index]] = _draw_detection_panel(ax, curves, scenario, styles, x_scale)
+        ax.set_title(f"({'ab'[index]}) {panel_title}")
         ax.set_xlabel(x_label)
         ax.set_xscale(x_scale)
         ax.grid(True, alpha=0.3)
     axes[0].set_ylabel("Detection probability $p_D$ (min over the area)")
     if solve_times is not None:
-        _plot_solve_times(grid[1], solve_times, styles, x_label=x_label, x_scale=x_scale)
+        _plot_solve_times(grid[1], panels, solve_times, styles, x_label=x_label, x_scale=x_scale)
     if x_ticks is not None:
         for ax in np.ravel(grid if solve_times is not None else axes):
             ax.set_xticks(list(x_ticks), [f"{t:g}" for t in x_ticks])
             ax.minorticks_off()
-    _legend(fig, axes[0], summary, n_designers=len({designer for designer, _ in styles}))
+    bottom = _legend(fig, axes[0], summary, n_designers=len({designer for designer, _ in styles}), coinciding=_coincidence_lines(coinciding, styles))
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.12 if solve_times is None else 0.065, 1, 0.95))
+    fig.tight_layout(rect=(0, bottom, 1, 1 - (0.05 + 0.22 * (title.count("\n") + 1)) / fig.get_figheight()))
     save_figure(fig, path)
     plt.close(fig)
     return fig
 
 
-def _legend(fig, ax, summary, *, n_designers):
-    """The curves (one column per designer), the infeasibility ring and the shift note."""
+def _legend(fig, ax, summary, *, n_designers, coinciding=()):
+    """The curves (one column per designer) above a row of notes: the infeasibility
+    ring, the designers' shift and the curves that coincide.
+
+    Returns
+    -------
+    float
+        The fraction of the figure's height the two take at its bottom.
+    """
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.42, 0.0), ncol=max(n_designers, 1), fontsize=8, frameon=False)
     notes = []
     if any(int(_f(r["n_infeasible"])) > 0 for r in summary):
         notes.append((ax.scatter([], [], **_INFEASIBLE), "some realizations infeasible ($p_D$ = 0)"))
     if n_designers > 1:
         notes.append((ax.plot([], [], linestyle="none")[0], f"markers shifted by {100 * DESIGNER_SHIFT:g} % of the\naxis width per designer"))
+    if coinciding:
+        notes.append((ax.plot([], [], linestyle="none")[0], "curves that coincide (one hides the other):\n" + "\n".join(coinciding)))
+    height = fig.get_figheight()
+    note_lines = max((label.count("\n") + 1 for _, label in notes), default=0)
+    notes_inches = 0.16 * note_lines + 0.08 if notes else 0.0
+    rows = -(-len(handles) // max(n_designers, 1))
+    curves_inches = 0.2 * rows + 0.12
+    fig.legend(
+        handles, labels, loc="lower center", bbox_to_anchor=(0.5, notes_inches / height), ncol=max(n_designers, 1), fontsize=8, frameon=False
+    )
     if notes:
-        fig.legend(*zip(*notes), loc="lower right", bbox_to_anchor=(0.99, 0.0), fontsize=7, frameon=False, handlelength=1.2)
+        fig.legend(*zip(*notes), loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=len(notes), fontsize=7, frameon=False, handlelength=1.2)
+    return (notes_inches + curves_inches) / height
 
 
-def _plot_solve_times(axes, solve_times, styles, *, x_label, x_scale):
-    """Median solve time per scheme versus the swept value, one panel per scenario."""
+def _plot_solve_times(axes, panels, solve_times, styles, *, x_label, x_scale):
+    """Median solve time per scheme versus the swept value, one panel per drawn scenario."""
     curves = _by_scheme(solve_times)
-    titles = ("(c) solve time, Scenario I", "(d) solve time, Scenario II")
-    axes[1].sharey(axes[0])
-    for ax, (scenario, _), panel_title in zip(axes, _PANELS, titles):
+    names = {"sync": "Scenario I", "unsync": "Scenario II"}
+    for ax in axes[1:]:
+        ax.sharey(axes[0])
+    for index, (ax, (scenario, _)) in enumerate(zip(axes, panels)):
+        panel_title = f"({'abcd'[len(panels) + index]}) solve time, {names[scenario]}"
         for designer, receiver, rows, x in _panel_curves(curves, scenario):
             y = np.array([_f(r["solve_seconds_median"]) for r in rows])
             shown = np.isfinite(y) & (y > 0)
@@ -296,8 +388,22 @@ def _plot_solve_times(axes, solve_times, styles, *, x_label, x_scale):
     axes[0].set_ylabel("median solve time per design [s]")
 
 
+def cell_colors(n_cells):
+    """A colour per cell, all different up to ``len(CELL_COLORS)`` (19) cells, then repeating.
+
+    Returns
+    -------
+    list of str
+        ``n_cells`` hex colours, from :data:`CELL_COLORS`.
+    """
+    return [CELL_COLORS[cell % len(CELL_COLORS)] for cell in range(n_cells)]
+
+
 def plot_topology(rows, path, *, title):
     """BSs (with array broadside), users by cell, and the target sample points.
+
+    Each cell has its colour (:func:`cell_colors`: all different up to 19
+    cells), shared by its BS and its users.
 
     Parameters
     ----------
@@ -305,10 +411,15 @@ def plot_topology(rows, path, *, title):
         Rows of a topology ``results.csv``.
     path : str or Path
     title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn (already saved and closed).
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 6.6))
-    colors = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown"]
+    colors = cell_colors(1 + max((int(row["cell"]) for row in rows if row["kind"] in ("bs", "user")), default=0))
     for row in rows:
         x, y = _f(row["x_m"]), _f(row["y_m"])
         if row["kind"] == "bs":
@@ -336,6 +447,7 @@ def plot_topology(rows, path, *, title):
     fig.tight_layout()
     save_figure(fig, path)
     plt.close(fig)
+    return fig
 
 
 def plot_coverage(summary, path, *, title, design_points):

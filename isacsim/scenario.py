@@ -23,11 +23,12 @@ from .channels import (
     RayleighFading,
 )
 from .lattice import hexagonal_rings
+from .limits import require_memory
 from .network import PAPER_INTER_SITE_DISTANCE, Network
 from .problem import DesignProblem
 from .targets import TargetGrid
 
-__all__ = ["ScenarioConfig", "realization_rng", "CHANNELS", "AREA_CENTRE"]
+__all__ = ["ScenarioConfig", "realization_rng", "realization_seed", "parse_assignments", "CHANNELS", "AREA_CENTRE"]
 
 #: Communication channel models by name: Rayleigh fading on every link, LoS
 #: on every link (cross-cell ones included), or LoS to the own cell's users
@@ -44,7 +45,7 @@ def _optional_finite(instance, attribute, value):
 
 def _known_channel(instance, attribute, value):
     if value not in CHANNELS:
-        raise InputError(f"channel: expected one of {', '.join(CHANNELS)}, got {value!r}")
+        raise InputError(f"channel: expected one of {', '.join(CHANNELS)}, got {v.shown(value)}")
 
 
 def _cell_count(instance, attribute, value):
@@ -54,7 +55,7 @@ def _cell_count(instance, attribute, value):
             hexagonal_rings(value)
         except ValueError:
             raise InputError(
-                f"n_cells: expected 3 (the paper's layout) or a hexagonal count 1 + 3 n (n + 1) (7, 19, 37, ...), got {value!r}"
+                f"n_cells: expected 3 (the paper's layout) or a hexagonal count 1 + 3 n (n + 1) (7, 19, 37, ...), got {v.shown(value)}"
             ) from None
 
 
@@ -146,7 +147,7 @@ class ScenarioConfig:
         if self.n_cells == 3 and not math.isclose(self.inter_site_distance_m, PAPER_INTER_SITE_DISTANCE, rel_tol=1e-12):
             raise InputError(
                 f"inter_site_distance_m: the paper's layout (n_cells = 3) has D = 80 sqrt(3) = {PAPER_INTER_SITE_DISTANCE:.4f} m, "
-                f"got {self.inter_site_distance_m!r}; another D needs a hexagonal layout (n_cells = 7, 19, ...)"
+                f"got {v.shown(self.inter_site_distance_m)}; another D needs a hexagonal layout (n_cells = 7, 19, ...)"
             )
 
     def evolve(self, **changes):
@@ -195,6 +196,40 @@ class ScenarioConfig:
         """The radar echo model."""
         return RadarLink(kappa_db=self.kappa_r_db, rcs=self.rcs)
 
+    def build_bytes(self, n_points=None):
+        """Estimated peak memory of :meth:`build` [bytes].
+
+        Three times the problem's arrays (the channel draw and the
+        validation copy them; the peak growth measured 2.1-2.4 times at
+        L = 3, 7, 19 and K up to 8000), plus 1 KiB per user for the
+        network's objects.
+
+        Parameters
+        ----------
+        n_points : int or None
+            Q; default ``points_per_side ** 2``.
+        """
+        n_points = self.points_per_side**2 if n_points is None else n_points
+        arrays = DesignProblem.array_bytes(self.n_cells, self.n_users_per_cell, self.n_tx, n_points)
+        return 3 * arrays + 1024 * self.n_cells * self.n_users_per_cell
+
+    def check_memory(self, n_points=None):
+        """Refuse a configuration whose problem would exceed the memory limit, before building anything.
+
+        Raises
+        ------
+        MemoryLimitError
+            Naming the sizes, the estimate (:meth:`build_bytes`) and the limit
+            (:mod:`isacsim.limits`).
+        """
+        n_points = self.points_per_side**2 if n_points is None else n_points
+        require_memory(
+            f"n_cells, n_users_per_cell, n_tx, points_per_side: a problem of L = {self.n_cells} cells, "
+            f"K = {self.n_users_per_cell} users per cell, Nt = {self.n_tx} antennas and Q = {n_points} points",
+            self.build_bytes(n_points),
+            advice="use fewer users, antennas or sample points",
+        )
+
     def build(self, rng=None, grid=None):
         """One problem instance.
 
@@ -208,7 +243,14 @@ class ScenarioConfig:
         Returns
         -------
         DesignProblem
+
+        Raises
+        ------
+        MemoryLimitError
+            If the problem would need more memory than the limit allows
+            (:meth:`check_memory`); nothing is built.
         """
+        self.check_memory(None if grid is None else grid.n_points)
         return DesignProblem.from_network(
             self.network(),
             self.grid() if grid is None else grid,
@@ -219,6 +261,71 @@ class ScenarioConfig:
             p_fa=self.p_fa,
             rng=rng,
         )
+
+
+def _parse_value(name, kind, text):
+    """``text`` as a value of a field of type ``kind`` (the annotation's text)."""
+    if "None" in kind and text.strip().casefold() == "none":
+        return None
+    try:
+        if kind.startswith("int"):
+            return int(text)
+        if kind.startswith("float"):
+            return float(text)
+    except ValueError:
+        expected = "an integer" if kind.startswith("int") else "a number"
+        raise InputError(f"--set {name}: expected {expected}{' or none' if 'None' in kind else ''}, got {text!r}") from None
+    return text
+
+
+def parse_assignments(assignments):
+    """``FIELD=VALUE`` strings as :class:`ScenarioConfig` changes.
+
+    Parameters
+    ----------
+    assignments : iterable of str
+        E.g. ``["n_cells=7", "kappa_c_db=-60", "user_angle_deg=none"]``;
+        each value is read as its field's type (``none`` for an optional
+        field's ``None``). A field given twice keeps its last value.
+
+    Returns
+    -------
+    dict
+        ``{field: value}``, for :meth:`ScenarioConfig.evolve`.
+
+    Raises
+    ------
+    InputError
+        For a malformed assignment, an unknown field (with the closest
+        name) or a value that is not of the field's type.
+    """
+    from .names import resolve_name
+
+    fields = attrs.fields_dict(ScenarioConfig)
+    changes = {}
+    for assignment in assignments:
+        name, equals, text = str(assignment).partition("=")
+        if not equals or not name.strip():
+            raise InputError(f"--set: expected FIELD=VALUE, got {assignment!r}")
+        name = resolve_name("--set", name.strip(), fields)
+        changes[name] = _parse_value(name, str(fields[name].type), text.strip())
+    return changes
+
+
+def realization_seed(seed, realization):
+    """The seed of channel realization ``realization`` of a run seeded ``seed``.
+
+    It is the first 64-bit word that the realization's
+    ``numpy.random.SeedSequence(seed, spawn_key=(realization,))`` (the one
+    behind :func:`realization_rng`) generates, shifted right by one bit so
+    that it fits a signed 64-bit integer (0 <= value < 2**63): an
+    identifier of the realization's channels, written in the ``seed`` column
+    of a run's ``results.csv``. Rows with equal seeds saw the same channels; to draw
+    them again, use :func:`realization_rng` with the run's root seed (in
+    ``metadata.json``) and the row's ``realization``.
+    """
+    state = np.random.SeedSequence(seed, spawn_key=(realization,)).generate_state(1, np.uint64)
+    return int(state[0]) >> 1
 
 
 def realization_rng(seed, realization):

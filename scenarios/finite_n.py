@@ -1,4 +1,4 @@
-"""Finite frame length (beyond the paper, issue 10): pD, pFA and SINR against N.
+"""Finite frame length (beyond the paper): pD, pFA and SINR against N.
 
 The proposed design (``sdr``) at Fig. 3's setting with Gamma = 15 dB (K = 1,
 Pmax = 15 W, pFA = 1e-3, Rayleigh fading, Q = 9), for Type-I and Type-II

@@ -68,7 +68,7 @@ def test_beams_are_rank_one_and_meet_every_constraint(designer, receiver, synchr
 
 
 def test_type_i_optimum_needs_no_dedicated_sensing_signal():
-    """Remark 1 / MODEL-NOTES item 3: for Type-I users, R = 0 loses nothing."""
+    """Remark 1: for Type-I users, R = 0 loses nothing."""
     problem = small_problem(seed=6, n_users_per_cell=1, n_tx=6, sinr_target_db=10.0)
     detector = Detector()
     reference = solve_picos(paper_formulation(problem, TypeI(), detector), solver="cvxopt", options={"dualize": False})

@@ -6,7 +6,7 @@ the previous default ``cvxopt`` (the reduced dual in CVXOPT's generic
 ``solvers.sdp``). For each case the table shows both medians, the speed-up
 (the median over solves of the baseline's time divided by the new solver's
 on the same solve, which a noisy machine disturbs less than a ratio of
-medians), the target of issue 7, the largest relative difference of the two
+medians), the development target, the largest relative difference of the two
 relaxation bounds (which must stay <= 1e-7) and the statuses
 (:mod:`isacsim.bench.compare`).
 
@@ -25,7 +25,7 @@ from .compare import BASELINE_SOLVER, NEW_SOLVER, Comparison, SolverRuns, compar
 
 __all__ = ["CASES", "run_benchmark"]
 
-#: (K, Nt, target median [s]) at L = 3, Q = 9: the targets of issue 7.
+#: (K, Nt, target median [s]) at L = 3, Q = 9: the project's development targets for the default solver.
 CASES = ((1, 32, 0.005), (3, 32, 0.025), (3, 64, 0.040))
 
 
@@ -90,6 +90,7 @@ def run_benchmark(n_instances=10, primal=False, print_line=print, cases=CASES, f
         f"SDR design time, L=3, Q=9: {n_instances} seeded instances x 4 variants (Type-I/II x sync/unsync) "
         f"= {4 * n_instances} solves per case and solver; medians; ratio = median of per-solve ratios"
     )
+    print_line("targets: development targets of the default solver on a 2-core machine ('isacsim bench --help')")
     print_line(comparison_header())
     comparisons = []
     for n_users, n_tx, target in cases:

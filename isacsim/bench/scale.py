@@ -30,7 +30,7 @@ from .process import OVERRUNS, Measurement, measure_in_fresh_process
 
 __all__ = ["ScaleSetup", "QUICK_SETUP", "ScalePoint", "PowerLaw", "fit_power_law", "run_scale", "SCALE_TARGETS"]
 
-#: Targets of issue 7 by (L, K, Nt, points per side): (median [s], peak memory [MiB] or None).
+#: Development targets of the default solver by (L, K, Nt, points per side): (median [s], peak memory [MiB] or None).
 SCALE_TARGETS = {(7, 4, 64, 7): (0.5, None), (19, 4, 64, 7): (5.0, 1024.0)}
 _SOLVERS = (NEW_SOLVER, BASELINE_SOLVER)
 _SWEEPS = ("L", "Nt")

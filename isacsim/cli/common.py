@@ -2,25 +2,30 @@
 
 Exit codes: 0 success; 2 bad input or usage (one line on stderr naming the
 field, no traceback); 3 infeasible design; 4 a sweep finished with failed
-points (one line per distinct error on stderr; a re-run retries them); 1 an
-internal failure (one line; the traceback too when ``ISACSIM_DEBUG=1``).
+points (one line per distinct error on stderr; a re-run retries them); 5 an
+output could not be written (a full disk, an I/O error, a closed or full
+standard output: one line naming the path and the cause); 1 an internal
+failure (one line; the traceback too when ``ISACSIM_DEBUG=1``); 128 + N
+ended by signal N (130 Ctrl-C, 129 SIGHUP, 143 SIGTERM; one line).
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
-import math
 import os
 import warnings
 
 from ..errors import InputError
+from ..strictjson import finite as finite_json
 
 __all__ = [
-    "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "DEBUG_ENV",
-    "UsageError", "Parser", "subcommand", "finite_json", "one_line", "debugging", "numerical_warnings_hidden",
+    "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "EXIT_OUTPUT", "DEBUG_ENV",
+    "USAGE_CODE", "INTERNAL_CODE", "OUTPUT_CODE",
+    "UsageError", "Parser", "subcommand", "exit_codes", "add_set_argument", "finite_json", "one_line", "debugging",
+    "numerical_warnings_hidden",
 ]
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_FAILED_POINTS = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_FAILED_POINTS, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
 
 #: Set to 1 to print the traceback of an internal failure.
 DEBUG_ENV = "ISACSIM_DEBUG"
@@ -46,11 +51,29 @@ def subcommand(subparsers, name, *, help, description=None, examples=()):
     )
 
 
-def finite_json(value):
-    """NaN/inf -> None so the JSON is standard."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def exit_codes(parser, codes):
+    """End a subcommand's help with its exit codes.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser (from :func:`subcommand`).
+    codes : dict
+        ``{exit code: what it means}``, listed in the order given.
+    """
+    listing = "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in codes.items())
+    parser.epilog = f"{parser.epilog}\n\n{listing}" if parser.epilog else listing
+
+
+def add_set_argument(parser, help):
+    """``--set FIELD=VALUE`` (repeatable) into ``args.assignments``, for :func:`isacsim.scenario.parse_assignments`."""
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="FIELD=VALUE", help=help)
+
+
+#: The exit codes every subcommand shares, for :func:`exit_codes`.
+USAGE_CODE = {EXIT_USAGE: "bad input or usage: one line on stderr naming the field"}
+INTERNAL_CODE = {EXIT_FAILURE: f"an internal failure: one line ({DEBUG_ENV}=1 prints the traceback)"}
+OUTPUT_CODE = {EXIT_OUTPUT: "an output could not be written (--out or standard output: full disk, I/O error, closed), one line naming it"}
 
 
 @contextlib.contextmanager

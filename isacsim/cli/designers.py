@@ -1,7 +1,7 @@
 """``isacsim designers``: the registered designers and receivers and their plugins."""
 from __future__ import annotations
 
-from .common import EXIT_OK, subcommand
+from .common import OUTPUT_CODE, EXIT_OK, INTERNAL_CODE, USAGE_CODE, exit_codes, subcommand
 
 __all__ = ["add", "run"]
 
@@ -14,6 +14,15 @@ def add(subparsers):
         description="List every registered designer and receiver with the plugin that provides it. Third-party "
         "packages register theirs under the 'isacsim' entry-point group; ISACSIM_DISABLE_PLUGINS=NAME,... hides some.",
         examples=("isacsim designers", "ISACSIM_DISABLE_PLUGINS=rzf isacsim designers"),
+    )
+    exit_codes(
+        p,
+        {
+            EXIT_OK: "listed (a third-party plugin that fails to import is named on stderr and left out)",
+            **USAGE_CODE,
+            **OUTPUT_CODE,
+            **INTERNAL_CODE,
+        },
     )
     p.set_defaults(handler=run)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import EXIT_FAILED_POINTS, EXIT_OK, UsageError, subcommand
+from .common import add_set_argument, EXIT_FAILED_POINTS, EXIT_OK, UsageError, subcommand
 
 __all__ = ["add", "run"]
 
@@ -18,13 +18,16 @@ def add(subparsers):
         description="Compute a figure's numbers into --out (results.csv as tasks finish, summary.csv, metadata.json) "
         "and draw it. Re-running the same command resumes: finished points are kept, failed ones retried. "
         "Exit codes: 0 done; 2 bad input (one line); 4 some points failed (named on stderr; run again to retry "
-        "them); 1 internal failure.",
+        "them); 5 an output could not be written (full disk, I/O error; one line naming it); 1 internal failure; "
+        "128 + N ended by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP; run again to resume).",
         examples=(
             "isacsim reproduce --list",
             "isacsim reproduce fig3 --quick                    # a first look, about a minute",
             "isacsim reproduce fig8 --workers 2 --format pdf",
             "isacsim reproduce fig3 --realizations 200 --out results/fig3   # extends a finished run",
             "isacsim reproduce fig3 --scheduler tcp://host:8786              # on a Dask cluster",
+            "isacsim reproduce fig3 --quick --designers +rzf                 # add a plugin's designer",
+            "isacsim reproduce fig8 --quick --set n_cells=7 --set n_tx=64    # change a field",
         ),
     )
     p.add_argument("name", nargs="?", help="figure name, any case, e.g. fig3 (see --list)")
@@ -39,18 +42,29 @@ def add(subparsers):
     p.add_argument(
         "--format", default="png", choices=IMAGE_FORMATS, help="file format of the figure: png, or pdf or svg (vector) (default: %(default)s)"
     )
+    p.add_argument(
+        "--designers",
+        default=None,
+        metavar="[+]NAME,...",
+        help="+NAME,... adds installed designers (see 'isacsim designers') to the figure's curves; NAME,... replaces "
+        "them. Such a run writes to its own directory by default (results/NAME+rzf)",
+    )
+    add_set_argument(
+        p,
+        "change a ScenarioConfig field of the figure (repeatable; not the swept one), e.g. n_cells=7 or "
+        "kappa_c_db=-60; such a run writes to its own directory by default (results/NAME+n_cells=7)",
+    )
     p.set_defaults(handler=run)
 
 
 def run(args):
-    from ..figures import figure_file, reproduce
+    from ..figures import figure_file, plain_title, reproduce
     from ..plotting import require_matplotlib
     from ..reproduce import available, load
 
     if args.list:
         for name in available():
-            plain = load(name).title.replace("$", "").replace("\\", "").replace("_{max}", "max").replace("_{FA}", "FA")
-            print(f"{name:<10} {plain}")
+            print(f"{name:<10} {plain_title(load(name).title)}")
         return EXIT_OK
     if not args.name:
         raise UsageError("reproduce: give a figure NAME or --list")
@@ -58,7 +72,11 @@ def run(args):
         raise UsageError("--workers: expected an integer >= 1")
     if args.seed is not None and args.seed < 0:
         raise UsageError("--seed: expected an integer >= 0")
+    from ..scenario import parse_assignments
+
     figure = load(args.name)
+    designers = args.designers.split(",") if args.designers is not None else None
+    changes = parse_assignments(args.assignments)
     require_matplotlib()  # before computing anything
     report = reproduce(
         figure,
@@ -70,6 +88,8 @@ def run(args):
         scheduler=args.scheduler,
         image_format=args.format,
         progress=False if args.quiet else None,
+        designers=designers,
+        changes=changes,
     )
     if not args.quiet:
         print(

@@ -13,7 +13,7 @@ __all__ = ["ZFDesigner", "zero_forcing_directions"]
 
 
 def zero_forcing_directions(H):
-    """Coordinated ZF directions (MODEL-NOTES item 1).
+    """Coordinated ZF directions: each user's beam nulls the other LK - 1 users.
 
     ``w_mk`` is the projection of the user's own channel ``h_{m,m,k}`` onto
     the null space of BS m's channels to all the *other* ``LK - 1`` users,

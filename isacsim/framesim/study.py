@@ -34,9 +34,9 @@ from .. import __version__
 from ..errors import InputError
 from .. import validation as v
 from ..receivers import TypeI, TypeII
-from ..scenario import ScenarioConfig, realization_rng
+from ..scenario import ScenarioConfig, realization_rng, realization_seed
 from ..simulation.aggregate import as_float
-from ..simulation.schemes import Scheme
+from ..simulation.schemes import Scheme, require_schemes
 from ..stats import wilson_interval
 from ..units import linear_to_db
 from .lrt import THRESHOLDS
@@ -70,7 +70,7 @@ def _as_lengths(values):
     except (TypeError, ValueError):
         lengths = ()
     if not lengths or len(lengths) != len(values) or min(lengths) < 1:
-        raise InputError(f"n_symbols: expected a non-empty sequence of integers >= 1, got {values!r}")
+        raise InputError(f"n_symbols: expected a non-empty sequence of integers >= 1, got {v.shown(values)}")
     return lengths
 
 
@@ -124,6 +124,7 @@ class FiniteNStudy:
     )
 
     def __attrs_post_init__(self):
+        require_schemes(self.schemes)
         get_alphabet(self.alphabet), get_sensing(self.sensing)  # unknown names fail now, not in every task
         for scheme in self.schemes:
             scheme.make()
@@ -149,6 +150,11 @@ class FiniteNStudy:
         """Task ids ``"r{realization}-n{N}"``."""
         return [f"r{r}-n{n}" for r in range(self.n_realizations) for n in self.n_symbols]
 
+    def size(self):
+        """``(tasks, result rows)`` of the whole study, counted without listing them."""
+        n_tasks = self.n_realizations * len(self.n_symbols)
+        return n_tasks, n_tasks * self.rows_per_task("")
+
     def _shape(self):
         config = self.config
         return config.points_per_side**2, config.n_cells * config.n_users_per_cell
@@ -171,7 +177,7 @@ class FiniteNStudy:
         problem = self.config.build(realization_rng(self.seed, realization))
         rows = []
         for scheme in self.schemes:
-            base = {"task": task, "realization": realization, "seed": self.seed, "n_symbols": n_symbols,
+            base = {"task": task, "realization": realization, "seed": realization_seed(self.seed, realization), "n_symbols": n_symbols,
                     "scenario": scheme.scenario, "designer": scheme.designer, "receiver": scheme.receiver}
             try:
                 designer, receiver, detector = scheme.make()

@@ -10,7 +10,7 @@ from .coverage import CoverageMap
 from .executors import run_tasks
 from .lock import DirectoryInUse
 from .runner import RunReport, run
-from .schemes import PAPER_SCHEMES, Scheme
+from .schemes import PAPER_SCHEMES, Scheme, with_designers
 from .store import ConfigMismatch, ResultStore
 from .sweep import EVALUATION_ONLY, Simulation
 from .topology import Topology
@@ -19,6 +19,7 @@ __all__ = [
     "Simulation",
     "Scheme",
     "PAPER_SCHEMES",
+    "with_designers",
     "CoverageMap",
     "Topology",
     "run",

@@ -13,10 +13,10 @@ import numpy as np
 
 from .. import __version__
 from .. import validation as v
-from ..scenario import ScenarioConfig, realization_rng
+from ..scenario import ScenarioConfig, realization_rng, realization_seed
 from ..targets import TargetGrid
 from .aggregate import summarize_sweep
-from .schemes import Scheme
+from .schemes import Scheme, require_schemes
 
 __all__ = ["CoverageMap"]
 
@@ -56,6 +56,10 @@ class CoverageMap:
         "p_d_mean_feasible", "reflected_power_mean_w", "n_realizations", "n_ok", "n_inaccurate", "n_infeasible", "n_error",
     )
 
+    def __attrs_post_init__(self):
+        require_schemes(self.schemes)
+        self.config.check_memory(self.n_per_side**2)  # the fine grid's problem fits, or nothing starts
+
     def describe(self):
         """JSON-friendly description."""
         return {
@@ -77,6 +81,10 @@ class CoverageMap:
         """One task per realization."""
         return [f"r{r}" for r in range(self.n_realizations)]
 
+    def size(self):
+        """``(tasks, result rows)`` of the whole map, counted without listing them."""
+        return self.n_realizations, self.n_realizations * len(self.schemes) * self.n_per_side**2
+
     def rows_per_task(self, task):
         """One row per scheme and grid point."""
         return len(self.schemes) * self.n_per_side**2
@@ -90,7 +98,7 @@ class CoverageMap:
         rows = []
         for scheme in self.schemes:
             base = {"task": task, "scenario": scheme.scenario, "designer": scheme.designer, "receiver": scheme.receiver,
-                    "realization": realization, "seed": self.seed}
+                    "realization": realization, "seed": realization_seed(self.seed, realization)}
             try:
                 designer, receiver, detector = scheme.make()
                 design = designer.design(problem, receiver, detector)

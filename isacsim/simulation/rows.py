@@ -5,7 +5,9 @@ import math
 
 __all__ = ["SOLVE_COLUMNS", "solve_row", "error_row"]
 
-#: Columns of ``results.csv`` for parameter sweeps, in order.
+#: Columns of ``results.csv`` for parameter sweeps, in order. ``seed`` is the
+#: row's realization seed (:func:`isacsim.scenario.realization_seed`), the
+#: same for every row of one realization; the root seed is in ``metadata.json``.
 SOLVE_COLUMNS = (
     "task",
     "scenario",

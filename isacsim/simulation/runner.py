@@ -10,7 +10,8 @@ from pathlib import Path
 import attrs
 
 from ..solvers.registry import solver_description
-from .executors import default_workers, run_tasks
+from .budget import check_run_memory
+from .executors import capped_workers, check_scheduler, default_workers, run_tasks
 from .lock import exclusive_directory
 from .outcomes import group_failures
 from .progress import Progress
@@ -59,6 +60,19 @@ class RunReport:
     def n_failed(self):
         """Failed points of this invocation."""
         return sum(group.count for group in self.failures)
+
+    def to_xarray(self):
+        """This run's rows as one ``xarray.Dataset`` (:func:`isacsim.simulation.export.to_dataset`).
+
+        Dimensions scenario, designer, receiver, the swept variable and
+        realization; a variable per numeric column of ``results.csv`` and
+        ``status``; ``metadata.json`` as attributes. Needs the ``xarray`` extra.
+        """
+        import json
+
+        from .export import to_dataset
+
+        return to_dataset(self.rows, json.loads((self.directory / "metadata.json").read_text(encoding="utf-8")))
 
 
 def package_versions():
@@ -119,21 +133,33 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
         If ``directory`` holds results of another job description.
     DirectoryInUse
         If another run holds ``directory`` (:mod:`.lock`).
+    LockLost
+        If the directory or its lock was removed or replaced during the run;
+        the run stops before its next write.
+    MemoryLimitError
+        If its results would not fit in memory (:mod:`.budget`); nothing starts.
     """
-    with exclusive_directory(directory):
-        return _run(job, Path(directory), workers, scheduler, progress, label, extra_metadata)
+    if scheduler is not None:
+        scheduler = check_scheduler(scheduler)  # a bad address fails before the directory is touched
+    check_run_memory(job)  # and a run too large for memory
+    with exclusive_directory(directory) as lock:
+        return _run(job, Path(directory), workers, scheduler, progress, label, extra_metadata, lock)
 
 
-def _run(job, directory, workers, scheduler, progress, label, extra_metadata):
-    """:func:`run`, with the directory held."""
+def _run(job, directory, workers, scheduler, progress, label, extra_metadata, lock):
+    """:func:`run`, with the directory held by ``lock``."""
     started = time.monotonic()
-    store = ResultStore(directory, job.describe(), job.columns)
+    store = ResultStore(directory, job.describe(), job.columns, guard=lock.check)
     tasks = job.tasks()
     finished = store.open(job.rows_per_task, extendable=getattr(job, "extendable_fields", ()))
     for repair in store.repairs:  # a damaged results file, repaired: said once, before the run
         print(f"isacsim: warning: {repair}", file=sys.stderr)
     pending = [task for task in tasks if task not in finished]
     workers = default_workers() if workers is None else workers
+    if not scheduler:
+        workers, warning = capped_workers(workers, len(pending))  # never more than the machine holds
+        if warning:
+            print(f"isacsim: warning: {warning}", file=sys.stderr)
     bar = Progress(len(pending), label=label, enabled=progress)
     failed = []  # only the outcomes with a failure: the rows themselves stream to disk
     try:

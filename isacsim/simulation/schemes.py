@@ -3,7 +3,29 @@ from __future__ import annotations
 
 import attrs
 
-__all__ = ["Scheme", "PAPER_SCHEMES"]
+from ..errors import InputError, InputTypeError
+from ..validation import shown
+
+__all__ = ["Scheme", "PAPER_SCHEMES", "require_schemes", "with_designers"]
+
+
+def _name(instance, attribute, value):
+    if not isinstance(value, str) or not value:
+        raise InputTypeError(f"{attribute.name}: expected a registered name (a non-empty str), got {type(value).__name__} {shown(value)}")
+
+
+def _boolean(instance, attribute, value):
+    if not isinstance(value, bool):
+        raise InputTypeError(f"{attribute.name}: expected True (Scenario I) or False (Scenario II), got {type(value).__name__} {shown(value)}")
+
+
+def require_schemes(schemes):
+    """Check that ``schemes`` is a non-empty sequence of :class:`Scheme`; errors name ``schemes``."""
+    if not schemes:
+        raise InputError("schemes: expected at least one Scheme, got none")
+    for scheme in schemes:
+        if not isinstance(scheme, Scheme):
+            raise InputTypeError(f"schemes: expected Scheme objects, got {type(scheme).__name__}")
 
 
 @attrs.frozen
@@ -20,9 +42,9 @@ class Scheme:
         Scenario I (True) or Scenario II (False).
     """
 
-    designer: str
-    receiver: str
-    synchronized: bool
+    designer: str = attrs.field(validator=_name)
+    receiver: str = attrs.field(validator=_name)
+    synchronized: bool = attrs.field(validator=_boolean)
 
     @property
     def scenario(self):
@@ -45,3 +67,43 @@ PAPER_SCHEMES = tuple(
     for designer in ("sdr", "zf", "sensing-only")
     for receiver in ("type-i", "type-ii")
 )
+
+
+def with_designers(schemes, names):
+    """``schemes`` with their designers replaced or extended.
+
+    Parameters
+    ----------
+    schemes : sequence of Scheme
+        A figure's curves.
+    names : sequence of str
+        Registered designer names, any case. Names written ``+NAME`` are
+        added to ``schemes``, each with every (receiver, scenario) pair of
+        ``schemes``; plain names replace the designers, each with every pair.
+
+    Returns
+    -------
+    tuple of Scheme
+        Scenario by scenario (in the order of ``schemes``); added designers
+        after the figure's own.
+
+    Raises
+    ------
+    InputError
+        For an unknown designer (with the closest name), an empty list, or
+        added and plain names mixed.
+    """
+    from ..names import resolve_name
+    from ..plugins import designer_registry
+
+    names = [str(name).strip() for name in names if str(name).strip()]
+    added = [name[1:] for name in names if name.startswith("+")]
+    if not names or (added and len(added) != len(names)):
+        raise InputError(f"--designers: expected NAME,... (replace) or +NAME,... (add), got {','.join(names)!r}")
+    registry = designer_registry()
+    chosen = list(dict.fromkeys(resolve_name("--designers", name, registry) for name in (added or names)))
+    receivers = list(dict.fromkeys(scheme.receiver for scheme in schemes))
+    scenarios = list(dict.fromkeys(scheme.synchronized for scheme in schemes))
+    kept = [scheme for scheme in schemes if added]
+    new = [Scheme(d, r, s) for s in scenarios for d in chosen if not any(k.designer == d for k in kept) for r in receivers]
+    return tuple(sorted(kept + new, key=lambda scheme: scenarios.index(scheme.synchronized)))

@@ -30,11 +30,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_write
+from ..atomic import atomic_write, writing
+from .. import strictjson
 from ..errors import InputError
 from .outcomes import is_failed_row
 
-__all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv", "read_csv"]
+__all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv", "read_csv", "RESULTS_FORMAT"]
+
+#: Version of the results files' meaning, kept in ``run.json``. 1 (no
+#: record): the ``seed`` column held the run's root seed on every row; 2: each
+#: row's realization seed (:func:`isacsim.scenario.realization_seed`). A
+#: directory of another format is refused, never mixed.
+RESULTS_FORMAT = 2
 
 
 class ConfigMismatch(InputError):
@@ -47,8 +54,8 @@ def _without(description, fields):
 
 
 def write_json(path, content):
-    """Write JSON atomically (temp file + rename)."""
-    text = json.dumps(content, indent=2, sort_keys=True, default=str) + "\n"
+    """Write JSON atomically (temp file + rename); NaN and infinities become null."""
+    text = strictjson.dumps(content, indent=2, sort_keys=True, default=str) + "\n"
     atomic_write(path, lambda handle: handle.write(text))
 
 
@@ -104,6 +111,11 @@ class ResultStore:
         one line each, ``"DIR/results.csv line N: ..."``; for the caller to
         print.
 
+    guard : callable or None
+        Called before every write of ``results.csv`` (an append, the final
+        sort); it raises to stop the run, e.g. when the directory's lock was
+        lost (:meth:`.lock.DirectoryLock.check`).
+
     Notes
     -----
     The kind of each column (integer, number or text) is learned from the
@@ -111,8 +123,9 @@ class ResultStore:
     parse as its column's kind marks its row malformed.
     """
 
-    def __init__(self, directory, description, columns):
+    def __init__(self, directory, description, columns, guard=None):
         self.directory = Path(directory)
+        self.guard = guard or (lambda: None)
         self.description = json.loads(json.dumps(description, default=str))
         self.columns = list(columns)
         self.results_path = self.directory / "results.csv"
@@ -165,6 +178,12 @@ class ResultStore:
         if self.run_path.exists():
             record = self._read_record()
             recorded = record["description"]
+            if record.get("results_format", 1) != RESULTS_FORMAT:
+                raise ConfigMismatch(
+                    f"{self.directory}: holds results of an earlier isacsim (results format {record.get('results_format', 1)}, "
+                    f"whose seed column held the root seed on every row; this version writes format {RESULTS_FORMAT}, "
+                    "each row's realization seed); choose another --out or delete the directory"
+                )
             if _without(recorded, extendable) != _without(self.description, extendable):
                 changes = "; ".join(_differences(_without(recorded, extendable), _without(self.description, extendable))[:6])
                 raise ConfigMismatch(
@@ -199,7 +218,7 @@ class ResultStore:
         return record
 
     def _write_record(self):
-        write_json(self.run_path, {"description": self.description, "column_kinds": self._kinds})
+        write_json(self.run_path, {"description": self.description, "column_kinds": self._kinds, "results_format": RESULTS_FORMAT})
 
     def _note(self, line, message):
         self.repairs.append(f"{self.results_path} line {line}: {message}")
@@ -282,14 +301,19 @@ class ResultStore:
         InputError
             If ``results.csv`` has been replaced by a symbolic link or a
             special file, or removed: it is never written through a link.
+        OutputError
+            If the system fails the write (a full disk, an I/O error); the
+            rows appended before stay, and a torn last line is repaired on
+            the next run.
         """
+        self.guard()
         kinds = _learn_kinds(self._kinds, rows, self.columns)
         if kinds != self._kinds:
             self._kinds = kinds
             self._write_record()
         buffer = io.StringIO()
         csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n").writerows(_one_line(row) for row in rows)
-        with _open_for_append(self.results_path) as handle:
+        with writing(self.results_path), _open_for_append(self.results_path) as handle:
             handle.write(buffer.getvalue().encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
@@ -309,6 +333,7 @@ class ResultStore:
         """
         rank = {task: i for i, task in enumerate(task_order)}
         rows = sorted(self.rows(), key=lambda row: rank.get(row["task"], len(rank)))
+        self.guard()
         write_csv(self.results_path, self.columns, rows)
         return rows
 

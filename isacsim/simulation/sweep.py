@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import attrs
 
-from ..errors import InputError, InputTypeError
+from ..errors import InputError
 from .. import __version__
 from .. import validation as v
 from ..plugins import get_designer, get_receiver
-from ..scenario import ScenarioConfig, realization_rng
+from ..scenario import ScenarioConfig, realization_rng, realization_seed
 from .aggregate import SUMMARY_COLUMNS, summarize_sweep
 from .rows import SOLVE_COLUMNS, error_row, solve_row
-from .schemes import PAPER_SCHEMES, Scheme
+from .schemes import PAPER_SCHEMES, Scheme, require_schemes
 
 __all__ = ["Simulation", "EVALUATION_ONLY"]
 
@@ -30,7 +30,7 @@ def _as_values(values):
     try:
         return tuple(float(x) for x in values)
     except (TypeError, ValueError):
-        raise InputError(f"x_values: expected a sequence of numbers, got {values!r}") from None
+        raise InputError(f"x_values: expected a sequence of numbers, got {v.shown(values)}") from None
 
 
 def _check_sweep(instance, attribute, value):
@@ -69,11 +69,10 @@ class Simulation:
     def __attrs_post_init__(self):
         if self.x_name not in attrs.fields_dict(ScenarioConfig):
             raise InputError(f"x_name: {self.x_name!r} is not a ScenarioConfig field")
-        for value in self.x_values:  # every point must be a valid configuration
-            self.config.evolve(**{self.x_name: value})
+        for value in self.x_values:  # every point must be a valid configuration, of a size that fits in memory
+            self.config.evolve(**{self.x_name: value}).check_memory()
+        require_schemes(self.schemes)
         for scheme in self.schemes:
-            if not isinstance(scheme, Scheme):
-                raise InputTypeError(f"schemes: expected Scheme objects, got {type(scheme).__name__}")
             # Unknown names fail now, not in every task; and the plugins load
             # (and a broken one is reported) once here, before any worker starts.
             get_designer(scheme.designer)
@@ -105,6 +104,11 @@ class Simulation:
             return [f"r{r}-xall" for r in range(self.n_realizations)]
         return [f"r{r}-x{i}" for r in range(self.n_realizations) for i in range(len(self.x_values))]
 
+    def size(self):
+        """``(tasks, result rows)`` of the whole sweep, counted without listing them."""
+        n_values = len(self.x_values)
+        return self.n_realizations * (1 if self.x_name in EVALUATION_ONLY else n_values), self.n_realizations * n_values * len(self.schemes)
+
     def rows_per_task(self, task):
         """How many rows a finished task has written."""
         return len(self.schemes) * (len(self.x_values) if task.endswith("xall") else 1)
@@ -128,15 +132,16 @@ class Simulation:
         # An evaluation-only sweep keeps each scheme's design from its first
         # problem (the swept value changes only the evaluation); others redesign.
         rows, designs = [], {}
+        seed = realization_seed(self.seed, realization)
         for i in indices:
             x = self.x_values[i]
             try:
                 problem = build(x)
             except Exception as error:  # noqa: BLE001 - a point that cannot be built is recorded
-                rows.extend(error_row(task, scheme, self.x_name, x, i, realization, self.seed, error) for scheme in self.schemes)
+                rows.extend(error_row(task, scheme, self.x_name, x, i, realization, seed, error) for scheme in self.schemes)
                 continue
             for scheme in self.schemes:
-                coordinates = (task, scheme, self.x_name, x, i, realization, self.seed)
+                coordinates = (task, scheme, self.x_name, x, i, realization, seed)
                 try:
                     if scheme not in designs:
                         designer, receiver, detector = scheme.make()
