@@ -90,8 +90,11 @@ def run(args):
 
             comparisons += run_formulation_cases(SCALE_CASES, args.instances or 10)
     else:
+        from ..bench.formulations import PAPER_CASES, run_formulation_cases
+
         n_instances = args.instances or (3 if args.quick else 10)
         comparisons = run_benchmark(n_instances=n_instances, primal=args.primal)
+        comparisons += run_formulation_cases(PAPER_CASES, n_instances)
     if not args.check:
         return EXIT_OK
     missed = check_failures(comparisons)
