@@ -9,8 +9,9 @@ from .hookspecs import hookimpl
 
 @hookimpl
 def isacsim_register_designers():
-    """The paper's optimal SDR design and its two benchmarks, and their power-minimizing forms."""
+    """The paper's optimal SDR design, its two benchmarks, their power-minimizing forms, and the clutter-aware design."""
     from .designers import (
+        ClutterAwareDesigner,
         PowerMinDesigner,
         PowerMinSensingOnlyDesigner,
         PowerMinZFDesigner,
@@ -19,7 +20,9 @@ def isacsim_register_designers():
         ZFDesigner,
     )
 
-    return [SDRDesigner, ZFDesigner, SensingOnlyDesigner, PowerMinDesigner, PowerMinZFDesigner, PowerMinSensingOnlyDesigner]
+    return [
+        SDRDesigner, ZFDesigner, SensingOnlyDesigner, PowerMinDesigner, PowerMinZFDesigner, PowerMinSensingOnlyDesigner, ClutterAwareDesigner,
+    ]
 
 
 @hookimpl

@@ -6,6 +6,23 @@ Which echo links count is the :class:`Detector`'s choice:
 * unsynchronized BSs (Scenario II) use the ``L`` direct links only, eq. (28);
 * ``information_echoes=False`` matched-filters the dedicated sensing
   waveforms only, the benchmark of eqs. (45)-(48).
+
+Beyond the paper's model, the detector also says what it assumes about the
+echo, and uses the likelihood-ratio test for it:
+
+* ``target``: the paper's deterministic coefficient, or a Swerling I
+  coefficient common to the links or independent per link
+  (:mod:`isacsim.fluctuation`);
+* ``sync_errors``: residual phase and timing errors between synchronized
+  BSs (:mod:`isacsim.sync_errors`);
+* ``clutter``: echoes of static scatterers, whitened or ignored by the
+  detector (:mod:`isacsim.clutter`).
+
+Every choice has a law for its normalized statistic
+(:meth:`Detector.statistic_law`), from which the detection probability at
+the required pFA and the ROC follow (:mod:`isacsim.roc`). The defaults are
+the paper's detector, whose detection probability is computed exactly as
+eqs. (26)/(29).
 """
 from __future__ import annotations
 
@@ -13,7 +30,12 @@ import attrs
 import numpy as np
 
 from . import validation as v
+from .blas import single_threaded_blas
+from .clutter.echoes import ClutterEchoes
+from .errors import InputError
+from .fluctuation import check_target, target_law
 from .stats import q_function, q_inverse
+from .sync_errors import SyncErrors
 
 __all__ = ["Detector", "detection_probability", "reflected_power_floor"]
 
@@ -86,11 +108,50 @@ class Detector:
         Whether the echoes of the information signals are matched-filtered
         too (True, the paper's proposed scheme) or only the dedicated sensing
         signals' (False, the sensing-only benchmark).
+    target : {"deterministic", "swerling1", "swerling1-links"}
+        The target's reflection coefficients: the paper's known ones, one
+        Swerling I coefficient common to every link, or an independent one
+        per link (:mod:`isacsim.fluctuation`).
+    sync_errors : SyncErrors or None
+        Residual synchronization errors of synchronized BSs
+        (:mod:`isacsim.sync_errors`); deterministic target, no clutter.
+    clutter : ClutterEchoes or None
+        Static scatterers' echoes (:mod:`isacsim.clutter`); not with
+        ``swerling1-links``.
+    clutter_aware : bool
+        With clutter: whiten with the clutter-plus-noise covariance (True),
+        or use the paper's statistic with the threshold that holds pFA in
+        that clutter (False).
+
+    Raises
+    ------
+    InputError
+        For a combination that is not modelled (named in the message).
     """
 
     synchronized: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
     p_fa: float | None = attrs.field(default=None, validator=_optional_probability)
     information_echoes: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    target: str = attrs.field(default="deterministic", validator=check_target)
+    sync_errors: SyncErrors | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(SyncErrors))
+    )
+    clutter: ClutterEchoes | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(ClutterEchoes))
+    )
+    clutter_aware: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+
+    def __attrs_post_init__(self):
+        if self.sync_errors is not None:
+            if not self.synchronized:
+                raise InputError("sync_errors: residual synchronization errors concern the cross links of Scenario I; "
+                                 "the unsynchronized detector uses none")
+            if self.target != "deterministic" or self.clutter is not None:
+                raise InputError("sync_errors: modelled for the deterministic target without clutter "
+                                 f"(got target={self.target!r}, clutter {'set' if self.clutter is not None else 'None'})")
+        if self.clutter is not None and self.target == "swerling1-links":
+            raise InputError("clutter: not modelled with target='swerling1-links' (the clutter couples the links' "
+                             "statistics); use 'deterministic' or 'swerling1'")
 
     @property
     def scenario(self):
@@ -196,21 +257,91 @@ class Detector:
         """
         return problem.n_rx * np.sum(self.link_weights(problem) * self.beam_gains(problem, w, R), axis=1)
 
+    @property
+    def is_paper_model(self):
+        """True for the paper's detector: deterministic target, no clutter, no synchronization errors."""
+        return self.target == "deterministic" and self.sync_errors is None and self.clutter is None
+
+    def link_energies(self, problem, w, R):
+        """Echo energy of every link at every point: the terms of eq. (20)/(28).
+
+        Parameters
+        ----------
+        problem : DesignProblem
+        w : array_like, complex, shape (L, K, Nt)
+        R : array_like, complex, shape (L, Nt, Nt)
+
+        Returns
+        -------
+        numpy.ndarray, float, shape (Q, L, L)
+            ``e[q, m, l] = n_rx G[q, m, l] g[q, l]`` [W] with ``g`` of
+            :meth:`beam_gains`; 0 on the links the detector does not use.
+            Summed over (m, l) it is :meth:`reflected_power`.
+        """
+        gains = problem.n_rx * problem.G * self.beam_gains(problem, w, R)[:, None, :]
+        return gains if self.synchronized else gains * np.eye(problem.n_bs)
+
+    def used_link_energies(self, problem, w, R):
+        """:meth:`link_energies` of the links the detector uses only, flattened.
+
+        Returns
+        -------
+        numpy.ndarray, float, shape (Q, J)
+            ``J = L^2`` links in (m, l) order (synchronized) or the ``L``
+            direct links.
+        """
+        energies = self.link_energies(problem, w, R)
+        return energies.reshape(problem.n_points, -1) if self.synchronized else np.einsum("qmm->qm", energies)
+
+    def statistic_law(self, problem, w, R):
+        """Law of the detector's normalized statistic at every point, under H0 and H1.
+
+        Returns
+        -------
+        GaussianShift or Exponential or WeightedExponentials or PhaseErrorMixture
+            With ``threshold(p_fa)``, ``p_false_alarm(threshold)`` and
+            ``p_detect(threshold)``, vectorized over the Q points.
+        """
+        if self.clutter is not None:
+            from .clutter.scnr import clutter_statistics
+
+            return self.clutter_law(clutter_statistics(problem, self.clutter, self, w, R))
+        if self.sync_errors is not None:
+            with single_threaded_blas():
+                return self.sync_errors.law(self.link_energies(problem, w, R), problem.sigma_d2)
+        return target_law(self.target, self.used_link_energies(problem, w, R), problem.sigma_d2,
+                          total_energy=self.reflected_power(problem, w, R))
+
+    def clutter_law(self, stats):
+        """The law of the statistic in clutter, from the design's :class:`~isacsim.clutter.scnr.ClutterStatistics`.
+
+        The whitened detector's is eq. (26) (or the Swerling I law) with the
+        effective energy, the clutter-blind one's with the matched filter's.
+        """
+        energy = stats.effective_energy if self.clutter_aware else stats.matched_energy
+        return target_law(self.target, None, stats.sigma_d2, total_energy=energy)
+
     def detection_probability(self, problem, w, R):
-        """Closed-form detection probability at every sample point, eqs. (26)/(29).
+        """Detection probability at every sample point at the detector's pFA.
+
+        The paper's detector: eqs. (26)/(29). Otherwise the law of
+        :meth:`statistic_law` at the threshold that gives the pFA.
 
         Returns
         -------
         numpy.ndarray, float, shape (Q,)
         """
-        energy = self.reflected_power(problem, w, R)
-        return detection_probability(energy, problem.sigma_d2, self.false_alarm(problem))
+        if self.is_paper_model:
+            energy = self.reflected_power(problem, w, R)
+            return detection_probability(energy, problem.sigma_d2, self.false_alarm(problem))
+        law = self.statistic_law(problem, w, R)
+        return law.p_detect(law.threshold(self.false_alarm(problem)))
 
-    def monte_carlo(self, problem, w, R, *, n_trials=20000, rng=None, confidence=0.99):
+    def monte_carlo(self, problem, w, R, *, n_trials=20000, rng=None, confidence=0.99, thresholds=None):
         """Simulate the matched-filter outputs of eq. (14) and the LRT.
 
         See :func:`isacsim.montecarlo.simulate_detection`.
         """
         from .montecarlo import simulate_detection
 
-        return simulate_detection(self, problem, w, R, n_trials=n_trials, rng=rng, confidence=confidence)
+        return simulate_detection(self, problem, w, R, n_trials=n_trials, rng=rng, confidence=confidence, thresholds=thresholds)

@@ -23,6 +23,7 @@ _DESIGNERS = {
     "sdr": ("Proposed", "#D55E00", "o"),  # vermillion
     "zf": ("ZF", "#0072B2", "s"),  # blue
     "sensing-only": ("Sensing-only", "#009E73", "^"),  # bluish green
+    "clutter-aware": ("Clutter-aware", "#000000", "D"),  # black
 }
 #: Colours and markers of any other (plugin) designer, cycled with coprime
 #: periods so that 15 extra designers still look different.

@@ -193,3 +193,24 @@ def test_a_solve_over_its_budget_is_stopped_and_the_rest_skipped():
         assert runs[1].message == "instance 0 ended in timeout"
     measured = measure_in_fresh_process(TINY, 0, "structured", budget_seconds=60.0)
     assert measured.outcome == "ok" and measured.status == "optimal" and measured.peak_rss_mib >= measured.start_rss_mib > 0
+
+
+def test_clutter_benchmark_times_both_designers_and_judges_the_ratio(capsys):
+    from isacsim.bench.clutter import TARGET_RATIO, ClutterTiming, run_clutter_benchmark
+    from isacsim.robustness import RobustnessStudy
+    from isacsim.scenario import ScenarioConfig
+
+    small = RobustnessStudy(config=ScenarioConfig(n_tx=6, n_rx=6, points_per_side=2, sinr_target_db=10.0),
+                            sinr_values_db=(10.0,), clutter_points_per_side=4)
+    lines = []
+    (timing,) = run_clutter_benchmark(n_instances=1, print_line=lines.append, levels=(10.0,), study=small)
+    assert len(timing.seconds) == len(timing.baseline_seconds) == 4 and set(timing.statuses) == {"optimal"}
+    assert all(steps >= 2 for steps in timing.steps)
+    assert "clutter-aware design time" in lines[0] and "ratio" in lines[1] and "4 optimal" in lines[2]
+    fast = ClutterTiming(ratio_db=0.0, seconds=(2.0, 3.0), baseline_seconds=(1.0, 1.0), steps=(3, 3),
+                         statuses=("optimal", "optimal"), baseline_statuses=("optimal", "optimal"))
+    slow = ClutterTiming(ratio_db=20.0, seconds=(30.0, 40.0), baseline_seconds=(1.0, 1.0), steps=(6, 6),
+                         statuses=("optimal", "inaccurate"), baseline_statuses=("optimal", "optimal"))
+    assert fast.ratio == 2.5 and fast.failures() == []
+    assert [f"{TARGET_RATIO:g}x" in line or "inaccurate" in line for line in slow.failures()] == [True, True]
+    assert cli.main(["bench", "--clutter", "--scale"]) == 2 and "--clutter" in capsys.readouterr().err

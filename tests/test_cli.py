@@ -148,3 +148,24 @@ def test_json_reason_is_null_on_success(problem_file, capsys):
     code, out, _ = run("solve", problem_file, "--json", capsys=capsys)
     report = json.loads(out)
     assert code == 0 and report["status"] == "optimal" and report["reason"] is None
+
+
+@pytest.mark.parametrize("target", ["deterministic", "swerling1", "swerling1-links"])
+def test_solve_reports_the_detection_probability_under_the_target_model(target, problem_file, tmp_path, capsys):
+    from isacsim import Detector
+
+    out_path = tmp_path / "design.npz"
+    code, out, _ = run("solve", problem_file, "--target", target, "--json", "--out", out_path, capsys=capsys)
+    report = json.loads(out)
+    assert code == 0 and report["target"] == target
+    saved, problem = np.load(out_path), DesignProblem.load(problem_file)
+    expected = Detector(target=target).detection_probability(problem, saved["w"], saved["R"]).min()
+    assert report["min_detection_probability"] == pytest.approx(expected, rel=1e-12)
+    code, default, _ = run("solve", problem_file, "--json", capsys=capsys)
+    assert json.loads(default)["target"] == "deterministic"
+    assert report["min_reflected_power_w"] == pytest.approx(json.loads(default)["min_reflected_power_w"], rel=1e-9)  # the same design
+
+
+def test_an_unknown_target_exits_2_naming_the_choices(problem_file, capsys):
+    code, _, err = run("solve", problem_file, "--target", "swerling3", capsys=capsys)
+    assert code == 2 and "--target" in err and "swerling1-links" in err and err.count("\n") == 1

@@ -22,8 +22,10 @@ def add(subparsers):
         "bench",
         help="time the SDR designer's solvers against the targets and the CVXOPT baseline",
         description="Median design times of the default 'structured' solver and the 'cvxopt' baseline, in the same run: "
-        "at paper size (default) or against L and Nt (--scale). " + TARGETS_NOTE,
-        examples=("isacsim bench --quick", "isacsim bench --check", "isacsim bench --scale --out results/bench-scale.png"),
+        "at paper size (default) or against L and Nt (--scale); or the clutter-aware designer against the SDR (--clutter). "
+        + TARGETS_NOTE,
+        examples=("isacsim bench --quick", "isacsim bench --check", "isacsim bench --scale --out results/bench-scale.png",
+                  "isacsim bench --clutter"),
     )
     exit_codes(
         p,
@@ -40,6 +42,8 @@ def add(subparsers):
         action="store_true",
         help="time and peak memory per solve against L and Nt, with a PNG and CSV; then power-min against the SDR at L = 19",
     )
+    p.add_argument("--clutter", action="store_true",
+                   help="time the clutter-aware designer (bisection of certified steps) against the SDR at paper size (target: <= 10x)")
     p.add_argument("--instances", type=int, default=None, help="seeded instances per case (default: 10; with --scale 3)")
     p.add_argument("--quick", action="store_true", help="a first look: 3 instances; with --scale tiny sizes, 1 instance")
     p.add_argument(
@@ -70,12 +74,21 @@ def run(args):
     if args.scale and args.primal:
         raise UsageError("--primal: not with --scale (it times a small instance in the paper-size run)")
     if args.csi:
-        if args.scale or args.primal or args.check or scale_only:
+        if args.scale or args.primal or args.check or args.clutter or scale_only:
             raise UsageError("--csi: runs alone (with --instances or --quick)")
         from ..bench.csi import run_csi_sets
 
         run_csi_sets(n_instances=args.instances or (2 if args.quick else 10))
         return EXIT_OK
+    if args.clutter and (args.scale or args.primal):
+        raise UsageError("--clutter: not with --scale or --primal")
+    if args.clutter and scale_only:
+        raise UsageError(f"{', '.join(scale_only)}: only with --scale")
+    if args.clutter:
+        from ..bench.clutter import run_clutter_benchmark
+
+        timings = run_clutter_benchmark(n_instances=args.instances or (1 if args.quick else 5))
+        return _verdict([line for timing in timings for line in timing.failures()]) if args.check else EXIT_OK
     if not args.scale and scale_only:
         raise UsageError(f"{', '.join(scale_only)}: only with --scale")
     if args.scale:
@@ -95,9 +108,11 @@ def run(args):
         n_instances = args.instances or (3 if args.quick else 10)
         comparisons = run_benchmark(n_instances=n_instances, primal=args.primal)
         comparisons += run_formulation_cases(PAPER_CASES, n_instances)
-    if not args.check:
-        return EXIT_OK
-    missed = check_failures(comparisons)
+    return _verdict(check_failures(comparisons)) if args.check else EXIT_OK
+
+
+def _verdict(missed):
+    """Print what ``--check`` found and return the exit code."""
     for line in missed:
         print(f"check: MISSED {line}")
     print("check: " + (f"{len(missed)} target(s) missed" if missed else "every target met"))

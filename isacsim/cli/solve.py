@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from ..errors import InputError
+from ..fluctuation import TARGET_MODELS
 from ..solvers.registry import DEFAULT_SOLVER
 from ..strictjson import dumps
 from .common import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, UsageError, subcommand
@@ -35,6 +36,7 @@ def add(subparsers):
             "isacsim solve p.npz --designer zf --receiver type-i --no-sync",
             "isacsim solve p.npz --json --out design.npz",
             "isacsim solve p.npz --designer power-min --pd-target 0.9",
+            "isacsim solve p.npz --target swerling1-links --json",
         ),
     )
     p.epilog += "\n\n" + EXIT_CODES
@@ -44,6 +46,14 @@ def add(subparsers):
     sync = p.add_mutually_exclusive_group()
     sync.add_argument("--sync", dest="synchronized", action="store_true", default=True, help="Scenario I: synchronized BSs (default)")
     sync.add_argument("--no-sync", dest="synchronized", action="store_false", help="Scenario II: unsynchronized BSs")
+    p.add_argument(
+        "--target",
+        default="deterministic",
+        choices=TARGET_MODELS,
+        help="the target's reflection coefficients, for the detector and its detection probabilities: the paper's "
+        "known ones (default), one Swerling I coefficient common to every link, or an independent one per link; "
+        "the design is the same (it maximizes the reflected power)",
+    )
     p.add_argument(
         "--solver",
         default=DEFAULT_SOLVER,
@@ -95,7 +105,7 @@ def run(args):
             raise UsageError(f"--solver: designer {args.designer!r} takes no solver choice") from None
         designer = designer_class()
     try:
-        design = designer.design(problem, receiver, Detector(synchronized=args.synchronized))
+        design = designer.design(problem, receiver, Detector(synchronized=args.synchronized, target=args.target))
     except Exception as error:  # noqa: BLE001 - a third-party designer's bug is named as such
         plugin = plugin_of(designer_registry(), designer.name)
         if isinstance(error, InputError) or plugin in (None, BUILTIN_NAME):
@@ -110,6 +120,7 @@ def run(args):
         "designer": design.designer,
         "receiver": receiver.name,
         "synchronized": args.synchronized,
+        "target": args.target,
         "min_reflected_power_w": evaluation.min_reflected_power_w,
         "min_detection_probability": reported_detection_probability(design.status, evaluation.min_detection_probability),
         "reflected_power_w": evaluation.reflected_power_w,

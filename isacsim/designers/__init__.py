@@ -10,6 +10,7 @@ from ..lazy import lazy_exports
 _EXPORTS = {
     "Designer": ".base",
     "Certificate": ".design",
+    "ClutterAwareDesigner": ".clutter_aware",
     "Design": ".design",
     "NoBeamDirection": ".design",
     "FixedDirectionDesigner": ".fixed",
@@ -27,6 +28,7 @@ __all__ = [
     "Designer",
     "Design",
     "Certificate",
+    "ClutterAwareDesigner",
     "NoBeamDirection",
     "FixedDirectionDesigner",
     "PowerMinDesigner",

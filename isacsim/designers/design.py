@@ -78,10 +78,12 @@ class Certificate:
     Attributes
     ----------
     objective : float
-        Achieved objective of the returned beams [W], recomputed from them:
-        the minimum over the sample points of the reflected power E counted
-        by the detector (``objective_kind`` ``"max-min-reflected-power"``),
-        or the (weighted) total transmit power (``"min-power"``).
+        Achieved objective of the returned beams, recomputed from them:
+        the minimum over the sample points of the reflected power E [W]
+        counted by the detector (``objective_kind``
+        ``"max-min-reflected-power"``), the (weighted) total transmit power
+        [W] (``"min-power"``), or for the clutter-aware designer the
+        guaranteed SCNR (a ratio).
     objective_kind : str
         What ``objective`` and ``bound`` measure (the kind of the
         designer's :class:`~isacsim.solvers.formulation.Objective`).

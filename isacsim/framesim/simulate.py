@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import InputError
 from ..receivers import TypeI, TypeII
 from ..stats import wilson_interval
+from .fluctuating import fluctuating_statistic, link_outputs
 from .grams import project, stream_grams, wishart_grams
 from .layout import _ARRAY_EQ, FrameLayout
 from .lrt import THRESHOLDS, Exceedances, asymptotic_threshold, calibrated_threshold, count_exceedances, echo_energies
@@ -76,12 +77,17 @@ class FrameResult:
         Closed-form pD of eqs. (26)/(29).
     thresholds : dict of str -> numpy.ndarray, shape (Q,)
         ``delta'`` of each fixed threshold [W] (:data:`~isacsim.framesim.lrt.THRESHOLDS`;
-        the per-frame one varies and is not listed).
+        the per-frame one varies and is not listed). For a fluctuating
+        target only ``asymptotic``, the closed-form threshold of the
+        detector's normalized statistic (:mod:`isacsim.fluctuation`).
     detections, false_alarms : dict of str -> numpy.ndarray, int, shape (Q,)
         Frames over threshold under H1 and H0, per threshold and point.
     p_d_conditional, p_fa_conditional : dict of str -> numpy.ndarray, shape (Q,)
         The same rates with the noise averaged out exactly (mean over frames
-        of ``P(T > delta | frame)``): lower-variance estimates.
+        of ``P(T > delta | frame)``): lower-variance estimates (NaN for a
+        fluctuating target).
+    target : str
+        The detector's target model (:data:`isacsim.fluctuation.TARGET_MODELS`).
     sinr : dict of str -> numpy.ndarray, shape (n_trials, L, K)
         Empirical SINR of every user in every frame, per receiver name [linear].
     sinr_closed : dict of str -> numpy.ndarray, shape (L, K)
@@ -104,6 +110,7 @@ class FrameResult:
     p_fa_conditional: dict
     sinr: dict
     sinr_closed: dict
+    target: str = "deterministic"
 
     def p_d(self, threshold="asymptotic"):
         """Empirical pD per point, shape (Q,)."""
@@ -171,7 +178,10 @@ def simulate_frames(problem, design, *, n_symbols, n_trials=10_000, alphabet="ga
     problem : DesignProblem
     design : Design
         Its ``w``, ``R`` and ``detector`` (scenario, matched-filtered
-        signals) are used; ``p_fa`` is the detector's.
+        signals, target model) are used; ``p_fa`` is the detector's. A
+        fluctuating target (:mod:`.fluctuating`) is simulated with the
+        asymptotic threshold only; clutter and synchronization errors are
+        not simulated at the frame level.
     n_symbols : int
         Frame length N, >= 1.
     n_trials : int
@@ -208,6 +218,10 @@ def simulate_frames(problem, design, *, n_symbols, n_trials=10_000, alphabet="ga
         raise InputError(f"method: 'wishart' needs Gaussian symbols and sensing waveforms, got {alphabet.name!r} and {sensing.name!r}")
     seed = frame_seed(seed)
     detector = design.detector
+    if detector.clutter is not None or detector.sync_errors is not None:
+        raise InputError("design.detector: clutter and synchronization errors are not simulated at the frame level; "
+                         "see isacsim.detector_mc")
+    fluctuating = detector.target != "deterministic"
     receivers = (TypeI(), TypeII()) if receivers is None else tuple(receivers)
     layout = FrameLayout.build(problem, design.w, design.R, information_echoes=detector.information_echoes)
     sampler = _Sampler(method, layout, np.concatenate([layout.reference, layout.target], axis=1), alphabet, sensing,
@@ -220,6 +234,8 @@ def simulate_frames(problem, design, *, n_symbols, n_trials=10_000, alphabet="ga
         phases = None if detector.synchronized else rng.uniform(0.0, 2.0 * math.pi, size=(grams.shape[0], problem.n_bs))
         return [echo_energies(grams[:, q], zeta[q], problem.n_rx, phases) for q in range(problem.n_points)]
 
+    if fluctuating:
+        return _simulate_fluctuating(problem, design, sampler, n_symbols, n_trials, method, alphabet, sensing, receivers, seed)
     thresholds = {"asymptotic": asymptotic_threshold(energy, problem.sigma_d2, p_fa)}
     if calibration_trials:
         null_energy = []
@@ -242,21 +258,55 @@ def simulate_frames(problem, design, *, n_symbols, n_trials=10_000, alphabet="ga
     def per_point(field):
         return {name: np.array([getattr(point[name], field) for point in counts]) for name in names}
 
-    return FrameResult(
-        n_symbols=n_symbols,
-        n_trials=n_trials,
-        method=method,
-        synchronized=detector.synchronized,
-        alphabet=alphabet.name,
-        sensing=sensing.name,
-        p_fa_target=p_fa,
-        reflected_power=energy,
-        p_d_closed=detector.detection_probability(problem, design.w, design.R),
+    return _result(
+        problem, design, receivers, sinr, n_symbols=n_symbols, n_trials=n_trials, method=method, alphabet=alphabet.name,
+        sensing=sensing.name, reflected_power=energy, p_d_closed=detector.detection_probability(problem, design.w, design.R),
         thresholds={name: np.asarray(value, dtype=float) for name, value in thresholds.items()},
         detections=per_point("detections"),
         false_alarms=per_point("false_alarms"),
         p_d_conditional={name: value / n_trials for name, value in per_point("p_d_sum").items()},
         p_fa_conditional={name: value / n_trials for name, value in per_point("p_fa_sum").items()},
+    )
+
+
+def _result(problem, design, receivers, sinr, **fields):
+    """The :class:`FrameResult` of a simulation: its rates (``fields``) with the design's and the users' closed forms."""
+    detector = design.detector
+    return FrameResult(
+        synchronized=detector.synchronized,
+        p_fa_target=detector.false_alarm(problem),
         sinr={name: np.concatenate(values, axis=0) for name, values in sinr.items()},
         sinr_closed={receiver.name: receiver.sinr(problem, design.w, design.R) for receiver in receivers},
+        target=detector.target,
+        **fields,
+    )
+
+
+def _simulate_fluctuating(problem, design, sampler, n_symbols, n_trials, method, alphabet, sensing, receivers, seed):
+    """:func:`simulate_frames` for a Swerling target: the asymptotic threshold, counted rates only."""
+    detector = design.detector
+    p_fa = detector.false_alarm(problem)
+    zeta = np.sqrt(problem.G)
+    law = detector.statistic_law(problem, design.w, design.R)
+    threshold = law.threshold(p_fa)
+    links = detector.used_link_energies(problem, design.w, design.R)
+    detections = np.zeros(problem.n_points, dtype=np.int64)
+    alarms = np.zeros(problem.n_points, dtype=np.int64)
+    sinr = {receiver.name: [] for receiver in receivers}
+    for rng, n in _batches(seed, _FRAMES, n_trials, sampler.batch_size()):
+        detection, users = sampler.draw(rng, n)
+        phases = None if detector.synchronized else rng.uniform(0.0, 2.0 * math.pi, size=(n, problem.n_bs))
+        for q in range(problem.n_points):
+            for signal, counts in ((True, detections), (False, alarms)):
+                y = link_outputs(detection[:, q], zeta[q], problem.n_rx, problem.sigma_d2, detector.target, rng, phases, signal)
+                counts[q] += int(np.count_nonzero(fluctuating_statistic(y, detector.target, links[q], problem.sigma_d2) > threshold[q]))
+        for receiver in receivers:
+            sinr[receiver.name].append(empirical_sinr(users, receiver.sensing_leakage))
+    nan = np.full(problem.n_points, np.nan)
+    return _result(
+        problem, design, receivers, sinr, n_symbols=n_symbols, n_trials=n_trials, method=method, alphabet=alphabet.name,
+        sensing=sensing.name, reflected_power=detector.reflected_power(problem, design.w, design.R),
+        p_d_closed=law.p_detect(threshold), thresholds={"asymptotic": np.asarray(threshold, dtype=float)},
+        detections={"asymptotic": detections}, false_alarms={"asymptotic": alarms},
+        p_d_conditional={"asymptotic": nan}, p_fa_conditional={"asymptotic": nan},
     )
