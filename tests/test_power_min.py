@@ -116,3 +116,14 @@ def test_the_bench_verdict_of_a_formulation_case():
     assert fast.ratio == 1.0 and not fast.failures()
     assert slow.ratio == 2.0
     assert check_failures([fast, slow]) == [f"{case.label}: time ratio x2.00 over the x1.2 target", f"{case.label}: power-min returned 1 error"]
+
+
+def test_the_bench_times_a_formulation_case_against_the_sdr():
+    from isacsim.bench.formulations import FormulationCase, run_formulation_cases
+
+    case = FormulationCase(label="tiny", fields=dict(n_users_per_cell=1, n_tx=4, n_rx=4, points_per_side=2, kappa_r_db=-40.0),
+                           per_antenna=1.0, variants=(("type-ii", True),))
+    lines = []
+    (comparison,) = run_formulation_cases([case], n_instances=2, print_line=lines.append)
+    assert len(comparison.seconds) == len(comparison.sdr_seconds) == 2 and comparison.statuses == ("optimal", "optimal")
+    assert "tiny" in lines[-1] and f"x{comparison.ratio:.2f}" in lines[-1]

@@ -11,8 +11,7 @@ relaxation bounds (which must stay <= 1e-7) and the statuses
 (:mod:`isacsim.bench.compare`).
 
 :func:`run_benchmark` prints that table for the paper-size cases
-(:data:`CASES`), then the new formulations' times against the SDR's
-(:mod:`isacsim.bench.formulations`); :mod:`isacsim.bench.scale` measures time and memory
+(:data:`CASES`); :mod:`isacsim.bench.scale` measures time and memory
 against the network size and the number of antennas;
 :mod:`isacsim.bench.primal` compares with the straightforward primal
 models on a small instance.
@@ -55,7 +54,7 @@ def _compare_case(n_users, n_tx, target, n_instances, designers):
     return Comparison(label=f"K={n_users}, Nt={n_tx}", new=new, baseline=baseline, target_seconds=target)
 
 
-def run_benchmark(n_instances=10, primal=False, print_line=print, cases=CASES, formulation_cases=None):
+def run_benchmark(n_instances=10, primal=False, print_line=print, cases=CASES):
     """Time both solvers on seeded paper-size instances and print the table.
 
     Parameters
@@ -70,18 +69,12 @@ def run_benchmark(n_instances=10, primal=False, print_line=print, cases=CASES, f
         Where lines go.
     cases : sequence of (int, int, float)
         ``(K, Nt, target [s])`` at L = 3, Q = 9.
-    formulation_cases : sequence of FormulationCase or None
-        The new formulations against the SDR
-        (:func:`isacsim.bench.formulations.run_formulation_cases`); default
-        :data:`~isacsim.bench.formulations.PAPER_CASES`.
 
     Returns
     -------
-    list of Comparison or FormulationComparison
+    list of Comparison
         One per case, for :func:`~isacsim.bench.compare.check_failures`.
     """
-    from .formulations import PAPER_CASES, run_formulation_cases
-
     from ..designers import SDRDesigner
 
     designers = {solver: SDRDesigner(solver=solver) for solver in (NEW_SOLVER, BASELINE_SOLVER)}
@@ -96,7 +89,6 @@ def run_benchmark(n_instances=10, primal=False, print_line=print, cases=CASES, f
     for n_users, n_tx, target in cases:
         comparisons.append(_compare_case(n_users, n_tx, target, n_instances, designers))
         print_line(comparison_line(comparisons[-1]))
-    comparisons += run_formulation_cases(PAPER_CASES if formulation_cases is None else formulation_cases, n_instances, print_line)
     if primal:
         from .primal import run_primal_comparison
 

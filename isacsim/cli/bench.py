@@ -73,6 +73,13 @@ def run(args):
     scale_only = [flag for flag, value in (("--out", args.out), ("--budget", args.budget), ("--memory-cap", args.memory_cap)) if value is not None]
     if args.scale and args.primal:
         raise UsageError("--primal: not with --scale (it times a small instance in the paper-size run)")
+    if args.csi:
+        if args.scale or args.primal or args.check or args.clutter or scale_only:
+            raise UsageError("--csi: runs alone (with --instances or --quick)")
+        from ..bench.csi import run_csi_sets
+
+        run_csi_sets(n_instances=args.instances or (2 if args.quick else 10))
+        return EXIT_OK
     if args.clutter and (args.scale or args.primal):
         raise UsageError("--clutter: not with --scale or --primal")
     if args.clutter and scale_only:
@@ -82,13 +89,6 @@ def run(args):
 
         timings = run_clutter_benchmark(n_instances=args.instances or (1 if args.quick else 5))
         return _verdict([line for timing in timings for line in timing.failures()]) if args.check else EXIT_OK
-    if args.csi:
-        if args.scale or args.primal or args.check or scale_only:
-            raise UsageError("--csi: runs alone (with --instances or --quick)")
-        from ..bench.csi import run_csi_sets
-
-        run_csi_sets(n_instances=args.instances or (2 if args.quick else 10))
-        return EXIT_OK
     if not args.scale and scale_only:
         raise UsageError(f"{', '.join(scale_only)}: only with --scale")
     if args.scale:
@@ -103,8 +103,11 @@ def run(args):
 
             comparisons += run_formulation_cases(SCALE_CASES, args.instances or 10)
     else:
+        from ..bench.formulations import PAPER_CASES, run_formulation_cases
+
         n_instances = args.instances or (3 if args.quick else 10)
         comparisons = run_benchmark(n_instances=n_instances, primal=args.primal)
+        comparisons += run_formulation_cases(PAPER_CASES, n_instances)
     return _verdict(check_failures(comparisons)) if args.check else EXIT_OK
 
 

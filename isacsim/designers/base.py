@@ -133,6 +133,34 @@ def describe_rows(labels):
     return " and ".join(parts)
 
 
+def _checked(problem, receiver, detector, w, R, limits=None):
+    """Beams checked against ``limits`` and repaired when they miss (a repair is kept only when it helps).
+
+    Returns
+    -------
+    (w, R, Check, bool)
+        Beams, sensing covariances, their check, and whether a repair was kept.
+    """
+    check = check_design(problem, receiver, detector, w, R, limits)
+    if check.worst <= _REPAIR_TRIGGER or not check.finite:  # NaN beams cannot be repaired
+        return w, R, check, False
+    w_fixed, R_fixed = repair_design(problem, receiver, detector, w, R, limits)
+    fixed = check_design(problem, receiver, detector, w_fixed, R_fixed, limits)
+    if fixed.worst < check.worst:
+        return w_fixed, R_fixed, fixed, True
+    return w, R, check, False
+
+
+def _finish(problem, receiver, detector, relaxed, limits=None):
+    """Rank-one beams of a relaxed solution (Propositions 1/2), checked and repaired: :func:`_checked`.
+
+    For designers with a pipeline of their own (the clutter-aware bisection);
+    ``limits`` default to the problem's (:meth:`~isacsim.designers.verify.Limits.of_problem`).
+    """
+    w, R = rank_one_beams(problem, relaxed.W, relaxed.R)
+    return _checked(problem, receiver, detector, w, R, limits)
+
+
 def _worse_by(value, bound, sense):
     """Relative distance of ``value`` from ``bound`` in the direction of worse (NaN without a usable bound)."""
     if not (np.isfinite(bound) and bound > 0 and np.isfinite(value)):
@@ -415,15 +443,8 @@ class Designer:
         return program_batch_solver(self.solver)([compile_program(f, margin) for f in formulations], self.options)
 
     def _verified(self, formulation, receiver, detector, limits, w, R, solution, method):
-        """Beams checked against the limits, repaired when they miss (a repair is kept only when it helps)."""
-        problem = formulation.problem
-        check = check_design(problem, receiver, detector, w, R, limits)
-        repaired = False
-        if check.worst > _REPAIR_TRIGGER and check.finite:  # NaN beams cannot be repaired
-            w_fixed, R_fixed = repair_design(problem, receiver, detector, w, R, limits)
-            fixed = check_design(problem, receiver, detector, w_fixed, R_fixed, limits)
-            if fixed.worst < check.worst:
-                w, R, check, repaired = w_fixed, R_fixed, fixed, True
+        """Beams checked against the limits, repaired when they miss, with their objective value."""
+        w, R, check, repaired = _checked(formulation.problem, receiver, detector, w, R, limits)
         value = check.objective if limits.maximizes_echo else check.transmit
         return _Beams(w, R, check, repaired, solution, method, value)
 

@@ -56,8 +56,8 @@ def plot_power_min(summary, path, *, title="", p_antenna_w=None, reference=(None
     """Two rows (per-BS budgets; per-antenna budgets too) by two columns (Scenario I, II).
 
     Each curve is the mean minimum total transmit power over the realizations
-    that every scheme of its panel could serve (95 % Student-t interval as
-    error bars); a black ring marks a target that some realization could not
+    that every design of its panel could serve for its receiver type (95 %
+    Student-t interval as error bars); a black ring marks a target that some realization could not
     meet (certified infeasible).
 
     Parameters
@@ -73,6 +73,8 @@ def plot_power_min(summary, path, *, title="", p_antenna_w=None, reference=(None
         A total power [W] to draw as a dotted line on every panel, and its label.
     """
     plt = _pyplot()
+    from matplotlib import transforms
+
     keys = {(COUNTERPART.get(r["designer"], r["designer"]), r["receiver"]) for r in summary}
     styles = curve_styles(keys)
     shifts = designer_shifts(designer for designer, _ in keys)
@@ -96,6 +98,10 @@ def plot_power_min(summary, path, *, title="", p_antenna_w=None, reference=(None
                 bad = np.array([int(_f(r["n_infeasible"])) > 0 for r in rows])
                 if bad.any():
                     ax.scatter(x[bad], y[bad], **_INFEASIBLE)
+                never = np.array([int(_f(r["n_infeasible"])) == int(_f(r["n_realizations"])) for r in rows])  # a cross at the top
+                if never.any():
+                    top = transforms.blended_transform_factory(ax.transData, ax.transAxes)
+                    ax.scatter(x[never], np.full(never.sum(), 0.96), transform=top, marker="x", color=styles[key]["color"], s=30, zorder=6)
             if reference[0] is not None:
                 ax.axhline(reference[0], color="black", linestyle=":", linewidth=1.2, label=reference[1])
             budget = f" ({p_antenna_w:g} W)" if panel == "antenna" and p_antenna_w else ""
@@ -109,6 +115,8 @@ def plot_power_min(summary, path, *, title="", p_antenna_w=None, reference=(None
     handles, labels = axes[0, 0].get_legend_handles_labels()
     handles.append(axes[0, 0].scatter([], [], **_INFEASIBLE))
     labels.append("some realizations infeasible (certified)")
+    handles.append(axes[0, 0].scatter([], [], marker="x", color="black", s=30))
+    labels.append("infeasible in every realization (top of the panel)")
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.08, 1, 0.97))
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)

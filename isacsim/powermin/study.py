@@ -191,9 +191,9 @@ def summarize_power_min(rows):
     """Summary rows, one per (panel, scenario, designer, receiver, pD*).
 
     ``power_mean_w`` (with its 95 % Student-t interval) averages the total
-    power over the *common* realizations: those in which every scheme of the
-    same panel and scenario returned a design, so that the curves of one
-    panel compare the same channels. ``power_mean_feasible_w`` averages over
+    power over the *common* realizations: those in which every designer of
+    the same panel, scenario and receiver returned a design, so that the
+    designs compared for one receiver see the same channels. ``power_mean_feasible_w`` averages over
     the realizations this scheme itself could serve. ``n_infeasible`` counts
     the realizations in which the target cannot be met (certified).
 
@@ -211,13 +211,13 @@ def summarize_power_min(rows):
         key = (row["panel"], row["scenario"], row["designer"], row["receiver"], int(row["x_index"]))
         groups[key].append(row)
     for (panel, scenario, designer, receiver, index), group in groups.items():
-        served[panel, scenario, index][designer, receiver] = {int(r["realization"]) for r in group if r["status"] in _USABLE}
+        served[panel, scenario, receiver, index][designer] = {int(r["realization"]) for r in group if r["status"] in _USABLE}
     order = {"budget": 0, "antenna": 1, "sync": 0, "unsync": 1}
     summary = []
     for key in sorted(groups, key=lambda k: (order.get(k[0], 2), order.get(k[1], 2), k[2], k[3], k[4])):
         panel, scenario, designer, receiver, index = key
         group = sorted(groups[key], key=lambda r: int(r["realization"]))
-        common = set.intersection(*served[panel, scenario, index].values())
+        common = set.intersection(*served[panel, scenario, receiver, index].values())
         status = [r["status"] for r in group]
         feasible = [as_float(r["total_power_w"]) for r in group if r["status"] in _USABLE]
         mean, low, high = mean_interval([as_float(r["total_power_w"]) for r in group if int(r["realization"]) in common])
