@@ -86,7 +86,7 @@ def test_table_line_has_the_case_both_medians_the_ratio_and_the_verdict():
 def test_benchmark_prints_every_case_with_its_ratio():
     lines = []
     cases = ((1, 4, 10.0), (2, 8, 1e-12))
-    comparisons = bench.run_benchmark(n_instances=1, print_line=lines.append, cases=cases, formulation_cases=())  # the paper cases alone
+    comparisons = bench.run_benchmark(n_instances=1, print_line=lines.append, cases=cases)
     table = "\n".join(lines)
     assert "cvxopt/structured" in table
     for (n_users, n_tx, _), comparison in zip(cases, comparisons):
