@@ -1,9 +1,11 @@
 """Where tasks run: in-process, local worker processes, or a Dask cluster.
 
-All three call the same pure function on each task and hand its outcome
-back to the main process, which alone writes the rows, as each task finishes.
-A task that raises, or whose worker dies twice (:mod:`.workers`), becomes a
-failed :class:`~.outcomes.TaskOutcome`: it never stops the other tasks.
+All three call the same pure function on each batch of tasks
+(:func:`~.batching.execute_batch`) and hand its outcomes back to the main
+process, which alone writes the rows, as each batch finishes. A task that
+raises, or whose worker dies twice (:mod:`.workers`), becomes a failed
+:class:`~.outcomes.TaskOutcome`: it never stops the other tasks, those of
+its batch included.
 """
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ import contextlib
 import os
 
 from ..errors import InputError
+from .batching import execute_batch
 from .outcomes import TaskOutcome, describe_exception
 from .workers import run_in_workers
 
-__all__ = ["run_tasks", "default_workers"]
+__all__ = ["run_tasks", "run_batches", "default_workers"]
 
 #: Single-threaded BLAS for spawned workers (set before they import numpy):
 #: the parallelism is across tasks. Forked workers inherit the parent's BLAS;
@@ -26,13 +29,6 @@ _SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_
 def default_workers():
     """All local cores."""
     return os.cpu_count() or 1
-
-
-def _execute(job, task):
-    try:
-        return TaskOutcome(task, rows=job.run_task(task))
-    except Exception as error:  # noqa: BLE001 - the task's failure, not the run's
-        return TaskOutcome(task, failure=describe_exception(error))
 
 
 @contextlib.contextmanager
@@ -49,12 +45,12 @@ def _environment(values):
                 os.environ[key] = value
 
 
-def _serial(job, tasks):
-    for task in tasks:
-        yield _execute(job, task)
+def _serial(job, batches):
+    for batch in batches:
+        yield execute_batch(job, batch)
 
 
-def _processes(job, tasks, workers):
+def _processes(job, batches, workers):
     import multiprocessing
 
     # fork (POSIX) starts workers instantly and needs no `if __name__ == "__main__"`
@@ -62,10 +58,10 @@ def _processes(job, tasks, workers):
     # before the workers import numpy.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with _environment(_SINGLE_THREAD):
-        yield from run_in_workers(job, tasks, workers, multiprocessing.get_context(method))
+        yield from run_in_workers(job, batches, workers, multiprocessing.get_context(method))
 
 
-def _dask(job, tasks, address):
+def _dask(job, batches, address):
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -75,21 +71,64 @@ def _dask(job, tasks, address):
     except (OSError, TimeoutError) as error:
         raise InputError(f"--scheduler: cannot reach a Dask scheduler at {address!r} ({error})") from None
     with client:
-        # Dask reruns a task whose worker dies; after too many deaths the
-        # future raises (KilledWorker), which fails that task alone.
-        futures = {client.submit(_execute, job, task, pure=False, key=f"isacsim-{task}-{os.getpid()}"): task for task in tasks}
+        # Dask reruns a batch whose worker dies; after too many deaths the
+        # future raises (KilledWorker): each task of the batch is then
+        # submitted alone, and a task that fails alone fails by itself.
+        def submit(batch):
+            return client.submit(execute_batch, job, batch, pure=False, key=f"isacsim-{batch[0]}-{len(batch)}-{os.getpid()}")
+
+        futures = {submit(tuple(batch)): tuple(batch) for batch in batches}
+        pending = as_completed(futures)
         try:
-            for future in as_completed(futures):
+            for future in pending:
+                batch = futures[future]
                 try:
                     yield future.result()
-                except Exception as error:  # noqa: BLE001 - the task's failure, not the run's
-                    yield TaskOutcome(futures[future], failure=describe_exception(error))
+                except Exception as error:  # noqa: BLE001 - the batch's failure, not the run's
+                    if len(batch) == 1:
+                        yield [TaskOutcome(batch[0], failure=describe_exception(error))]
+                        continue
+                    for task in batch:
+                        alone = submit((task,))
+                        futures[alone] = (task,)
+                        pending.add(alone)
         finally:
             client.cancel(list(futures))
 
 
+def run_batches(job, batches, *, workers=1, scheduler=None):
+    """Run every batch of tasks (:func:`~.batching.execute_batch`).
+
+    Parameters
+    ----------
+    job : object
+        Picklable, with ``run_task(task) -> list of rows`` (and, for batches
+        of several tasks, ``run_batch``; see :mod:`.batching`).
+    batches : list of tuple of str
+        Task ids, grouped (:func:`~.batching.plan_batches`).
+    workers : int
+        Local worker processes (1: in this process).
+    scheduler : str or None
+        Address of a Dask distributed scheduler (``tcp://host:port``); when
+        given, ``workers`` is ignored and the cluster's workers are used.
+
+    Yields
+    ------
+    list of TaskOutcome
+        The outcomes of one batch, or of one task of a batch that was split
+        after its worker died, in completion order.
+    """
+    if not batches:
+        return iter(())
+    if scheduler:
+        return _dask(job, batches, scheduler)
+    if workers <= 1:
+        return _serial(job, batches)
+    return _processes(job, batches, min(workers, len(batches)))
+
+
 def run_tasks(job, tasks, *, workers=1, scheduler=None):
-    """Run ``job.run_task`` on every task.
+    """Run ``job.run_task`` on every task, one task at a time.
 
     Parameters
     ----------
@@ -108,10 +147,5 @@ def run_tasks(job, tasks, *, workers=1, scheduler=None):
     TaskOutcome
         One per task, in completion order: its rows, or why it failed.
     """
-    if not tasks:
-        return iter(())
-    if scheduler:
-        return _dask(job, tasks, scheduler)
-    if workers <= 1:
-        return _serial(job, tasks)
-    return _processes(job, tasks, min(workers, len(tasks)))
+    batches = [(task,) for task in tasks]
+    return (outcome for outcomes in run_batches(job, batches, workers=workers, scheduler=scheduler) for outcome in outcomes)
