@@ -12,7 +12,7 @@ import sys
 import traceback
 
 from ..errors import InputError, PluginFailure
-from . import bench, designers, problem, reproduce, solve
+from . import bench, dataset, designers, problem, reproduce, solve
 from .common import (
     DEBUG_ENV,
     EXIT_FAILED_POINTS,
@@ -29,7 +29,7 @@ from .common import (
 __all__ = ["main", "build_parser", "script", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "DEBUG_ENV"]
 
 #: The subcommands, in the order of the help.
-SUBCOMMANDS = (reproduce, problem, solve, designers, bench)
+SUBCOMMANDS = (reproduce, problem, solve, dataset, designers, bench)
 
 
 def build_parser():

@@ -34,7 +34,7 @@ from ..atomic import atomic_write
 from ..errors import InputError
 from .outcomes import is_failed_row
 
-__all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv", "read_csv"]
+__all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv", "read_csv", "describe_differences"]
 
 
 class ConfigMismatch(InputError):
@@ -73,13 +73,14 @@ def write_csv(path, columns, rows):
     atomic_write(path, lambda handle: handle.write(buffer.getvalue().encode("utf-8")), binary=True)
 
 
-def _differences(old, new, prefix=""):
+def describe_differences(old, new, prefix=""):
+    """``"field: old -> new"`` for every field where two (nested) descriptions differ."""
     keys = sorted(set(old) | set(new))
     out = []
     for key in keys:
         a, b = old.get(key), new.get(key)
         if isinstance(a, dict) and isinstance(b, dict):
-            out.extend(_differences(a, b, f"{prefix}{key}."))
+            out.extend(describe_differences(a, b, f"{prefix}{key}."))
         elif a != b:
             out.append(f"{prefix}{key}: {a!r} -> {b!r}")
     return out
@@ -166,7 +167,7 @@ class ResultStore:
             record = self._read_record()
             recorded = record["description"]
             if _without(recorded, extendable) != _without(self.description, extendable):
-                changes = "; ".join(_differences(_without(recorded, extendable), _without(self.description, extendable))[:6])
+                changes = "; ".join(describe_differences(_without(recorded, extendable), _without(self.description, extendable))[:6])
                 raise ConfigMismatch(
                     f"{self.directory}: holds results of a different configuration ({changes}); "
                     "choose another --out or delete the directory"
