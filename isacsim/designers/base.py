@@ -84,6 +84,18 @@ def _check_types(problem, receiver, detector):
             raise InputTypeError(f"{name}: expected a {kind.__name__}, got {type(value).__name__}")
 
 
+def _load_solver(name):
+    """Import the modules of the solver ``name`` (once per process; later calls cost nothing).
+
+    Raises
+    ------
+    InputError
+        For an unknown solver name.
+    """
+    check_solver_name(name)
+    (primal_solver if name.startswith(PICOS_PREFIX) else program_solver)(name)
+
+
 def _describe_users(users):
     return ", ".join(f"cell {m} user {k}" for m, k in users) if users else "every user"
 
@@ -159,8 +171,9 @@ class Designer:
             For bad input (wrong object kinds, an unknown solver, a problem
             the designer cannot handle), naming the field.
         """
-        started = time.perf_counter()
-        with single_threaded_blas():
+        _load_solver(self.solver)  # once per process: imports are not part of the solve
+        with single_threaded_blas():  # its first use loads SciPy's BLAS, also once per process
+            started = time.perf_counter()
             return self._design(problem, receiver, detector, started)
 
     def _design(self, problem, receiver, detector, started):

@@ -91,7 +91,10 @@ class Certificate:
         objective: how much the rank-one construction and repair lost against
         the relaxed solution; ~0 when the SDR is tight.
     solve_seconds : float
-        Wall time of the whole design call [s].
+        Wall time of the design [s]: relaxation, rank-one construction,
+        verification and repair, without the one-time work of a process
+        (imports, loading the BLAS); a design of a batch reports its share
+        of the batch's time.
     solver : str
         Which solver path produced it.
     iterations : int

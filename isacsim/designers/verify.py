@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import attrs
 import numpy as np
+from scipy.optimize import linprog
 
 from ..evaluation import transmit_power
 from ..receivers import received_powers, sensing_interference_by_bs
@@ -109,8 +110,6 @@ def _rescale_powers(problem, receiver, detector, w, R):
     Every row is normalised by its value at that point. Returns the factors
     or None when the LP fails.
     """
-    from scipy.optimize import linprog
-
     n_users = problem.gamma.size
     n_bs = problem.n_bs
     received = received_powers(problem, w).reshape(n_users, n_users).T  # [at user u, from beam v]
