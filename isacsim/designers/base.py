@@ -27,8 +27,9 @@ from ..detection import Detector
 from ..problem import DesignProblem
 from ..receivers import Receiver
 from .design import Certificate, Design, NoBeamDirection
-from ..solvers.program import TARGET_MARGIN, BeamProgram, span_basis
+from ..solvers.program import TARGET_MARGIN, BeamProgram
 from .rankone import rank_one_beams
+from .spans import SpanBases
 from ..solvers.registry import DEFAULT_SOLVER, PICOS_PREFIX, check_options, check_solver_name, primal_solver, program_solver
 from .verify import TOLERANCE, check_design, repair_design
 
@@ -177,16 +178,35 @@ class Designer:
             return self._design(problem, receiver, detector, started)
 
     def _design(self, problem, receiver, detector, started):
+        detector, directions, empty = self._prepare(problem, receiver, detector, started)
+        if empty is not None:
+            return empty
+        relax = self._relax_with(problem, receiver, detector, directions)  # input errors raise here
+        return self._conclude(problem, receiver, detector, relax, lambda: relax(TARGET_MARGIN), started)
+
+    def _prepare(self, problem, receiver, detector, started):
+        """Check the input; ``(detector, directions, None)``, or a design without beams as the third item.
+
+        The detector is the one the design optimizes (:meth:`detector_for`);
+        a designer without a beam direction for some user gives an
+        ``infeasible`` design.
+        """
         _check_types(problem, receiver, detector)
         detector = self.detector_for(detector)
         try:
-            directions = self._unit_directions(problem)
+            return detector, self._unit_directions(problem), None
         except NoBeamDirection as error:
             reason = f"no beam direction exists for {_describe_users(error.users)}: {error}"
-            return self._empty(problem, receiver, detector, "infeasible", reason, started)
-        relax = self._relax_with(problem, receiver, detector, directions)  # input errors raise here
+            return detector, None, self._empty(problem, receiver, detector, "infeasible", reason, started)
+
+    def _conclude(self, problem, receiver, detector, relax, first, started):
+        """The design from the relaxation ``first()``: rank-one beams, verified, repaired, certified.
+
+        ``relax(margin)`` solves the relaxation again with tightened targets
+        when the first solution's beams miss a constraint beyond repair.
+        """
         try:
-            relaxed = relax(TARGET_MARGIN)
+            relaxed = first()
         except InputError:  # e.g. a generic solver refused by its memory estimate: the user's choice to change
             raise
         except Exception as error:  # noqa: BLE001 - a solver failure is a result, not a crash
@@ -256,32 +276,36 @@ class Designer:
             raise NoBeamDirection("zero-length direction", [tuple(int(v) for v in u) for u in np.argwhere(norms == 0)])
         return directions / norms[..., None]
 
-    def _relax_with(self, problem, receiver, detector, directions):
-        """A callable ``relax(margin)`` that solves the relaxation; input is checked now."""
+    def _relax_with(self, problem, receiver, detector, directions, spans=None, first=None):
+        """A callable ``relax(margin)`` that solves the relaxation; input is checked now.
+
+        ``spans`` (:class:`~.spans.SpanBases`) and the program at the target
+        margin ``first`` may be given when already computed.
+        """
         check_solver_name(self.solver)
         check_options(self.solver, self.options)
         if self.solver.startswith(PICOS_PREFIX):
             solve_primal = primal_solver(self.solver)
             return lambda margin: solve_primal(problem, receiver, detector, directions=directions, options=self.options, margin=margin)
         solve = program_solver(self.solver)
-        first = self._program(problem, receiver, detector, directions)  # raises for bad input
+        spans = spans or SpanBases(problem)
+        first = first or self._program(problem, receiver, detector, directions, spans=spans)  # raises for bad input
 
         def relax(margin):
-            program = first if margin == TARGET_MARGIN else self._program(problem, receiver, detector, directions, margin)
+            program = first if margin == TARGET_MARGIN else self._program(problem, receiver, detector, directions, margin, spans)
             return solve(program, self.options)
 
         return relax
 
     @staticmethod
-    def _program(problem, receiver, detector, directions, margin=TARGET_MARGIN):
+    def _program(problem, receiver, detector, directions, margin=TARGET_MARGIN, spans=None):
         n_users = problem.n_users_per_cell
-        steering = [np.conj(problem.A[:, l]) for l in range(problem.n_bs)]
-        spans = [span_basis(np.concatenate([steering[l], problem.H[l].reshape(-1, problem.n_tx)])) for l in range(problem.n_bs)]
+        spans = spans or SpanBases(problem)
         # Every constraint on R_l involves only the steering vectors, plus the
         # channels when sensing interference leaks to the users.
-        sensing = spans if receiver.sensing_leakage > 0 else [span_basis(s) for s in steering]
+        sensing = spans.full if receiver.sensing_leakage > 0 else spans.steering
         if directions is None:
-            beam_bases = [[spans[l]] * n_users for l in range(problem.n_bs)]
+            beam_bases = [[spans.full[l]] * n_users for l in range(problem.n_bs)]
             # For a Type-I receiver whose information echoes count, R folds into
             # any W_li without changing a constraint: R = 0 loses nothing
             # (MODEL-NOTES item 3) and the rank-one construction rebuilds R.

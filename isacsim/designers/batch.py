@@ -8,7 +8,11 @@ problems of a shape a batch may hold in a worker's memory.
 """
 from __future__ import annotations
 
-__all__ = ["design_batch", "batch_limit", "member_bytes", "BATCH_MEMORY_BYTES"]
+import time
+
+from .spans import batch_span_bases
+
+__all__ = ["design_batch", "solve_programs", "batch_limit", "member_bytes", "BATCH_MEMORY_BYTES"]
 
 #: Memory a batch of designs may use [bytes], beyond the process's own.
 BATCH_MEMORY_BYTES = 256 * 2**20
@@ -54,17 +58,81 @@ def batch_limit(n_bs, n_users, n_tx, n_points, budget=BATCH_MEMORY_BYTES):
     return max(1, int(budget // member_bytes(n_bs, n_users, n_tx, n_points)))
 
 
-def design_batch(designer, problems, receiver, detector):
+def _batchable(designer):
+    """Whether ``designer`` designs through the template of :class:`Designer` with a solver of programs."""
+    from ..solvers.registry import PROGRAM_SOLVERS
+    from .base import Designer
+
+    template = ("design", "_design", "_prepare", "_conclude", "_relax_with", "_program", "_empty")
+    return (
+        isinstance(designer, Designer)
+        and all(getattr(type(designer), name) is getattr(Designer, name) for name in template)
+        and designer.solver in PROGRAM_SOLVERS
+    )
+
+
+def solve_programs(name, programs, options):
+    """Solve programs of one shape with the registered solver ``name``.
+
+    Returns
+    -------
+    list of RelaxedSolution or Exception
+        One per program, in order: its solution, or the exception its solve
+        raised (a failure of that program alone).
+
+    Raises
+    ------
+    InputError
+        What the solver refuses as the user's input (e.g. a memory estimate
+        over the limit), as :meth:`Designer.design` does.
+    """
+    from ..errors import InputError
+    from ..solvers.registry import program_solver
+
+    solve = program_solver(name)
+    solutions = []
+    for program in programs:
+        try:
+            solutions.append(solve(program, options))
+        except InputError:
+            raise
+        except Exception as error:  # noqa: BLE001 - this program's failure, reported in its design
+            solutions.append(error)
+    return solutions
+
+
+def _returned(solution):
+    """A callable returning ``solution``, or raising it if it is an exception."""
+
+    def first():
+        if isinstance(solution, Exception):
+            raise solution
+        return solution
+
+    return first
+
+
+def design_batch(designer, problems, receiver, detector, spans=None):
     """Design every problem of a batch.
+
+    The designer's template (:class:`Designer`) runs for every problem,
+    with the span bases of the batch computed together
+    (:func:`~.spans.batch_span_bases`) and the relaxations solved together
+    (:func:`solve_programs`); each member's ``solve_seconds`` is its own
+    conclusion plus its share of what the batch did together.
 
     Parameters
     ----------
     designer : Designer
-        Any designer; one that overrides ``design`` designs each problem by it.
+        Any designer; one that overrides the template (``design``, ...) or
+        uses a PICOS solver designs each problem by its ``design``.
     problems : sequence of DesignProblem
         Problems of one shape (L, K, Nt, Q).
     receiver : Receiver
     detector : Detector
+    spans : list of SpanBases or None
+        The problems' span bases, when several designers share them
+        (:func:`~.spans.batch_span_bases`); computed here otherwise.
 
     Returns
     -------
@@ -79,4 +147,23 @@ def design_batch(designer, problems, receiver, detector):
         third-party designer's bug); the caller may then design the
         problems one by one.
     """
-    return [designer.design(problem, receiver, detector) for problem in problems]
+    problems = list(problems)
+    if not problems or not _batchable(designer):
+        return [designer.design(problem, receiver, detector) for problem in problems]
+    from ..blas import single_threaded_blas
+    from .base import _load_solver
+
+    spans = spans if spans is not None else batch_span_bases(problems)
+    _load_solver(designer.solver)
+    with single_threaded_blas():
+        designs = [designer._prepare(problem, receiver, detector, time.perf_counter()) for problem in problems]
+        started = time.perf_counter()
+        active = [i for i, (_, _, empty) in enumerate(designs) if empty is None]
+        programs = [designer._program(problems[i], receiver, designs[i][0], designs[i][1], spans=spans[i]) for i in active]
+        solutions = solve_programs(designer.solver, programs, designer.options) if programs else []
+        share = (time.perf_counter() - started) / max(1, len(active))
+        for i, program, solution in zip(active, programs, solutions):
+            member_detector, directions, _ = designs[i]
+            relax = designer._relax_with(problems[i], receiver, member_detector, directions, spans=spans[i], first=program)
+            designs[i] = (None, None, designer._conclude(problems[i], receiver, member_detector, relax, _returned(solution), time.perf_counter() - share))
+    return [design for _, _, design in designs]

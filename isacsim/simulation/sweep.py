@@ -19,6 +19,7 @@ from .aggregate import SUMMARY_COLUMNS, summarize_sweep
 from .rows import SOLVE_COLUMNS, error_row, solve_row
 from .schemes import PAPER_SCHEMES, Scheme
 from ..designers.batch import batch_limit, design_batch
+from ..designers.spans import batch_span_bases
 
 __all__ = ["Simulation", "EVALUATION_ONLY"]
 
@@ -52,13 +53,16 @@ class _Point:
     problem: object
 
 
-def _designs(scheme, problems):
-    """The scheme's design of every problem, in one batch; a design that failed is its exception."""
+def _designs(scheme, problems, spans):
+    """The scheme's design of every problem, in one batch; a design that failed is its exception.
+
+    ``spans`` are the problems' span bases, shared by the schemes (:func:`batch_span_bases`).
+    """
     if not problems:
         return []
     try:
         designer, receiver, detector = scheme.make()
-        return design_batch(designer, problems, receiver, detector)
+        return design_batch(designer, problems, receiver, detector, spans)
     except Exception:  # noqa: BLE001 - one by one, so that a failure is its own problem's
         pass
     designs = []
@@ -198,7 +202,8 @@ class Simulation:
                 request_of[key] = len(requests)
                 requests.append(points[key].problem)
             request_of[index] = request_of[key]
-        designs = {scheme: _designs(scheme, requests) for scheme in self.schemes}
+        spans = batch_span_bases(requests)  # computed once, on first use, for every scheme
+        designs = {scheme: _designs(scheme, requests, spans) for scheme in self.schemes}
         rows = [[] for _ in tasks]
         for index, point in enumerate(points):
             for scheme in self.schemes:

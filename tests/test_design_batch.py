@@ -1,0 +1,120 @@
+"""A batch of designs is, member by member, exactly the designs of its problems alone.
+
+Random batches mix feasible, infeasible and failing members; every field of
+every design (the solve time aside) must equal the design of its problem
+made alone, whatever its batch-mates and its place in the batch.
+"""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from isacsim.designers import SDRDesigner, SensingOnlyDesigner, ZFDesigner
+from isacsim.designers.batch import design_batch
+from isacsim.designers.spans import SpanBases, batch_span_bases
+from isacsim.detection import Detector
+from isacsim.receivers import TypeI, TypeII
+from isacsim.scenario import ScenarioConfig, realization_rng
+from isacsim.solvers import registry
+
+TINY = ScenarioConfig(n_users_per_cell=2, n_tx=7, n_rx=7, points_per_side=2)
+#: A member's kind: its SINR target [dB] and whether its solver fails.
+KINDS = {"feasible": (10.0, False), "infeasible": (60.0, False), "failing": (10.0, True)}
+#: The failing members' power budget: the marker the sabotaged solver recognises.
+FAILING_P_MAX = 14.0
+
+
+def _timeless(design):
+    """Every field of a design, bit for bit, but its solve time (NaN equal to NaN)."""
+    certificate = {k: v for k, v in design.certificate.as_dict().items() if k != "solve_seconds"}
+    return (design.w.tobytes(), design.R.tobytes(), design.status, design.reason, design.designer, design.receiver, design.detector, certificate)
+
+
+@pytest.fixture
+def sabotaged_solver(monkeypatch):
+    """The structured solver, raising for the programs of the failing members."""
+    original = registry.program_solver
+
+    def program_solver(name):
+        solve = original(name)
+
+        def sabotaged(program, options=None):
+            if np.isclose(program.power_scale, FAILING_P_MAX):
+                raise FloatingPointError("simulated breakdown")
+            return solve(program, options)
+
+        return sabotaged
+
+    monkeypatch.setattr(registry, "program_solver", program_solver)
+    monkeypatch.setattr("isacsim.designers.base.program_solver", program_solver)
+
+
+def _problem(seed, kind):
+    target, failing = KINDS[kind]
+    config = TINY.evolve(sinr_target_db=target, p_max_w=FAILING_P_MAX if failing else 15.0)
+    return config.build(realization_rng(seed, 0))
+
+
+DESIGNERS = {"sdr": SDRDesigner, "zf": ZFDesigner, "sensing-only": SensingOnlyDesigner}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    members=st.lists(st.tuples(st.integers(0, 50), st.sampled_from(sorted(KINDS))), min_size=1, max_size=5),
+    designer=st.sampled_from(sorted(DESIGNERS)),
+    receiver=st.sampled_from([TypeI(), TypeII()]),
+    synchronized=st.booleans(),
+)
+def test_every_member_of_a_random_batch_is_its_design_alone(sabotaged_solver, members, designer, receiver, synchronized):
+    designer, detector = DESIGNERS[designer](), Detector(synchronized=synchronized)
+    problems = [_problem(seed, kind) for seed, kind in members]
+    batched = design_batch(designer, problems, receiver, detector)
+    alone = [designer.design(problem, receiver, detector) for problem in problems]
+    assert [_timeless(d) for d in batched] == [_timeless(d) for d in alone]
+    for (_, kind), design in zip(members, batched):
+        if kind == "infeasible":
+            assert design.status == "infeasible"
+        elif kind == "failing":
+            assert design.status == "error" and "simulated breakdown" in design.reason
+        else:  # zero-forcing beams may fail a target that free beams meet
+            assert design.status == "optimal" or (isinstance(designer, ZFDesigner) and design.status == "infeasible")
+        assert design.certificate.solve_seconds > 0
+
+
+def test_batch_span_bases_are_those_of_each_problem_alone():
+    problems = [TINY.evolve(n_tx=9).build(realization_rng(3, r)) for r in range(5)]
+    H = problems[2].H.copy()
+    H[:, :, 0] = 0  # user 0's channels vanish: span_basis drops zero vectors, the batch does it alone
+    problems[2] = problems[2].evolve(H=H)
+    for members in (batch_span_bases(problems), batch_span_bases(problems[2:4])):
+        for member in members:
+            alone = SpanBases(member.problem)
+            for kind in ("full", "steering"):
+                assert all(np.array_equal(a, b) for a, b in zip(getattr(member, kind), getattr(alone, kind)))
+
+
+def test_a_designer_that_overrides_design_is_designed_one_by_one():
+    calls = []
+
+    class Counting(SDRDesigner):
+        name = "counting"
+
+        def design(self, problem, receiver, detector):
+            calls.append(problem)
+            return super().design(problem, receiver, detector)
+
+    problems = [TINY.build(realization_rng(1, r)) for r in range(3)]
+    designs = design_batch(Counting(), problems, TypeII(), Detector())
+    assert calls == problems and all(d.status == "optimal" for d in designs)
+
+
+def test_shares_of_a_batch_add_up_to_about_its_time():
+    import time
+
+    problems = [TINY.build(realization_rng(2, r)) for r in range(6)]
+    design_batch(SDRDesigner(), problems[:1], TypeII(), Detector())  # the process's one-time work
+    started = time.perf_counter()
+    designs = design_batch(SDRDesigner(), problems, TypeII(), Detector())
+    wall = time.perf_counter() - started
+    total = sum(d.certificate.solve_seconds for d in designs)
+    assert 0 < total <= wall
