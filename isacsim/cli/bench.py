@@ -15,13 +15,22 @@ def add(subparsers):
         help="time the SDR designer's solvers against the targets and the CVXOPT baseline",
         description="Median design times of the default 'structured' solver and the 'cvxopt' baseline, in the same run: "
         "at paper size (default) or against L and Nt (--scale).",
-        examples=("isacsim bench --quick", "isacsim bench --check", "isacsim bench --scale --out results/bench-scale.png"),
+        examples=(
+            "isacsim bench --quick",
+            "isacsim bench --check",
+            "isacsim bench --scale --out results/bench-scale.png",
+            "isacsim bench --batch --quick",
+        ),
     )
     p.add_argument("--scale", action="store_true", help="time and peak memory per solve against L and Nt, with a PNG and CSV")
     p.add_argument("--instances", type=int, default=None, help="seeded instances per case (default: 10; with --scale 3)")
     p.add_argument("--quick", action="store_true", help="a first look: 3 instances; with --scale tiny sizes, 1 instance")
     p.add_argument("--check", action="store_true", help="exit with 1 if any target is missed (time, memory, agreement, status)")
     p.add_argument("--primal", action="store_true", help="also time the straightforward primal models on a small instance")
+    p.add_argument(
+        "--batch", action="store_true",
+        help="amortized time per solve and per design against the batch size (1 ... 256), beside the unbatched solver",
+    )
     p.add_argument("--out", default=None, help="--scale: the PNG; the CSV goes beside it (default: results/bench-scale.png)")
     p.add_argument("--budget", type=float, default=None, help="--scale: seconds allowed per solve (default: 120)")
     p.add_argument("--memory-cap", type=float, default=None, help="--scale: address space per solve [GiB] (default: 4)")
@@ -42,8 +51,16 @@ def run(args):
     scale_only = [flag for flag, value in (("--out", args.out), ("--budget", args.budget), ("--memory-cap", args.memory_cap)) if value is not None]
     if args.scale and args.primal:
         raise UsageError("--primal: not with --scale (it times a small instance in the paper-size run)")
+    if args.batch and (args.scale or args.primal or args.instances is not None):
+        raise UsageError("--batch: not with --scale, --primal or --instances (it times its own batches)")
     if not args.scale and scale_only:
         raise UsageError(f"{', '.join(scale_only)}: only with --scale")
+    if args.batch:
+        from ..bench.batch import BATCH_SIZES, CASES, QUICK_CASES, QUICK_SIZES, run_batch_benchmark
+
+        results = run_batch_benchmark(QUICK_SIZES, QUICK_CASES) if args.quick else run_batch_benchmark(BATCH_SIZES, CASES)
+        missed = [line for result in results for line in result.failures()]
+        return _verdict(missed) if args.check else EXIT_OK
     if args.scale:
         from ..bench.scale import QUICK_SETUP, ScaleSetup, run_scale
 
@@ -56,7 +73,11 @@ def run(args):
         comparisons = run_benchmark(n_instances=n_instances, primal=args.primal)
     if not args.check:
         return EXIT_OK
-    missed = check_failures(comparisons)
+    return _verdict(check_failures(comparisons))
+
+
+def _verdict(missed):
+    """Print what ``--check`` found; the exit code."""
     for line in missed:
         print(f"check: MISSED {line}")
     print("check: " + (f"{len(missed)} target(s) missed" if missed else "every target met"))

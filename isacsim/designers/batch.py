@@ -12,7 +12,7 @@ import time
 
 from .spans import batch_span_bases
 
-__all__ = ["design_batch", "solve_programs", "batch_limit", "member_bytes", "BATCH_MEMORY_BYTES"]
+__all__ = ["design_batch", "relaxation_programs", "solve_programs", "batch_limit", "member_bytes", "BATCH_MEMORY_BYTES"]
 
 #: Memory a batch of designs may use [bytes], beyond the process's own.
 BATCH_MEMORY_BYTES = 256 * 2**20
@@ -112,6 +112,41 @@ def _returned(solution):
     return first
 
 
+def _prepared(designer, problems, receiver, detector, spans):
+    """Per problem ``(detector, directions, design, program)``: ``design`` without beams when it has no
+    relaxation (no beam direction), its compiled relaxation ``program`` otherwise."""
+    members = []
+    for problem, member_spans in zip(problems, spans):
+        member_detector, directions, empty = designer._prepare(problem, receiver, detector, time.perf_counter())
+        program = None if empty is not None else designer._program(problem, receiver, member_detector, directions, spans=member_spans)
+        members.append((member_detector, directions, empty, program))
+    return members
+
+
+def relaxation_programs(designer, problems, receiver, detector, spans=None):
+    """The relaxations a designer solves for problems of one shape (what :func:`design_batch` solves together).
+
+    Parameters
+    ----------
+    designer : Designer
+        A designer of the :class:`Designer` template.
+    problems : sequence of DesignProblem
+    receiver : Receiver
+    detector : Detector
+    spans : list of SpanBases or None
+        As for :func:`design_batch`.
+
+    Returns
+    -------
+    list
+        One compiled program per problem, or None for a problem that has
+        no relaxation (e.g. no beam direction exists).
+    """
+    problems = list(problems)
+    spans = spans if spans is not None else batch_span_bases(problems)
+    return [program for _, _, _, program in _prepared(designer, problems, receiver, detector, spans)]
+
+
 def design_batch(designer, problems, receiver, detector, spans=None):
     """Design every problem of a batch.
 
@@ -156,14 +191,14 @@ def design_batch(designer, problems, receiver, detector, spans=None):
     spans = spans if spans is not None else batch_span_bases(problems)
     _load_solver(designer.solver)
     with single_threaded_blas():
-        designs = [designer._prepare(problem, receiver, detector, time.perf_counter()) for problem in problems]
         started = time.perf_counter()
-        active = [i for i, (_, _, empty) in enumerate(designs) if empty is None]
-        programs = [designer._program(problems[i], receiver, designs[i][0], designs[i][1], spans=spans[i]) for i in active]
-        solutions = solve_programs(designer.solver, programs, designer.options) if programs else []
+        members = _prepared(designer, problems, receiver, detector, spans)
+        active = [i for i, member in enumerate(members) if member[3] is not None]
+        solutions = solve_programs(designer.solver, [members[i][3] for i in active], designer.options) if active else []
         share = (time.perf_counter() - started) / max(1, len(active))
-        for i, program, solution in zip(active, programs, solutions):
-            member_detector, directions, _ = designs[i]
+        designs = [empty for _, _, empty, _ in members]
+        for i, solution in zip(active, solutions):
+            member_detector, directions, _, program = members[i]
             relax = designer._relax_with(problems[i], receiver, member_detector, directions, spans=spans[i], first=program)
-            designs[i] = (None, None, designer._conclude(problems[i], receiver, member_detector, relax, _returned(solution), time.perf_counter() - share))
-    return [design for _, _, design in designs]
+            designs[i] = designer._conclude(problems[i], receiver, member_detector, relax, _returned(solution), time.perf_counter() - share)
+    return designs
