@@ -195,3 +195,25 @@ def test_a_failing_sample_fails_its_shard_only_and_a_rerun_retries_it(tmp_path, 
     monkeypatch.delenv("BREAK_SAMPLE")
     again = generate(small(), tmp_path / "ds", workers=1, progress=False)
     assert again.complete and again.n_computed == 4 and again.statuses == {"optimal": 10}
+
+
+DOCS = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "datasets.md")
+
+
+def test_the_documented_format_is_the_written_one(tmp_path):
+    import re
+
+    from isacsim.dataset import FIELDS
+
+    text = open(DOCS).read()
+    documented = re.findall(r"^\| `(\w+)` \| (\w+) \| \(([^)]*)\) \|", text, flags=re.M)
+    assert [name for name, _, _ in documented] == list(FIELDS)
+    for name, dtype, shape in documented:
+        assert (dtype, f"({shape})") == FIELDS[name][:2]
+    generate(small(n=5), tmp_path / "ds", workers=1, progress=False)
+    snippet = re.findall(r"```python\n(.*?)```", text, flags=re.S)[-1]  # the NumPy-only loader
+    namespace = {}
+    exec(snippet.replace('"data/paper-k3"', repr(str(tmp_path / "ds"))), namespace)  # noqa: S102 - our own documentation
+    expected = load(tmp_path / "ds")
+    assert namespace["data"].keys() == expected.keys()
+    assert all(np.array_equal(namespace["data"][k], expected[k]) for k in expected if expected[k].dtype.kind != "f")
