@@ -4,9 +4,8 @@ A batch's rows must be exactly the rows its tasks give alone (the solve
 times aside), so that the batch size may follow the worker count, the
 memory and the pending tasks of a resumed run without changing any number.
 """
-import csv
-
 import pytest
+from test_simulation import read, without_timing
 
 from isacsim.scenario import ScenarioConfig
 from isacsim.simulation import Scheme, Simulation, batching, run
@@ -21,15 +20,6 @@ def sweep(**changes):
     fields = dict(config=SMALL, x_name="sinr_target_db", x_values=(0.0, 20.0), schemes=SCHEMES, n_realizations=6, seed=5)
     fields.update(changes)
     return Simulation(**fields)
-
-
-def read(path):
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def without_timing(rows):
-    return [{k: v for k, v in row.items() if k != "solve_seconds"} for row in rows]
 
 
 class Keyed:

@@ -17,7 +17,7 @@ from ..errors import InputError
 
 __all__ = [
     "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "DEBUG_ENV",
-    "UsageError", "Parser", "subcommand", "finite_json", "one_line", "debugging", "numerical_warnings_hidden",
+    "UsageError", "Parser", "subcommand", "add_scheme_arguments", "finite_json", "one_line", "debugging", "numerical_warnings_hidden",
 ]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_FAILED_POINTS = 0, 1, 2, 3, 4
@@ -44,6 +44,15 @@ def subcommand(subparsers, name, *, help, description=None, examples=()):
         name, help=help, description=description or help[0].upper() + help[1:] + ".", epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+
+
+def add_scheme_arguments(parser):
+    """``--designer``, ``--receiver`` and ``--sync``/``--no-sync`` (``synchronized``): what designs a problem."""
+    parser.add_argument("--designer", default="sdr", help="registered designer, any case (see 'isacsim designers') (default: %(default)s)")
+    parser.add_argument("--receiver", default="type-ii", help="the users' receiver: type-i or type-ii, any case (default: %(default)s)")
+    sync = parser.add_mutually_exclusive_group()
+    sync.add_argument("--sync", dest="synchronized", action="store_true", default=True, help="Scenario I: synchronized BSs (default)")
+    sync.add_argument("--no-sync", dest="synchronized", action="store_false", help="Scenario II: unsynchronized BSs")
 
 
 def finite_json(value):

@@ -1,7 +1,7 @@
 """``isacsim dataset``: N problems of a scenario with their verified designs, in resumable shards."""
 from __future__ import annotations
 
-from .common import EXIT_OK, UsageError, subcommand
+from .common import EXIT_OK, UsageError, add_scheme_arguments, subcommand
 from .reproduce import report_failures
 
 __all__ = ["add", "run"]
@@ -29,11 +29,7 @@ def add(subparsers):
     p.add_argument("--cells", type=int, default=3, help="number of cells L: 3 (the paper's layout), 7 or 19 (hexagonal) (default: %(default)s)")
     p.add_argument("--users", type=int, default=1, help="users per cell K (default: %(default)s)")
     p.add_argument("--antennas", type=int, default=32, help="transmit and receive antennas per BS, Nt = Nr (default: %(default)s)")
-    p.add_argument("--designer", default="sdr", help="registered designer, any case (see 'isacsim designers') (default: %(default)s)")
-    p.add_argument("--receiver", default="type-ii", help="the users' receiver: type-i or type-ii, any case (default: %(default)s)")
-    sync = p.add_mutually_exclusive_group()
-    sync.add_argument("--sync", dest="synchronized", action="store_true", default=True, help="Scenario I: synchronized BSs (default)")
-    sync.add_argument("--no-sync", dest="synchronized", action="store_false", help="Scenario II: unsynchronized BSs")
+    add_scheme_arguments(p)
     p.add_argument(
         "--sinr-db", default="15", help="SINR target of every user [dB], or LOW:HIGH to draw each user's target of each sample "
         "uniformly in dB (default: %(default)s)"

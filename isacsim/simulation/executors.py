@@ -128,19 +128,7 @@ def run_batches(job, batches, *, workers=1, scheduler=None):
 
 
 def run_tasks(job, tasks, *, workers=1, scheduler=None):
-    """Run ``job.run_task`` on every task, one task at a time.
-
-    Parameters
-    ----------
-    job : object
-        Picklable, with ``run_task(task) -> list of rows``.
-    tasks : list of str
-        Task ids.
-    workers : int
-        Local worker processes (1: in this process).
-    scheduler : str or None
-        Address of a Dask distributed scheduler (``tcp://host:port``); when
-        given, ``workers`` is ignored and the cluster's workers are used.
+    """Run ``job.run_task`` on every task, one task at a time: :func:`run_batches` with a batch per task.
 
     Yields
     ------
