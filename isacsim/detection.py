@@ -87,8 +87,8 @@ class Detector:
             (unsynchronized).
         """
         if self.synchronized:
-            return problem.G.sum(axis=1)
-        return np.diagonal(problem.G, axis1=1, axis2=2).copy()
+            return problem.G.sum(axis=-2)
+        return np.diagonal(problem.G, axis1=-2, axis2=-1).copy()
 
     def gains_by_signal(self, problem, w, R):
         """Transmit gain of every information beam and every R_l towards each point.
@@ -107,8 +107,8 @@ class Detector:
             ``a_{q,l}^T R_l a_{q,l}^*`` [W].
         """
         A = problem.A
-        sensing = np.einsum("qln,lnp,qlp->ql", A, np.asarray(R, dtype=complex), A.conj()).real
-        amplitude = np.einsum("qln,lin->qli", A, np.asarray(w, dtype=complex))
+        sensing = np.einsum("...qln,...lnp,...qlp->...ql", A, np.asarray(R, dtype=complex), A.conj()).real
+        amplitude = np.einsum("...qln,...lin->...qli", A, np.asarray(w, dtype=complex))
         beams = amplitude.real**2 + amplitude.imag**2
         return (beams if self.information_echoes else np.zeros_like(beams)), sensing
 
@@ -122,7 +122,7 @@ class Detector:
             with ``information_echoes``); see :meth:`gains_by_signal`.
         """
         beams, sensing = self.gains_by_signal(problem, w, R)
-        return beams.sum(axis=2) + sensing
+        return beams.sum(axis=-1) + sensing
 
     def reflected_power(self, problem, w, R):
         """Received reflection-signal power E at every sample point.
@@ -141,7 +141,7 @@ class Detector:
         numpy.ndarray, float, shape (Q,)
             E [W].
         """
-        return problem.n_rx * np.sum(self.link_weights(problem) * self.beam_gains(problem, w, R), axis=1)
+        return problem.n_rx * np.sum(self.link_weights(problem) * self.beam_gains(problem, w, R), axis=-1)
 
     def detection_probability(self, problem, w, R):
         """Closed-form detection probability at every sample point, eqs. (26)/(29).

@@ -16,13 +16,14 @@ def transmit_power(w, R):
     ----------
     w : numpy.ndarray, complex, shape (L, K, Nt)
     R : numpy.ndarray, complex, shape (L, Nt, Nt)
+        (Or stacks of them, with the same leading batch axes.)
 
     Returns
     -------
     numpy.ndarray, float, shape (L,)
         [W].
     """
-    return (np.abs(w) ** 2).sum(axis=(1, 2)) + np.einsum("lnn->l", R).real
+    return (np.abs(w) ** 2).sum(axis=(-2, -1)) + np.einsum("...lnn->...l", R).real
 
 
 @attrs.frozen(kw_only=True)

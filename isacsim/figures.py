@@ -19,7 +19,7 @@ from .scenario import ScenarioConfig
 from .simulation import SOLVE_TIME_COLUMNS, CoverageMap, Simulation, Topology, run, summarize_solve_times
 from .simulation.store import write_csv
 
-__all__ = ["CurveFigure", "TopologyFigure", "CoverageFigure", "reproduce", "figure_file", "IMAGE_FORMATS"]
+__all__ = ["CurveFigure", "TopologyFigure", "CoverageFigure", "reproduce", "plot_report", "designer_labels", "figure_file", "IMAGE_FORMATS"]
 
 
 def figure_file(name, image_format="png"):
@@ -33,6 +33,26 @@ def figure_file(name, image_format="png"):
     if image_format not in IMAGE_FORMATS:
         raise InputError(f"image_format: expected one of {', '.join(IMAGE_FORMATS)}, got {image_format!r}")
     return f"{name}.{image_format}"
+
+
+def designer_labels(rows):
+    """Legend name of every designer of ``rows``: its class's ``label``, else its registered name.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Summary (or result) rows with a ``designer`` column.
+
+    Returns
+    -------
+    dict
+        ``{designer name: label}``.
+    """
+    from .plugins import designer_registry
+
+    registry = designer_registry()
+    names = {row["designer"] for row in rows}
+    return {name: (getattr(registry[name][0], "label", "") if name in registry else "") or name for name in names}
 
 
 def _evolve(job, quick_changes, quick, realizations, seed):
@@ -88,7 +108,8 @@ class CurveFigure:
             times = summarize_solve_times(report.rows)  # this run's rows, as summarized
             write_csv(report.directory / "solve_times.csv", SOLVE_TIME_COLUMNS, times)
         plotting.plot_curves(
-            report.summary, path, title=self.title, x_label=self.x_label, x_scale=self.x_scale, x_ticks=self.x_ticks, solve_times=times
+            report.summary, path, title=self.title, x_label=self.x_label, x_scale=self.x_scale, x_ticks=self.x_ticks, solve_times=times,
+            labels=designer_labels(report.summary),
         )
 
 
@@ -124,11 +145,13 @@ class CoverageFigure:
 
     def plot(self, job, report, path):
         """Draw one heat map per scheme."""
-        plotting.plot_coverage(report.summary, path, title=self.title, design_points=np.asarray(job.config.grid().points))
+        plotting.plot_coverage(report.summary, path, title=self.title, design_points=np.asarray(job.config.grid().points),
+                               labels=designer_labels(report.summary))
 
 
 def reproduce(
-    figure, out=None, *, quick=False, realizations=None, seed=None, workers=None, scheduler=None, progress=None, image_format="png"
+    figure, out=None, *, quick=False, realizations=None, seed=None, workers=None, scheduler=None, progress=None, image_format="png",
+    timeout=None,
 ):
     """Compute a figure's numbers and draw it.
 
@@ -152,6 +175,9 @@ def reproduce(
     image_format : {"png", "pdf", "svg"}
         File format of the figure (:data:`IMAGE_FORMATS`); PDF and SVG are
         vector graphics.
+    timeout : float or None
+        Time limit of every design [s] (see :func:`isacsim.simulation.run`);
+        ``None``: ``$ISACSIM_DESIGN_TIMEOUT``, else no limit.
 
     Returns
     -------
@@ -170,6 +196,55 @@ def reproduce(
         progress=progress,
         label=figure.name,
         extra_metadata={"figure": figure.name, "title": figure.title, "quick": quick},
+        timeout=timeout,
     )
     figure.plot(job, report, directory / file_name)
     return report
+
+
+def plot_report(report, path=None, *, title=None, x_label=None, x_scale="linear", x_ticks=None, solve_times=False):
+    """The figure of a sweep of one's own, in the paper's style, from what :func:`isacsim.simulation.run` returned.
+
+    Two panels (Scenario I, II) of the mean p_D with its 95 % interval
+    against the swept value, one curve per designer and receiver, each
+    designer under its ``label`` (:func:`designer_labels`); the look of
+    ``isacsim reproduce`` (:func:`isacsim.plotting.plot_curves`).
+
+    Parameters
+    ----------
+    report : RunReport
+        Of a :class:`~isacsim.simulation.Simulation` run.
+    path : str or Path or None
+        Where to write it; its suffix sets the format (``.png``, ``.pdf``,
+        ``.svg``). Default: ``figure.png`` in the run's directory.
+    title : str or None
+        Default: the run directory's name.
+    x_label : str or None
+        Default: the swept field's name.
+    x_scale : {"linear", "log"}
+    x_ticks : sequence of float or None
+        Label exactly these swept values.
+    solve_times : bool
+        Add the panels of the median solve time per design.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> report = run(sweep, "results/antennas")               # doctest: +SKIP
+    >>> plot_report(report, x_label="transmit antennas $N_t$")  # doctest: +SKIP
+    """
+    if not report.summary or "x_name" not in report.summary[0]:
+        raise InputError("report: expected the report of a Simulation run (a summary with x_name), got none")
+    path = Path(path) if path is not None else Path(report.directory) / "figure.png"
+    figure_file(path.stem, path.suffix.lstrip(".").lower() or "png")  # a known format, or one clear line
+    times = summarize_solve_times(report.rows) if solve_times else None
+    plotting.plot_curves(
+        report.summary, path, title=title if title is not None else Path(report.directory).name,
+        x_label=x_label or report.summary[0]["x_name"], x_scale=x_scale, x_ticks=x_ticks, solve_times=times,
+        labels=designer_labels(report.summary),
+    )
+    return path

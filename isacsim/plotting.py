@@ -100,7 +100,7 @@ def _others(names, known):
     return sorted(set(names) - set(known))
 
 
-def curve_styles(keys):
+def curve_styles(keys, labels=None):
     """A look of its own for every ``(designer, receiver)`` curve of a figure.
 
     The designer sets the colour (Okabe-Ito, colour-blind safe) and the
@@ -112,6 +112,9 @@ def curve_styles(keys):
     ----------
     keys : iterable of (str, str)
         The figure's ``(designer, receiver)`` pairs.
+    labels : dict or None
+        Legend name of each designer (a designer's ``label``); default: the
+        paper's names for its designers, the registered name for others.
 
     Returns
     -------
@@ -130,6 +133,7 @@ def curve_styles(keys):
         else:
             index = extra_designers.index(designer)
             designer_label, color, marker = designer, _EXTRA_COLORS[index % len(_EXTRA_COLORS)], _EXTRA_MARKERS[index % len(_EXTRA_MARKERS)]
+        designer_label = (labels or {}).get(designer) or designer_label
         if receiver in _RECEIVERS:
             receiver_label, filled, linestyle = _RECEIVERS[receiver]
         else:
@@ -205,7 +209,7 @@ def _draw_detection_panel(ax, curves, scenario, styles, x_scale):
 _INFEASIBLE = dict(s=160, facecolors="none", edgecolors="black", linewidths=1.0, zorder=5)
 
 
-def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None, solve_times=None):
+def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None, solve_times=None, labels=None):
     """Two panels (Scenario I, II) of mean p_D versus the swept value.
 
     Each panel has its own y-range, fitted to its curves. Every curve has a
@@ -228,6 +232,8 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None
     solve_times : list of dict or None
         Rows of :func:`isacsim.simulation.summarize_solve_times`; if given, a
         second row of panels shows the median solve time [s] (log scale).
+    labels : dict or None
+        Legend name of each designer (see :func:`curve_styles`).
 
     Returns
     -------
@@ -236,7 +242,7 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None
     """
     plt = _pyplot()
     curves = _by_scheme(summary)
-    styles = curve_styles({(designer, receiver) for _, designer, receiver in curves})
+    styles = curve_styles({(designer, receiver) for _, designer, receiver in curves}, labels)
     if solve_times is None:
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     else:
@@ -255,7 +261,8 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None
         for ax in np.ravel(grid if solve_times is not None else axes):
             ax.set_xticks(list(x_ticks), [f"{t:g}" for t in x_ticks])
             ax.minorticks_off()
-    _legend(fig, axes[0], summary, n_designers=len({designer for designer, _ in styles}))
+    _legend(fig, axes, summary, order=[styles[key]["label"] for key in sorted(styles, key=_curve_rank)],
+            n_designers=len({designer for designer, _ in styles}))
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.12 if solve_times is None else 0.065, 1, 0.95))
     save_figure(fig, path)
@@ -263,9 +270,15 @@ def plot_curves(summary, path, *, title, x_label, x_scale="linear", x_ticks=None
     return fig
 
 
-def _legend(fig, ax, summary, *, n_designers):
-    """The curves (one column per designer), the infeasibility ring and the shift note."""
-    handles, labels = ax.get_legend_handles_labels()
+def _legend(fig, axes, summary, *, order, n_designers):
+    """The curves of both panels in ``order`` (one column per designer), the infeasibility ring and the shift note."""
+    curves = {}
+    for panel in axes:  # a curve drawn in one scenario only is listed too
+        for handle, label in zip(*panel.get_legend_handles_labels()):
+            curves.setdefault(label, handle)
+    ax = axes[0]
+    labels = [label for label in order if label in curves]
+    handles = [curves[label] for label in labels]
     fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.42, 0.0), ncol=max(n_designers, 1), fontsize=8, frameon=False)
     notes = []
     if any(int(_f(r["n_infeasible"])) > 0 for r in summary):
@@ -338,7 +351,7 @@ def plot_topology(rows, path, *, title):
     plt.close(fig)
 
 
-def plot_coverage(summary, path, *, title, design_points):
+def plot_coverage(summary, path, *, title, design_points, labels=None):
     """Heat maps of mean p_D over the fine grid, one panel per scheme.
 
     Parameters
@@ -349,6 +362,8 @@ def plot_coverage(summary, path, *, title, design_points):
     title : str
     design_points : numpy.ndarray, shape (Q, 2)
         The sample points the designs were made for [m].
+    labels : dict or None
+        Legend name of each designer (see :func:`curve_styles`).
     """
     plt = _pyplot()
     panels = _by_scheme(summary)
@@ -366,7 +381,7 @@ def plot_coverage(summary, path, *, title, design_points):
         image = ax.imshow(grid, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), vmin=0, vmax=1, cmap="viridis")
         ax.plot(design_points[:, 0], design_points[:, 1], "w+", markersize=8, label="design points")
         scenario, designer, receiver = key
-        label = curve_styles([(designer, receiver)])[designer, receiver]["label"]
+        label = curve_styles([(designer, receiver)], labels)[designer, receiver]["label"]
         ax.set_title(f"{label}\n{'Scenario I' if scenario == 'sync' else 'Scenario II'}", fontsize=9)
         ax.set_xlabel("x [m]")
         ax.set_xticks(np.linspace(xs[0], xs[-1], 5))  # sparse enough not to run into the next panel's

@@ -23,6 +23,10 @@ __all__ = ["Receiver", "TypeI", "TypeII", "received_powers", "sensing_interferen
 def received_powers(problem, w):
     """Power of every information beam at every user.
 
+    Every function of this module also takes a stack of problems and designs
+    (leading batch axes on every array, as from
+    :func:`isacsim.designers.verify.stack_problems`).
+
     Parameters
     ----------
     problem : DesignProblem
@@ -34,7 +38,7 @@ def received_powers(problem, w):
     numpy.ndarray, float, shape (L, K, L, K)
         ``P[l, i, m, k] = |h_{l,m,k}^H w_{l,i}|^2`` [W].
     """
-    amplitude = np.einsum("lmkn,lin->limk", problem.H.conj(), w)
+    amplitude = np.einsum("...lmkn,...lin->...limk", problem.H.conj(), w)
     return amplitude.real**2 + amplitude.imag**2
 
 
@@ -52,7 +56,7 @@ def sensing_interference_by_bs(problem, R):
     numpy.ndarray, float, shape (L, L, K)
         ``[l, m, k] = h_{l,m,k}^H R_l h_{l,m,k}`` [W].
     """
-    return np.einsum("lmkn,lnp,lmkp->lmk", problem.H.conj(), R, problem.H).real
+    return np.einsum("...lmkn,...lnp,...lmkp->...lmk", problem.H.conj(), R, problem.H).real
 
 
 def sensing_interference(problem, R):
@@ -63,7 +67,7 @@ def sensing_interference(problem, R):
     numpy.ndarray, float, shape (L, K)
         ``sum_l h_{l,m,k}^H R_l h_{l,m,k}`` [W] for user k of cell m.
     """
-    return sensing_interference_by_bs(problem, R).sum(axis=0)
+    return sensing_interference_by_bs(problem, R).sum(axis=-3)
 
 
 @attrs.frozen
@@ -102,8 +106,8 @@ class Receiver:
         powers = received_powers(problem, w)
         users = np.arange(problem.n_users_per_cell)
         cells = np.arange(problem.n_bs)
-        signal = powers[cells[:, None], users[None, :], cells[:, None], users[None, :]]
-        interference = powers.sum(axis=(0, 1)) - signal
+        signal = powers[..., cells[:, None], users[None, :], cells[:, None], users[None, :]]
+        interference = powers.sum(axis=(-4, -3)) - signal
         if self.sensing_leakage:
             interference = interference + self.sensing_leakage * sensing_interference(problem, np.asarray(R, dtype=complex))
         return signal / (interference + problem.sigma_c2)

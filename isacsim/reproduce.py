@@ -10,9 +10,22 @@ import importlib
 import pkgutil
 from .names import resolve_name
 
-__all__ = ["available", "load"]
+__all__ = ["available", "load", "add"]
 
 _PACKAGE = "isacsim_scenarios"
+#: Figures added in this process (:func:`add`): a scenario script of one's own.
+_ADDED = {}
+
+
+def add(figure):
+    """Make ``figure`` reproducible by its name in this process.
+
+    A scenario script of one's own calls this (through
+    :func:`isacsim.cli.script`) so that ``python my_figure.py --quick`` runs
+    it like a shipped figure; an added figure takes precedence over a shipped
+    one of the same name.
+    """
+    _ADDED[figure.name] = figure
 
 
 def _modules():
@@ -23,7 +36,7 @@ def _modules():
 
 def available():
     """Names of every reproducible figure, sorted naturally (fig2 < fig10)."""
-    names = list(_modules())
+    names = list(dict.fromkeys([*_modules(), *_ADDED]))
     return sorted(names, key=lambda n: (n.rstrip("0123456789"), int(n[len(n.rstrip("0123456789")):] or 0)))
 
 
@@ -39,4 +52,6 @@ def load(name):
         closest.
     """
     name = resolve_name("NAME", name, available())
+    if name in _ADDED:
+        return _ADDED[name]
     return importlib.import_module(f"{_PACKAGE}.{_modules()[name]}").FIGURE

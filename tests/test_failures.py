@@ -85,7 +85,7 @@ def test_a_designer_that_raises_fails_its_points_only_and_a_rerun_retries_them(f
     code, captured = _reproduce(monkeypatch, _tiny("sdr", "faulty"), out, capsys)
     assert code == cli.EXIT_FAILED_POINTS == 4
     lines = _failure_lines(captured.err)
-    assert len(lines) == 1 and "2 x designer 'faulty': RuntimeError" in lines[0] and "simulated plugin bug" in lines[0]
+    assert len(lines) == 1 and "2 x designer 'faulty' of plugin 'faulty' raised RuntimeError" in lines[0] and "simulated plugin bug" in lines[0]
     rows = _rows(out)
     assert len(rows) == 8  # every other row kept: the SDR rows and the faulty designer's 5 dB rows
     failed = [(r["designer"], r["x"]) for r in rows if r["status"] == "error"]
@@ -101,16 +101,17 @@ def test_a_designer_that_raises_fails_its_points_only_and_a_rerun_retries_them(f
     assert len({(r["task"], r["designer"]) for r in rows}) == 8  # no row duplicated
 
 
-def test_a_worker_that_dies_costs_only_its_task(fault_plugin, monkeypatch, tmp_path, capsys):
-    fault_plugin("exit")
+def test_a_plugin_designer_that_ends_its_process_fails_its_points_only(fault_plugin, monkeypatch, tmp_path, capsys):
+    fault_plugin("exit")  # os._exit(13) inside design(): its child process ends, the worker goes on
     out = tmp_path / "run"
     code, captured = _reproduce(monkeypatch, _tiny("sdr", "faulty"), out, capsys)
     assert code == cli.EXIT_FAILED_POINTS
     lines = _failure_lines(captured.err)
-    assert len(lines) == 1 and "2 x task: WorkerDied" in lines[0] and "exited with code 13, 2 times" in lines[0]
+    assert len(lines) == 1 and "2 x designer 'faulty' of plugin 'faulty' ended its process without an answer" in lines[0]
+    assert "(exited with code 13)" in lines[0]
     rows = _rows(out)
-    assert sorted({r["task"] for r in rows}) == ["r0-x0", "r1-x0"]  # the 5 dB tasks, both designers
-    assert len(rows) == 4 and all(r["status"] == "optimal" for r in rows)
+    assert len(rows) == 8  # the SDR's points of the same tasks are kept
+    assert sorted((r["designer"], r["x"]) for r in rows if r["status"] == "error") == [("faulty", "15.0"), ("faulty", "15.0")]
 
     fault_plugin("")
     code, captured = _reproduce(monkeypatch, _tiny("sdr", "faulty"), out, capsys)
@@ -119,14 +120,35 @@ def test_a_worker_that_dies_costs_only_its_task(fault_plugin, monkeypatch, tmp_p
     assert len(_rows(out)) == 8
 
 
-def test_a_worker_that_dies_once_is_retried_in_a_fresh_worker(fault_plugin, monkeypatch, tmp_path, capsys):
-    fault_plugin("exit-once")
-    out = tmp_path / "run"
-    code, captured = _reproduce(monkeypatch, _tiny("sdr", "faulty"), out, capsys)
-    assert os.path.exists(tmp_path / "fault-marker")  # a worker did die
-    assert code == cli.EXIT_OK, captured.err
-    rows = _rows(out)
-    assert len(rows) == 8 and all(r["status"] == "optimal" for r in rows)
+class _DyingJob:
+    """A job whose task ``t1`` kills its worker process (``os._exit(13)``): once if a marker path is given."""
+
+    def __init__(self, marker=None):
+        self.marker = marker
+
+    def run_task(self, task):
+        if task == "t1" and not (self.marker and os.path.exists(self.marker)):
+            if self.marker:
+                open(self.marker, "w").close()
+            os._exit(13)
+        return [{"task": task, "status": "optimal"}]
+
+
+def test_a_worker_that_dies_costs_only_its_task():
+    from isacsim.simulation import run_tasks
+
+    outcomes = {o.task: o for o in run_tasks(_DyingJob(), ["t0", "t1", "t2"], workers=2)}
+    assert outcomes["t1"].failure == "WorkerDied: its worker process exited with code 13, 2 times"
+    assert outcomes["t0"].rows and outcomes["t2"].rows and not outcomes["t0"].failed
+
+
+def test_a_worker_that_dies_once_is_retried_in_a_fresh_worker(tmp_path):
+    from isacsim.simulation import run_tasks
+
+    marker = tmp_path / "died"
+    outcomes = {o.task: o for o in run_tasks(_DyingJob(str(marker)), ["t0", "t1", "t2"], workers=2)}
+    assert marker.exists()  # a worker did die
+    assert not any(o.failed for o in outcomes.values()) and outcomes["t1"].rows == [{"task": "t1", "status": "optimal"}]
 
 
 def test_a_plugin_that_fails_to_import_is_named_once_and_fails_no_run_that_does_not_use_it(fault_plugin, monkeypatch, tmp_path, capsys):
@@ -139,7 +161,7 @@ def test_a_plugin_that_fails_to_import_is_named_once_and_fails_no_run_that_does_
     assert all(r["status"] == "optimal" for r in _rows(tmp_path / "run"))
 
     # A run that does use it is refused at once, naming the broken plugin.
-    with pytest.raises(ValueError, match="unknown name 'faulty'.*plugin 'faulty' failed to import"):
+    with pytest.raises(ValueError, match="unknown name 'faulty'.*plugin 'faulty' is disabled: it failed to import"):
         plugins.get_designer("faulty")
 
 

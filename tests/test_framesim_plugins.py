@@ -8,7 +8,6 @@ from isacsim.designers.design import Design
 from isacsim.errors import InputError
 from isacsim.framesim import SensingWaveform, SymbolAlphabet, alphabet_registry, get_alphabet, get_sensing, sensing_registry, simulate_frames
 from isacsim.framesim.reference import simulate_samples
-from isacsim.plugins import PluginError
 from isacsim.testing import small_problem
 
 
@@ -123,7 +122,7 @@ def test_non_circular_plugin_waveforms_in_scenario_ii_agree_with_the_brute_force
     assert abs(a - b) / n_trials <= 3.29 * np.sqrt(2 * pooled * (1 - pooled) / n_trials)
 
 
-def test_a_broken_waveform_plugin_is_named():
+def test_a_broken_waveform_plugin_is_disabled_and_named(capsys):
     class NoMethod:
         name = "nothing"
 
@@ -139,10 +138,19 @@ def test_a_broken_waveform_plugin_is_named():
         def isacsim_register_sensing_waveforms():
             return [NoMethod]
 
-    with pytest.raises(PluginError, match="dup.*'test-bpsk'.*already registered"):
-        alphabet_registry(_manager(("dup", Duplicate())))
-    with pytest.raises(PluginError, match="missing.*waveforms"):
-        sensing_registry(_manager(("missing", Missing())))
+    from isacsim import plugins
+
+    plugins.BROKEN_PLUGINS.clear()
+    try:
+        assert "test-bpsk" not in alphabet_registry(_manager(("dup", Duplicate())))
+        assert "nothing" not in sensing_registry(_manager(("missing", Missing())))
+        assert "qpsk" in alphabet_registry(_manager(("dup", Duplicate())))  # the built-ins stay
+    finally:
+        plugins.BROKEN_PLUGINS.clear()
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "is disabled" in line]
+    assert len(warnings) == 2
+    assert "'dup'" in warnings[0] and "'test-bpsk'" in warnings[0] and "already registered" in warnings[0]
+    assert "'missing'" in warnings[1] and "waveforms" in warnings[1]
 
     class WrongShape(SensingWaveform):
         name = "wrong-shape"

@@ -8,11 +8,10 @@ import pytest
 
 from isacsim import Detector, Receiver, TypeI, TypeII, hookimpl, hookspecs
 from isacsim.designers import SDRDesigner
+from isacsim import plugins
 from isacsim.plugins import (
     DISABLE_ENV,
-    PluginError,
-    _check_receiver,
-    _registry,
+    build_registries,
     designer_registry,
     get_designer,
     get_plugin_manager,
@@ -66,18 +65,38 @@ class _NotADesigner:
         return [object]
 
 
-def test_duplicate_names_are_an_error_naming_both_plugins():
+@pytest.fixture
+def fresh_warnings():
+    """Each disabled plugin is reported once per process: forget the reports around the test."""
+    plugins.BROKEN_PLUGINS.clear()
+    yield
+    plugins.BROKEN_PLUGINS.clear()
+
+
+def _disabled_warnings(capsys):
+    return [line for line in capsys.readouterr().err.splitlines() if "is disabled" in line]
+
+
+def test_a_reused_name_disables_the_later_plugin_naming_both(fresh_warnings, capsys):
     from isacsim import builtin
 
     manager = _manager_with(("isacsim", builtin), ("copycat", _Duplicate()))
-    with pytest.raises(PluginError, match=r"copycat.*'sdr'.*isacsim"):
-        _registry(manager.hook.isacsim_register_designers, "designer", lambda cls, plugin: None)
+    registry = build_registries(manager)["designer"]
+    assert registry["sdr"] == (SDRDesigner, "isacsim")  # the first registration stands
+    warnings = _disabled_warnings(capsys)
+    assert len(warnings) == 1 and "'copycat'" in warnings[0] and "'sdr'" in warnings[0] and "plugin 'isacsim'" in warnings[0]
 
 
-def test_invalid_registration_names_the_plugin():
-    manager = _manager_with(("broken", _NotADesigner()))
-    with pytest.raises(PluginError, match="broken"):
-        _registry(manager.hook.isacsim_register_designers, "designer", lambda cls, plugin: None)
+def test_an_invalid_registration_disables_its_plugin_with_one_warning(fresh_warnings, capsys):
+    from isacsim import builtin
+
+    manager = _manager_with(("isacsim", builtin), ("broken", _NotADesigner()), ("half", _ReceiverPlugin()))
+    registries = build_registries(manager)
+    assert set(registries["designer"]) == {"sdr", "zf", "sensing-only"}
+    assert "half-cancellation" in registries["receiver"]  # other plugins are untouched
+    build_registries(manager)  # asked again: no second warning
+    warnings = _disabled_warnings(capsys)
+    assert len(warnings) == 1 and "plugin 'broken'" in warnings[0] and "not a designer class" in warnings[0]
 
 
 class _HalfCancellation(Receiver):
@@ -98,22 +117,23 @@ def test_isacsim_register_receivers_adds_a_receiver_the_sdr_handles():
     from isacsim import builtin
 
     manager = _manager_with(("isacsim", builtin), ("half", _ReceiverPlugin()))
-    registry = _registry(manager.hook.isacsim_register_receivers, "receiver", _check_receiver)
+    registry = build_registries(manager)["receiver"]
     assert registry["half-cancellation"] == (_HalfCancellation, "half")
     problem = small_problem(seed=1, n_users_per_cell=1, n_tx=6, sinr_target_db=20.0)
     value = {r.name: SDRDesigner().design(problem, r, Detector()).certificate.objective for r in (TypeI(), _HalfCancellation(), TypeII())}
     assert value["type-i"] * (1 - 1e-6) <= value["half-cancellation"] <= value["type-ii"] * (1 + 1e-6)
 
 
-def test_a_receiver_must_subclass_receiver():
+def test_a_receiver_must_subclass_receiver(fresh_warnings, capsys):
     class _Bogus:
         @staticmethod
         @hookimpl
         def isacsim_register_receivers():
             return [SDRDesigner]
 
-    with pytest.raises(PluginError, match="bogus"):
-        _registry(_manager_with(("bogus", _Bogus())).hook.isacsim_register_receivers, "receiver", _check_receiver)
+    assert build_registries(_manager_with(("bogus", _Bogus())))["receiver"] == {}
+    warnings = _disabled_warnings(capsys)
+    assert len(warnings) == 1 and "plugin 'bogus'" in warnings[0] and "must subclass isacsim.Receiver" in warnings[0]
 
 
 def test_unknown_designer_lists_the_known_ones():

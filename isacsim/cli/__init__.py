@@ -77,8 +77,12 @@ def main(argv=None):
 
 
 def script(figure):
-    """Entry point of a scenario script: ``python scenarios/NAME.py [options]``.
+    """Entry point of a scenario script: ``python scenarios/NAME.py [options]``, shipped or one's own.
 
-    Exits with the code of ``isacsim reproduce NAME [options]``.
+    Runs ``figure`` (not a shipped figure of that name) and exits with the
+    code of ``isacsim reproduce NAME [options]``.
     """
+    from ..reproduce import add
+
+    add(figure)
     sys.exit(main(["reproduce", figure.name, *sys.argv[1:]]))

@@ -37,6 +37,13 @@ def add(subparsers):
     p.add_argument("--seed", type=int, default=None, help="root seed of the channel realizations (default: 2024)")
     p.add_argument("--quiet", action="store_true", help="no progress output and no summary line (errors still go to stderr)")
     p.add_argument(
+        "--timeout",
+        default=None,
+        metavar="SECONDS",
+        help="stop a design that runs longer: its point fails ('timed out after S s') and the next run retries it "
+        "(default: $ISACSIM_DESIGN_TIMEOUT, else no limit)",
+    )
+    p.add_argument(
         "--format", default="png", choices=IMAGE_FORMATS, help="file format of the figure: png, or pdf or svg (vector) (default: %(default)s)"
     )
     p.set_defaults(handler=run)
@@ -44,6 +51,7 @@ def add(subparsers):
 
 def run(args):
     from ..figures import figure_file, reproduce
+    from ..guard import parse_timeout
     from ..plotting import require_matplotlib
     from ..reproduce import available, load
 
@@ -58,6 +66,7 @@ def run(args):
         raise UsageError("--workers: expected an integer >= 1")
     if args.seed is not None and args.seed < 0:
         raise UsageError("--seed: expected an integer >= 0")
+    timeout = parse_timeout(args.timeout, "--timeout")
     figure = load(args.name)
     require_matplotlib()  # before computing anything
     report = reproduce(
@@ -70,6 +79,7 @@ def run(args):
         scheduler=args.scheduler,
         image_format=args.format,
         progress=False if args.quiet else None,
+        timeout=timeout,
     )
     if not args.quiet:
         print(

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 
-from ..errors import InputError
 from ..solvers.registry import DEFAULT_SOLVER
 from .common import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, UsageError, add_scheme_arguments, finite_json, subcommand
 
@@ -14,8 +14,9 @@ __all__ = ["add", "run"]
 
 #: What ``isacsim solve`` exits with, for its help.
 EXIT_CODES = """exit codes:
-  0  optimal (verified) design
-  1  the design is inaccurate or failed (status 'inaccurate' or 'error'), or an internal failure
+  0  a verified design: status 'optimal', or 'feasible' (verified, optimality not claimed)
+  1  the design is inaccurate or failed (status 'inaccurate' or 'error': one line on stderr saying why, naming
+     the plugin if the fault is a plugin's), or an internal failure
   2  bad input or usage, one line on stderr naming the field
   3  infeasible: the SINR targets cannot all be met (the users concerned are named)"""
 
@@ -26,11 +27,13 @@ def add(subparsers):
         "solve",
         help="design beams for a saved DesignProblem",
         description="Design the beams w and sensing covariances R of a saved DesignProblem, verify every constraint "
-        "from the returned beams and print the result. An infeasible problem is a result (exit 3), not an error.",
+        "from the returned beams and print the result. An infeasible problem is a result (exit 3), not an error. "
+        "A plugin's designer runs in a child process: whatever it does, its fault is reported as its own.",
         examples=(
             "isacsim problem --out p.npz && isacsim solve p.npz",
             "isacsim solve p.npz --designer zf --receiver type-i --no-sync",
             "isacsim solve p.npz --json --out design.npz",
+            "isacsim solve p.npz --designer rzf --timeout 60",
         ),
     )
     p.epilog += "\n\n" + EXIT_CODES
@@ -44,6 +47,12 @@ def add(subparsers):
         "in PICOS); a generic solver whose memory estimate is over ISACSIM_SOLVER_MEMORY_LIMIT is refused (exit 2)",
     )
     p.add_argument("--out", default=None, help="save w and R to this .npz (its directory must exist)")
+    p.add_argument(
+        "--timeout",
+        default=None,
+        metavar="SECONDS",
+        help="stop a design that runs longer (status 'error', exit 1) (default: $ISACSIM_DESIGN_TIMEOUT, else no limit)",
+    )
     p.add_argument(
         "--json",
         action="store_true",
@@ -62,8 +71,10 @@ def run(args):
         check_writable(args.out)  # before the solve, not after it
     from ..designers.design import reported_detection_probability
     from ..detection import Detector
-    from ..plugins import BUILTIN_NAME, blame_plugin, designer_registry, get_designer, get_receiver, plugin_of
+    from ..guard import parse_timeout, run_designer, timeout_from_environment
+    from ..plugins import get_designer, get_receiver
 
+    timeout = parse_timeout(args.timeout, "--timeout") if args.timeout is not None else timeout_from_environment()
     designer_class = get_designer(args.designer)
     receiver = get_receiver(args.receiver)()
     try:
@@ -72,13 +83,7 @@ def run(args):
         if args.solver != DEFAULT_SOLVER:
             raise UsageError(f"--solver: designer {args.designer!r} takes no solver choice") from None
         designer = designer_class()
-    try:
-        design = designer.design(problem, receiver, Detector(synchronized=args.synchronized))
-    except Exception as error:  # noqa: BLE001 - a third-party designer's bug is named as such
-        plugin = plugin_of(designer_registry(), designer.name)
-        if isinstance(error, InputError) or plugin in (None, BUILTIN_NAME):
-            raise
-        raise blame_plugin("designer", designer.name, plugin, error) from error
+    design = run_designer(designer, problem, receiver, Detector(synchronized=args.synchronized), timeout=timeout)
     evaluation = design.evaluate(problem)
     if args.out:
         design.save(args.out)
@@ -106,6 +111,8 @@ def run(args):
             print(f"SINR [dB]: {np.round(evaluation.sinr_db, 2).tolist()}")
             print(f"transmit power [W]: {np.round(evaluation.tx_power_w, 4).tolist()}")
         print(f"solve time: {design.certificate.solve_seconds * 1e3:.1f} ms")
+    if design.status == "error":
+        print(f"isacsim: failed: {design.reason}", file=sys.stderr)
     if design.status == "infeasible":
         return EXIT_INFEASIBLE
     return EXIT_OK if design.ok else EXIT_FAILURE

@@ -58,7 +58,7 @@ FIELDS = {
     "points": ("float64", "(Q, 2)", "m", "the sample points of the target area"),
     "w": ("complex128", "(L, K, Nt)", "sqrt(W)", "w[l, i]: information beam of BS l for its user i (zero unless a design exists)"),
     "R": ("complex128", "(L, Nt, Nt)", "W", "R[l]: sensing covariance of BS l, Hermitian PSD (zero unless a design exists)"),
-    "status": ("str", "()", "", "optimal (verified), inaccurate, infeasible or error"),
+    "status": ("str", "()", "", "optimal, feasible (both verified), inaccurate, infeasible or error"),
     "reason": ("str", "()", "", "why the status is not optimal (empty when it is)"),
     "objective_w": ("float64", "()", "W", "min over the points of the reflected power of (w, R), recomputed from them"),
     "bound_w": ("float64", "()", "W", "certified upper bound on the optimum (the relaxation's dual value; NaN if none)"),

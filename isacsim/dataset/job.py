@@ -115,8 +115,18 @@ class DatasetConfig:
         object.__setattr__(self, "scenario", self.scenario.evolve(sinr_target_db=self.sinr_db[0]))
 
     def describe(self):
-        """JSON-friendly description; equal descriptions mean equal samples."""
+        """JSON-friendly description; equal descriptions mean equal samples.
+
+        It names the designer's parameters and the version of any plugin
+        that provides the designer or the receiver
+        (:func:`isacsim.simulation.schemes.describe_schemes`).
+        """
+        from ..simulation.schemes import Scheme, describe_schemes
+
+        described = describe_schemes([Scheme(self.designer, self.receiver, self.synchronized)])
         return {
+            "designer_parameters": described["schemes"][0]["designer_parameters"],
+            "plugins": described["plugins"],
             "kind": "dataset",
             "format_version": FORMAT_VERSION,
             "n": self.n,
@@ -167,6 +177,7 @@ class DatasetConfig:
         """
         from ..designers.batch import batch_limit, design_batch
         from ..detection import Detector
+        from ..guard import run_designer_batch
         from ..plugins import get_designer, get_receiver
         from ..simulation.batching import MAX_BATCH
 
@@ -180,15 +191,17 @@ class DatasetConfig:
         for first in range(0, len(problems), size):
             chunk = problems[first : first + size]
             try:
-                designs.extend(design_batch(designer, chunk, receiver, detector))
+                designs.extend(run_designer_batch(designer, chunk, receiver, detector, batch=design_batch))
             except Exception:  # noqa: BLE001 - one by one, so that a failure is its own sample's
                 designs.extend(_design_alone(designer, problem, receiver, detector) for problem in chunk)
         return [_sample(index, problem, design) for index, problem, design in zip(range(start, stop), problems, designs)]
 
 
 def _design_alone(designer, problem, receiver, detector):
+    from ..guard import run_designer
+
     try:
-        return designer.design(problem, receiver, detector)
+        return run_designer(designer, problem, receiver, detector)
     except Exception as error:  # noqa: BLE001 - the sample's failure, recorded in it
         return error
 

@@ -6,20 +6,34 @@ import math
 import attrs
 import numpy as np
 
-__all__ = ["Design", "Certificate", "STATUSES", "NoBeamDirection", "INFEASIBLE_P_D", "reported_detection_probability"]
+__all__ = [
+    "Design", "Certificate", "STATUSES", "USABLE_STATUSES", "VERIFIED_STATUSES", "NoBeamDirection", "INFEASIBLE_P_D",
+    "reported_detection_probability",
+]
 
 #: Every status a :class:`Design` can carry.
 #:
-#: ``optimal``     verified: meets every constraint to 1e-6 relative, and the
-#:                 solver converged or a certified dual bound lies within
-#:                 1e-6 relative of the design's objective.
-#: ``inaccurate``  the solver finished but the design misses a constraint by
-#:                 more than 1e-6 (and at most 1e-3) relative even after
-#:                 repair, or the solver stopped short; see ``reason``.
-#: ``infeasible``  the SINR targets cannot be met; ``reason`` names the users.
-#: ``error``       the solver failed, or the design misses a constraint by
-#:                 more than 1e-3; ``reason`` says how.
-STATUSES = ("optimal", "inaccurate", "infeasible", "error")
+#: ``optimal``     verified: meets every constraint to 1e-6 relative, and its
+#:                 certificate's bound (an upper bound on the objective of any
+#:                 design of its family) lies within 1e-6 relative of the
+#:                 design's objective.
+#: ``feasible``    verified: meets every constraint to 1e-6 relative;
+#:                 optimality is not claimed (a closed-form or heuristic
+#:                 design, or a claim of optimality that its bound does not
+#:                 prove; ``reason`` says which).
+#: ``inaccurate``  the design misses a constraint by more than 1e-6 (and at
+#:                 most 1e-3) relative even after repair, or the solver
+#:                 stopped short; see ``reason``.
+#: ``infeasible``  the SINR targets cannot be met by this designer;
+#:                 ``reason`` names the users.
+#: ``error``       the designer failed, or its design misses a constraint by
+#:                 more than 1e-3; ``reason`` says how (and names the plugin
+#:                 when the fault is a plugin's).
+STATUSES = ("optimal", "feasible", "inaccurate", "infeasible", "error")
+#: Statuses of a design whose beams are deployed and evaluated.
+USABLE_STATUSES = ("optimal", "feasible", "inaccurate")
+#: Statuses of a design that meets every constraint (to 1e-6 relative).
+VERIFIED_STATUSES = ("optimal", "feasible")
 
 #: The detection probability credited to an ``infeasible`` design, everywhere
 #: (sweep summaries, ``isacsim solve``): it deploys no beams, so it detects
@@ -40,10 +54,10 @@ def reported_detection_probability(status, evaluated):
     Returns
     -------
     float
-        ``evaluated`` for a usable design (``optimal``, ``inaccurate``),
+        ``evaluated`` for a usable design (:data:`USABLE_STATUSES`),
         :data:`INFEASIBLE_P_D` for ``infeasible`` and NaN for ``error``.
     """
-    if status in ("optimal", "inaccurate"):
+    if status in USABLE_STATUSES:
         return evaluated
     return INFEASIBLE_P_D if status == "infeasible" else math.nan
 
@@ -137,7 +151,8 @@ class Design:
     status : str
         One of :data:`STATUSES`.
     reason : str
-        Why the status is not ``optimal`` (empty when it is).
+        Why the status is not ``optimal``, or what qualifies it (empty for a
+        plain ``optimal``).
     designer : str
         Name of the designer.
     receiver : Receiver
@@ -170,8 +185,13 @@ class Design:
 
     @property
     def ok(self):
-        """True when the design is usable (``optimal``)."""
-        return self.status == "optimal"
+        """True when the design is verified: ``optimal`` or ``feasible`` (:data:`VERIFIED_STATUSES`)."""
+        return self.status in VERIFIED_STATUSES
+
+    @property
+    def usable(self):
+        """True when the design deploys beams that are evaluated (:data:`USABLE_STATUSES`)."""
+        return self.status in USABLE_STATUSES
 
     def save(self, path):
         """Write ``w`` and ``R`` (and the status) to an ``.npz`` file (atomically)."""

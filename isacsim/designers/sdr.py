@@ -21,3 +21,4 @@ class SDRDesigner(Designer):
     """
 
     name: ClassVar[str] = "sdr"
+    label: ClassVar[str] = "Proposed"

@@ -21,6 +21,7 @@ class SensingOnlyDesigner(Designer):
     """
 
     name: ClassVar[str] = "sensing-only"
+    label: ClassVar[str] = "Sensing-only"
 
     def detector_for(self, detector):
         """The same detector, matched-filtering the sensing waveforms only."""

@@ -2,7 +2,10 @@
 
 Every number is recomputed from the returned ``w`` and ``R`` with the core
 model's functions (:meth:`Receiver.sinr`, :meth:`Detector.reflected_power`);
-nothing is taken from the solver.
+nothing is taken from the solver. This module is the one place where a
+design's constraints are checked: the designers' own verification and
+isacsim's audit of every design (:mod:`isacsim.designers.audit`) both call
+:func:`check_designs`, which checks a whole stack of designs at once.
 """
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ from scipy.optimize import linprog
 
 from ..evaluation import transmit_power
 from ..receivers import received_powers, sensing_interference_by_bs
+from ..units import linear_to_db
 
-__all__ = ["Check", "check_design", "repair_design", "TOLERANCE"]
+__all__ = ["Check", "ProblemStack", "check_design", "check_designs", "stack_problems", "repair_design", "TOLERANCE"]
 
 #: Largest relative constraint violation a design may carry and still be ``optimal``.
 TOLERANCE = 1e-6
@@ -34,7 +38,8 @@ class Check:
     min_eig_r : float
         Smallest eigenvalue over all R_l [W].
     psd_violation : float
-        ``max(0, -min_eig_r) / max(P_max)``.
+        ``max(0, -min_eig_r, max |R_l - R_l^H|) / max(P_max)``: how far the
+        R_l are from Hermitian PSD matrices.
     objective : float
         Minimum reflected power over the sample points [W].
     sinr : numpy.ndarray, shape (L, K)
@@ -42,6 +47,9 @@ class Check:
     finite : bool
         Whether ``w``, ``R``, the SINRs, the powers and the objective are all
         finite; if not, every violation is ``inf`` (never ``optimal``).
+    broken : str
+        The worst violated constraint in words, e.g. ``"the power budget of
+        BS 1 (150 W > 15 W)"``; empty when every constraint holds exactly.
     """
 
     sinr_violation: float
@@ -52,11 +60,89 @@ class Check:
     sinr: np.ndarray = attrs.field(eq=False)
     tx_power: np.ndarray = attrs.field(eq=False)
     finite: bool = True
+    broken: str = ""
 
     @property
     def worst(self):
         """Largest of the three relative violations."""
         return max(self.sinr_violation, self.power_violation, self.psd_violation)
+
+
+@attrs.frozen
+class ProblemStack:
+    """Problems of one shape stacked on a leading axis, for one vectorized check.
+
+    It has the attributes of a :class:`~isacsim.DesignProblem` that the model's
+    functions read, each with a leading batch axis of length B (scalars as
+    shape ``(B, 1, 1)`` or ``(B, 1)`` so that they broadcast).
+
+    Attributes
+    ----------
+    H : numpy.ndarray, complex, shape (B, L, L, K, Nt)
+    A : numpy.ndarray, complex, shape (B, Q, L, Nt)
+    G : numpy.ndarray, float, shape (B, Q, L, L)
+    gamma : numpy.ndarray, float, shape (B, L, K)
+    p_max : numpy.ndarray, float, shape (B, L) [W]
+    sigma_c2 : numpy.ndarray, float, shape (B, 1, 1) [W]
+    n_rx : numpy.ndarray, int, shape (B, 1)
+    """
+
+    H: np.ndarray
+    A: np.ndarray
+    G: np.ndarray
+    gamma: np.ndarray
+    p_max: np.ndarray
+    sigma_c2: np.ndarray
+    n_rx: np.ndarray
+
+    @property
+    def n_bs(self):
+        return self.H.shape[-4]
+
+    @property
+    def n_users_per_cell(self):
+        return self.H.shape[-2]
+
+    @property
+    def n_tx(self):
+        return self.H.shape[-1]
+
+    @property
+    def n_points(self):
+        return self.A.shape[-3]
+
+
+def stack_problems(problems):
+    """Stack problems of one shape into a :class:`ProblemStack`.
+
+    Parameters
+    ----------
+    problems : sequence of DesignProblem
+        At least one; all with the same L, K, Nt and Q.
+
+    Returns
+    -------
+    ProblemStack
+
+    Raises
+    ------
+    ValueError
+        If the problems differ in shape.
+    """
+    problems = list(problems)
+    shapes = {(p.H.shape, p.A.shape) for p in problems}
+    if len(shapes) != 1:
+        raise ValueError(f"problems: expected one shape (H, A) to stack, got {sorted(shapes)}")
+
+    def stacked(name):
+        arrays = [getattr(p, name) for p in problems]
+        return arrays[0][None] if len(arrays) == 1 else np.stack(arrays)
+
+    return ProblemStack(
+        H=stacked("H"), A=stacked("A"), G=stacked("G"), gamma=stacked("gamma"), p_max=stacked("p_max"),
+        sigma_c2=np.array([p.sigma_c2 for p in problems], dtype=float)[:, None, None],
+        n_rx=np.array([p.n_rx for p in problems])[:, None],
+    )
 
 
 def check_design(problem, receiver, detector, w, R):
@@ -74,23 +160,80 @@ def check_design(problem, receiver, detector, w, R):
     -------
     Check
     """
+    return check_designs(stack_problems([problem]), receiver, detector, np.asarray(w)[None], np.asarray(R)[None])[0]
+
+
+def check_designs(problems, receiver, detector, w, R):
+    """Recompute every constraint of a stack of designs at once (vectorized).
+
+    Parameters
+    ----------
+    problems : ProblemStack
+        From :func:`stack_problems`, B problems.
+    receiver : Receiver
+    detector : Detector
+    w : numpy.ndarray, complex, shape (B, L, K, Nt)
+    R : numpy.ndarray, complex, shape (B, L, Nt, Nt)
+
+    Returns
+    -------
+    list of Check
+        One per design, in order.
+    """
+    w = np.asarray(w, dtype=complex)
+    R = np.asarray(R, dtype=complex)
     with np.errstate(all="ignore"):  # a non-finite value is caught below, not warned about
-        sinr = receiver.sinr(problem, w, R)
-        tx = transmit_power(w, R)
-        objective = float(detector.reflected_power(problem, w, R).min())
-    finite = all(np.all(np.isfinite(x)) for x in (w, R, sinr, tx)) and np.isfinite(objective)
-    if not finite:  # NaN compares false: never let it pass as a met constraint
-        return Check(np.inf, np.inf, np.nan, np.inf, objective, sinr, tx, finite=False)
-    min_eig = float(np.linalg.eigvalsh(R).min())
-    return Check(
-        sinr_violation=float(max(0.0, np.max((problem.gamma - sinr) / problem.gamma))),
-        power_violation=float(max(0.0, np.max((tx - problem.p_max) / problem.p_max))),
-        min_eig_r=min_eig,
-        psd_violation=max(0.0, -min_eig) / float(problem.p_max.max()),
-        objective=objective,
-        sinr=sinr,
-        tx_power=tx,
-    )
+        sinr = receiver.sinr(problems, w, R)  # (B, L, K)
+        tx = transmit_power(w, R)  # (B, L)
+        objective = detector.reflected_power(problems, w, R).min(axis=-1)  # (B,)
+        finite = (np.isfinite(w).all(axis=(1, 2, 3)) & np.isfinite(R).all(axis=(1, 2, 3)) & np.isfinite(sinr).all(axis=(1, 2))
+                  & np.isfinite(tx).all(axis=1) & np.isfinite(objective))
+        scale = problems.p_max.max(axis=1)  # (B,)
+        sinr_miss = (problems.gamma - sinr) / problems.gamma  # (B, L, K)
+        power_excess = (tx - problems.p_max) / problems.p_max  # (B, L)
+        safe_R = np.where(finite[:, None, None, None], R, 0.0)
+        eigenvalues = np.linalg.eigvalsh(safe_R).min(axis=-1)  # (B, L)
+        asymmetry = np.abs(safe_R - np.conj(np.swapaxes(safe_R, -1, -2))).max(axis=(-2, -1))  # (B, L)
+        psd_miss = np.maximum(-eigenvalues, asymmetry) / scale[:, None]
+    checks = []
+    for b in range(w.shape[0]):
+        if not finite[b]:  # NaN compares false: never let it pass as a met constraint
+            broken = "finite numbers (w, R, an SINR, a power or the objective is NaN or inf)"
+            checks.append(Check(np.inf, np.inf, np.nan, np.inf, float(objective[b]), sinr[b], tx[b], finite=False, broken=broken))
+            continue
+        violations = (float(max(0.0, sinr_miss[b].max())), float(max(0.0, power_excess[b].max())), float(max(0.0, psd_miss[b].max())))
+        checks.append(
+            Check(
+                sinr_violation=violations[0],
+                power_violation=violations[1],
+                min_eig_r=float(eigenvalues[b].min()),
+                psd_violation=violations[2],
+                objective=float(objective[b]),
+                sinr=sinr[b],
+                tx_power=tx[b],
+                broken=_describe_worst(violations, sinr[b], problems.gamma[b], tx[b], problems.p_max[b], eigenvalues[b], asymmetry[b]),
+            )
+        )
+    return checks
+
+
+def _describe_worst(violations, sinr, gamma, tx, p_max, eigenvalues, asymmetry):
+    """The worst of the violated constraints of one design, in words ("" if none)."""
+    if max(violations) <= 0:
+        return ""
+    kind = int(np.argmax(violations))
+    if kind == 0:
+        m, k = np.unravel_index(np.argmax((gamma - sinr) / gamma), gamma.shape)
+        with np.errstate(divide="ignore"):
+            achieved, target = linear_to_db(sinr[m, k]), linear_to_db(gamma[m, k])
+        return f"the SINR target of cell {m} user {k} (SINR {achieved:.4g} dB < target {target:.4g} dB)"
+    if kind == 1:
+        l = int(np.argmax((tx - p_max) / p_max))
+        return f"the power budget of BS {l} ({tx[l]:.6g} W > {p_max[l]:.6g} W)"
+    l = int(np.argmax(np.maximum(-eigenvalues, asymmetry)))
+    if asymmetry[l] > -eigenvalues[l]:
+        return f"the Hermitian symmetry of R of BS {l} (max |R - R^H| = {asymmetry[l]:.3g} W)"
+    return f"the positive semidefiniteness of R of BS {l} (smallest eigenvalue {eigenvalues[l]:.3g} W)"
 
 
 def _shape_gains(problem, detector, w, R):

@@ -68,6 +68,7 @@ class ZFDesigner(FixedDirectionDesigner):
     """
 
     name: ClassVar[str] = "zf"
+    label: ClassVar[str] = "ZF"
 
     def directions(self, problem):
         """ZF directions of :func:`zero_forcing_directions`."""

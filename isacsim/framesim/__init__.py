@@ -20,11 +20,24 @@ Modules: :mod:`.waveforms` (alphabets, sensing generators),
 simulator for checks), :mod:`.study` and :mod:`.figure` (the ``finite-n``
 study).
 """
-from .layout import FrameLayout
-from .lrt import THRESHOLDS
-from .registry import alphabet_registry, get_alphabet, get_sensing, sensing_registry
-from .simulate import METHODS, FrameResult, simulate_frames
-from .waveforms import SensingWaveform, SymbolAlphabet
+from ..lazy import lazy_exports
+
+#: Public names and their modules, imported on first use: registering the
+#: built-in waveforms (:mod:`.waveforms`) does not load the simulator.
+_EXPORTS = {
+    "FrameLayout": ".layout",
+    "THRESHOLDS": ".lrt",
+    "alphabet_registry": ".registry",
+    "get_alphabet": ".registry",
+    "get_sensing": ".registry",
+    "sensing_registry": ".registry",
+    "METHODS": ".simulate",
+    "FrameResult": ".simulate",
+    "simulate_frames": ".simulate",
+    "SensingWaveform": ".waveforms",
+    "SymbolAlphabet": ".waveforms",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "simulate_frames",

@@ -10,42 +10,13 @@ designers and receivers.
 """
 from __future__ import annotations
 
-import functools
-import os
-
 __all__ = ["alphabet_registry", "sensing_registry", "get_alphabet", "get_sensing", "resolve"]
 
 
-def _check_method(method):
-    def check(cls, plugin):
-        from ..plugins import _plugin_error
-
-        if not callable(getattr(cls, method, None)):
-            raise _plugin_error(plugin, f"{cls.__name__} has no {method}() method")
-
-    return check
-
-
-def _build(manager):
-    from ..plugins import _registry
-
-    return (
-        _registry(manager.hook.isacsim_register_symbol_alphabets, "symbol alphabet", _check_method("symbols")),
-        _registry(manager.hook.isacsim_register_sensing_waveforms, "sensing waveform", _check_method("waveforms")),
-    )
-
-
-@functools.lru_cache(maxsize=None)
-def _cached(disabled):
-    from ..plugins import get_plugin_manager
-
-    return _build(get_plugin_manager())
-
-
 def _registries(manager):
-    from ..plugins import DISABLE_ENV
+    from ..plugins import registries
 
-    return _build(manager) if manager is not None else _cached(os.environ.get(DISABLE_ENV, ""))
+    return registries(manager)
 
 
 def alphabet_registry(manager=None):
@@ -57,12 +28,12 @@ def alphabet_registry(manager=None):
         Where to collect the plugins; default
         :func:`isacsim.plugins.get_plugin_manager` (cached).
     """
-    return dict(_registries(manager)[0])
+    return dict(_registries(manager)["alphabet"])
 
 
 def sensing_registry(manager=None):
     """``{name: (class, plugin name)}`` of every registered sensing waveform (see :func:`alphabet_registry`)."""
-    return dict(_registries(manager)[1])
+    return dict(_registries(manager)["sensing"])
 
 
 def get_alphabet(name, manager=None):

@@ -31,12 +31,14 @@ import attrs
 import numpy as np
 
 from .. import __version__
+from ..designers.design import USABLE_STATUSES
 from ..errors import InputError
+from ..guard import run_designer
 from .. import validation as v
 from ..receivers import TypeI, TypeII
 from ..scenario import ScenarioConfig, realization_rng
 from ..simulation.aggregate import as_float
-from ..simulation.schemes import Scheme
+from ..simulation.schemes import Scheme, describe_schemes
 from ..stats import wilson_interval
 from ..units import linear_to_db
 from .lrt import THRESHOLDS
@@ -134,7 +136,7 @@ class FiniteNStudy:
             "kind": "finite-n",
             "config": self.config.as_dict(),
             "n_symbols": list(self.n_symbols),
-            "schemes": [attrs.asdict(s) for s in self.schemes],
+            **describe_schemes(self.schemes, others=(("alphabet", self.alphabet), ("sensing", self.sensing))),
             "n_realizations": self.n_realizations,
             "n_trials": self.n_trials,
             "alphabet": self.alphabet,
@@ -175,8 +177,8 @@ class FiniteNStudy:
                     "scenario": scheme.scenario, "designer": scheme.designer, "receiver": scheme.receiver}
             try:
                 designer, receiver, detector = scheme.make()
-                design = designer.design(problem, receiver, detector)
-                if design.status not in ("optimal", "inaccurate"):
+                design = run_designer(designer, problem, receiver, detector)
+                if not design.usable:
                     rows.extend(self._empty_rows({**base, "status": design.status, "reason": design.reason}))
                     continue
                 result = simulate_frames(
@@ -273,7 +275,7 @@ def summarize_finite_n(rows, confidence=0.999):
     for key in sorted(groups, key=lambda k: (order.get(k[0], 2), k[1], k[2], k[3])):
         group = sorted(groups[key], key=lambda r: (int(r["realization"]), r["kind"], int(r["index"]), r.get("cu_receiver", "")))
         realizations = {int(r["realization"]) for r in group}
-        usable = [r for r in group if r["status"] in ("optimal", "inaccurate")]
+        usable = [r for r in group if r["status"] in USABLE_STATUSES]
         worst = [r for r in usable if r["kind"] == "point" and str(r["worst_point"]) == "True"]
         entry = dict(zip(("scenario", "designer", "receiver", "n_symbols"), key))
         entry.update(n_realizations=len(realizations), n_ok=len(worst))

@@ -5,7 +5,9 @@ Conventions (also in the README):
 * An ``infeasible`` realization is a design that fails its users: it counts
   as ``p_D = 0`` in ``p_d_mean``; ``n_infeasible`` reports how many.
 * ``p_d_mean_feasible`` averages over the realizations with a design
-  (``optimal`` or ``inaccurate``) only.
+  (``optimal``, ``feasible`` or ``inaccurate``) only.
+* ``n_ok`` counts the ``optimal`` designs, ``n_feasible`` the verified
+  designs that claim no optimality (closed-form and heuristic designers).
 * ``error`` rows (a solver or input failure) are excluded from both means and
   counted in ``n_error``.
 * ``p_d_low``/``p_d_high`` are the 95 % Student-t interval of ``p_d_mean``
@@ -21,7 +23,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..designers.design import reported_detection_probability
+from ..designers.design import USABLE_STATUSES, reported_detection_probability
 from ..stats import mean_interval
 
 __all__ = ["SUMMARY_COLUMNS", "SOLVE_TIME_COLUMNS", "summarize_sweep", "summarize_solve_times", "as_float"]
@@ -39,6 +41,7 @@ SUMMARY_COLUMNS = (
     "reflected_power_mean_w",
     "n_realizations",
     "n_ok",
+    "n_feasible",
     "n_inaccurate",
     "n_infeasible",
     "n_error",
@@ -92,8 +95,8 @@ def summarize_sweep(rows):
         entries = [(int(r["realization"]), as_float(r["x"]), r["status"], as_float(r["min_p_d"]), as_float(r["min_reflected_power_w"])) for r in group]
         status = [e[2] for e in entries]
         counted = [reported_detection_probability(s, e[3]) for e, s in zip(entries, status) if s != "error"]
-        feasible = [e[3] for e, s in zip(entries, status) if s in ("optimal", "inaccurate")]
-        power = [e[4] for e, s in zip(entries, status) if s in ("optimal", "inaccurate")]
+        feasible = [e[3] for e, s in zip(entries, status) if s in USABLE_STATUSES]
+        power = [e[4] for e, s in zip(entries, status) if s in USABLE_STATUSES]
         mean, low, high = mean_interval(counted)
         low, high = (min(max(bound, 0.0), 1.0) if math.isfinite(bound) else bound for bound in (low, high))
         summary.append(
@@ -110,6 +113,7 @@ def summarize_sweep(rows):
                 "reflected_power_mean_w": float(np.mean(power)) if power else math.nan,
                 "n_realizations": len(entries),
                 "n_ok": status.count("optimal"),
+                "n_feasible": status.count("feasible"),
                 "n_inaccurate": status.count("inaccurate"),
                 "n_infeasible": status.count("infeasible"),
                 "n_error": status.count("error"),

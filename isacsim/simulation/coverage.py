@@ -13,10 +13,11 @@ import numpy as np
 
 from .. import __version__
 from .. import validation as v
+from ..guard import run_designer
 from ..scenario import ScenarioConfig, realization_rng
 from ..targets import TargetGrid
 from .aggregate import summarize_sweep
-from .schemes import Scheme
+from .schemes import Scheme, describe_schemes
 
 __all__ = ["CoverageMap"]
 
@@ -53,7 +54,7 @@ class CoverageMap:
     columns = ("task", "scenario", "designer", "receiver", "realization", "seed", "status", "point", "x_m", "y_m", "p_d", "reflected_power_w")
     summary_columns = (
         "scenario", "designer", "receiver", "x_name", "x", "y_m", "p_d_mean", "p_d_low", "p_d_high",
-        "p_d_mean_feasible", "reflected_power_mean_w", "n_realizations", "n_ok", "n_inaccurate", "n_infeasible", "n_error",
+        "p_d_mean_feasible", "reflected_power_mean_w", "n_realizations", "n_ok", "n_feasible", "n_inaccurate", "n_infeasible", "n_error",
     )
 
     def describe(self):
@@ -61,7 +62,7 @@ class CoverageMap:
         return {
             "kind": "coverage",
             "config": self.config.as_dict(),
-            "schemes": [attrs.asdict(s) for s in self.schemes],
+            **describe_schemes(self.schemes),
             "half_width_m": self.half_width_m,
             "n_per_side": self.n_per_side,
             "n_realizations": self.n_realizations,
@@ -93,9 +94,9 @@ class CoverageMap:
                     "realization": realization, "seed": self.seed}
             try:
                 designer, receiver, detector = scheme.make()
-                design = designer.design(problem, receiver, detector)
+                design = run_designer(designer, problem, receiver, detector)
                 status = design.status
-                if design.status in ("optimal", "inaccurate"):
+                if design.usable:
                     p_d = design.detector.detection_probability(fine, design.w, design.R)
                     power = design.detector.reflected_power(fine, design.w, design.R)
                 else:

@@ -6,18 +6,27 @@ process, which alone writes the rows, as each batch finishes. A task that
 raises, or whose worker dies twice (:mod:`.workers`), becomes a failed
 :class:`~.outcomes.TaskOutcome`: it never stops the other tasks, those of
 its batch included.
+
+Wherever a task runs, it runs with the designers, receivers and waveforms
+registered in this process from a script (:func:`isacsim.register`; forked
+workers inherit them, Dask workers receive them with each task) and under
+the run's design time limit (:func:`isacsim.guard.time_limit`).
 """
 from __future__ import annotations
 
 import contextlib
 import os
 
+import attrs
+
 from ..errors import InputError
+from ..guard import time_limit
+from ..plugins import adopt, registered_plugins
 from .batching import execute_batch
 from .outcomes import TaskOutcome, describe_exception
 from .workers import run_in_workers
 
-__all__ = ["run_tasks", "run_batches", "default_workers"]
+__all__ = ["run_tasks", "run_batches", "default_workers", "ConfiguredJob"]
 
 #: Single-threaded BLAS for spawned workers (set before they import numpy):
 #: the parallelism is across tasks. Forked workers inherit the parent's BLAS;
@@ -29,6 +38,41 @@ _SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_
 def default_workers():
     """All local cores."""
     return os.cpu_count() or 1
+
+
+@attrs.frozen
+class ConfiguredJob:
+    """A job whose tasks run with a script's registrations and a design time limit, in any process.
+
+    Attributes
+    ----------
+    job : object
+        With ``run_task(task)`` (and ``run_batch(tasks)`` for batches).
+    timeout : float or None
+        Design time limit [s] (None: none).
+    plugins : tuple
+        :func:`isacsim.plugins.registered_plugins` of the process that made it.
+    """
+
+    job: object
+    timeout: float | None = None
+    plugins: tuple = ()
+
+    @contextlib.contextmanager
+    def _configured(self):
+        adopt(self.plugins)
+        with time_limit(self.timeout):
+            yield
+
+    def run_task(self, task):
+        """``job.run_task(task)`` with the registrations and the time limit in force."""
+        with self._configured():
+            return self.job.run_task(task)
+
+    def run_batch(self, tasks):
+        """``job.run_batch(tasks)`` with the registrations and the time limit in force."""
+        with self._configured():
+            return self.job.run_batch(tasks)
 
 
 @contextlib.contextmanager
@@ -96,7 +140,7 @@ def _dask(job, batches, address):
             client.cancel(list(futures))
 
 
-def run_batches(job, batches, *, workers=1, scheduler=None):
+def run_batches(job, batches, *, workers=1, scheduler=None, timeout=None):
     """Run every batch of tasks (:func:`~.batching.execute_batch`).
 
     Parameters
@@ -111,6 +155,8 @@ def run_batches(job, batches, *, workers=1, scheduler=None):
     scheduler : str or None
         Address of a Dask distributed scheduler (``tcp://host:port``); when
         given, ``workers`` is ignored and the cluster's workers are used.
+    timeout : float or None
+        Design time limit [s] of every design of the tasks (None: none).
 
     Yields
     ------
@@ -120,6 +166,7 @@ def run_batches(job, batches, *, workers=1, scheduler=None):
     """
     if not batches:
         return iter(())
+    job = ConfiguredJob(job, timeout, registered_plugins())
     if scheduler:
         return _dask(job, batches, scheduler)
     if workers <= 1:
@@ -127,7 +174,7 @@ def run_batches(job, batches, *, workers=1, scheduler=None):
     return _processes(job, batches, min(workers, len(batches)))
 
 
-def run_tasks(job, tasks, *, workers=1, scheduler=None):
+def run_tasks(job, tasks, *, workers=1, scheduler=None, timeout=None):
     """Run ``job.run_task`` on every task, one task at a time: :func:`run_batches` with a batch per task.
 
     Yields
@@ -136,4 +183,5 @@ def run_tasks(job, tasks, *, workers=1, scheduler=None):
         One per task, in completion order: its rows, or why it failed.
     """
     batches = [(task,) for task in tasks]
-    return (outcome for outcomes in run_batches(job, batches, workers=workers, scheduler=scheduler) for outcome in outcomes)
+    outcomes = run_batches(job, batches, workers=workers, scheduler=scheduler, timeout=timeout)
+    return (outcome for batch in outcomes for outcome in batch)

@@ -77,8 +77,9 @@ def group_failures(outcomes):
     -------
     list of FailureGroup
         A whole failed task is one point; otherwise each row with
-        ``status == "error"`` is one, its cause being its designer (if any)
-        and exception type.
+        ``status == "error"`` is one, its cause being the head of its reason
+        (e.g. ``designer 'x' of plugin 'p' raised RuntimeError``), with the
+        designer named.
     """
     counts, firsts = collections.Counter(), {}
     for outcome in outcomes:
@@ -97,6 +98,7 @@ def group_failures(outcomes):
 
 
 def _row_cause(row):
-    kind = str(row.get("reason", "")).split(":")[0] or "error"
+    """What failed: the head of the reason, naming the designer (and its plugin) when the reason does not."""
+    head = str(row.get("reason", "")).split(":")[0].split(" (")[0].strip() or "error"
     designer = row.get("designer")
-    return f"designer {designer!r}: {kind}" if designer else kind
+    return f"designer {designer!r}: {head}" if designer and not head.startswith("designer ") else head

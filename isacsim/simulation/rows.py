@@ -51,7 +51,7 @@ def _base(task, scheme, x_name, x, x_index, realization, seed):
 def solve_row(task, scheme, x_name, x, x_index, realization, seed, design, evaluation):
     """The row of one finished design (any status)."""
     certificate = design.certificate
-    usable = design.status in ("optimal", "inaccurate")
+    usable = design.usable
     return {
         **_base(task, scheme, x_name, x, x_index, realization, seed),
         "status": design.status,

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import attrs
 
+from ..guard import parse_timeout, timeout_from_environment
+from ..plugins import installed_plugins
 from ..solvers.registry import solver_description
 from .batching import plan_batches
 from .executors import default_workers, run_batches
@@ -73,13 +75,13 @@ def package_versions():
     return versions
 
 
-def run(job, directory, *, workers=None, scheduler=None, progress=None, label="", extra_metadata=None):
+def run(job, directory, *, workers=None, scheduler=None, progress=None, label="", extra_metadata=None, timeout=None):
     """Run every unfinished task of ``job`` and write the results.
 
     Writes ``results.csv`` (appended as batches of tasks finish, sorted at the end),
     ``summary.csv``, ``run.json`` (the job's description, checked on resume)
-    and ``metadata.json`` (description, versions, solver, wall time, failed
-    points).
+    and ``metadata.json`` (description, versions, every loaded plugin's
+    distribution and version, solver, wall time, failed points).
 
     A job with ``extendable_fields = ("n_realizations",)`` may be re-run into
     its directory with another number of realizations: more computes only the
@@ -114,6 +116,10 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
         Shown first on every progress line.
     extra_metadata : dict or None
         Added to ``metadata.json``.
+    timeout : float or None
+        Time limit of every design [s]: a design that runs longer is an
+        ``error`` point ("timed out after S s"), retried by the next run.
+        ``None``: ``$ISACSIM_DESIGN_TIMEOUT``, else no limit.
 
     Returns
     -------
@@ -126,11 +132,12 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
     DirectoryInUse
         If another run holds ``directory`` (:mod:`.lock`).
     """
+    timeout = parse_timeout(timeout, "timeout") if timeout is not None else timeout_from_environment()
     with exclusive_directory(directory):
-        return _run(job, Path(directory), workers, scheduler, progress, label, extra_metadata)
+        return _run(job, Path(directory), workers, scheduler, progress, label, extra_metadata, timeout)
 
 
-def _run(job, directory, workers, scheduler, progress, label, extra_metadata):
+def _run(job, directory, workers, scheduler, progress, label, extra_metadata, timeout):
     """:func:`run`, with the directory held."""
     started = time.monotonic()
     store = ResultStore(directory, job.describe(), job.columns)
@@ -143,7 +150,8 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata):
     bar = Progress(len(pending), label=label, enabled=progress)
     failed = []  # only the outcomes with a failure: the rows themselves stream to disk
     try:
-        for outcomes in run_batches(job, plan_batches(job, pending, workers), workers=workers, scheduler=scheduler):
+        batches = plan_batches(job, pending, workers)
+        for outcomes in run_batches(job, batches, workers=workers, scheduler=scheduler, timeout=timeout):
             _record(store, outcomes, failed)
             bar.advance(len(outcomes))
     finally:
@@ -160,9 +168,11 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata):
             "description": job.describe(),
             "tasks": {"total": len(tasks), "computed_now": len(pending), "resumed": len(tasks) - len(pending)},
             "failed_points": [attrs.asdict(group) for group in failures],
-            "execution": {"workers": None if scheduler else workers, "scheduler": scheduler, "wall_seconds": wall},
+            "execution": {"workers": None if scheduler else workers, "scheduler": scheduler, "wall_seconds": wall,
+                          "design_timeout_seconds": timeout},
             "solver": solver_description(),
             "versions": package_versions(),
+            "plugins": installed_plugins(),
             **(extra_metadata or {}),
         },
     )

@@ -1,9 +1,10 @@
-"""`Scheme`: one curve of a figure (designer x receiver x scenario)."""
+"""`Scheme`: one curve of a figure (designer x receiver x scenario), and what
+produces its numbers (:func:`describe_schemes`)."""
 from __future__ import annotations
 
 import attrs
 
-__all__ = ["Scheme", "PAPER_SCHEMES"]
+__all__ = ["Scheme", "PAPER_SCHEMES", "describe_schemes", "designer_parameters"]
 
 
 @attrs.frozen
@@ -45,3 +46,47 @@ PAPER_SCHEMES = tuple(
     for designer in ("sdr", "zf", "sensing-only")
     for receiver in ("type-i", "type-ii")
 )
+
+
+def designer_parameters(designer):
+    """A designer instance's parameters, JSON-friendly.
+
+    The fields of an ``attrs`` class (``solver``, ``options`` for isacsim's
+    designers), else the instance's public attributes.
+    """
+    if attrs.has(type(designer)):
+        return attrs.asdict(designer)
+    return {key: value for key, value in vars(designer).items() if not key.startswith("_")} if hasattr(designer, "__dict__") else {}
+
+
+def describe_schemes(schemes, others=()):
+    """What produces a job's numbers, for its description (checked on resume).
+
+    Parameters
+    ----------
+    schemes : sequence of Scheme
+    others : sequence of (str, str)
+        Further registered names the job uses, as ``(kind, name)`` with
+        ``kind`` one of :data:`isacsim.plugins.KINDS` (e.g. ``("sensing", "chirp")``).
+
+    Returns
+    -------
+    dict
+        ``schemes``: each scheme with its designer's parameters
+        (:func:`designer_parameters`); ``plugins``: the distribution and
+        version (or, for a script's registrations, the source digest) of every
+        plugin other than isacsim's own that provides one of them
+        (:func:`isacsim.plugins.plugin_provenance`).
+    """
+    from ..plugins import BUILTIN_NAME, get_designer, plugin_of, plugin_provenance, registries
+
+    found = registries()
+    entries, used = [], [("receiver", s.receiver) for s in schemes] + [("designer", s.designer) for s in schemes] + list(others)
+    for scheme in schemes:
+        entries.append({**attrs.asdict(scheme), "designer_parameters": designer_parameters(get_designer(scheme.designer)())})
+    plugins = {}
+    for kind, name in used:
+        plugin = plugin_of(found[kind], name)
+        if plugin not in (None, BUILTIN_NAME):
+            plugins[plugin] = plugin_provenance(plugin)
+    return {"schemes": entries, "plugins": dict(sorted(plugins.items()))}

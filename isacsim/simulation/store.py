@@ -74,15 +74,21 @@ def write_csv(path, columns, rows):
 
 
 def describe_differences(old, new, prefix=""):
-    """``"field: old -> new"`` for every field where two (nested) descriptions differ."""
-    keys = sorted(set(old) | set(new))
+    """``"path: old -> new"`` for every leaf that differs (into dicts, and lists of one length)."""
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        old, new = dict(enumerate(old)), dict(enumerate(new))
+        label = lambda key: f"{prefix.rstrip('.')}[{key}]"  # noqa: E731
+    elif isinstance(old, dict) and isinstance(new, dict):
+        label = lambda key: f"{prefix}{key}"  # noqa: E731
+    else:
+        return [f"{prefix.rstrip('.')}: {old!r} -> {new!r}"] if old != new else []
     out = []
-    for key in keys:
+    for key in sorted(set(old) | set(new), key=str):
         a, b = old.get(key), new.get(key)
-        if isinstance(a, dict) and isinstance(b, dict):
-            out.extend(describe_differences(a, b, f"{prefix}{key}."))
+        if isinstance(a, (dict, list)) and type(a) is type(b):
+            out.extend(describe_differences(a, b, f"{label(key)}."))
         elif a != b:
-            out.append(f"{prefix}{key}: {a!r} -> {b!r}")
+            out.append(f"{label(key)}: {a!r} -> {b!r}")
     return out
 
 

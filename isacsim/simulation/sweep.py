@@ -8,16 +8,19 @@ on the number of workers or the order tasks run in.
 """
 from __future__ import annotations
 
+import functools
+
 import attrs
 
 from ..errors import InputError, InputTypeError
 from .. import __version__
 from .. import validation as v
+from ..guard import run_designer, run_designer_batch
 from ..plugins import get_designer, get_receiver
 from ..scenario import ScenarioConfig, realization_rng
 from .aggregate import SUMMARY_COLUMNS, summarize_sweep
 from .rows import SOLVE_COLUMNS, error_row, solve_row
-from .schemes import PAPER_SCHEMES, Scheme
+from .schemes import PAPER_SCHEMES, Scheme, describe_schemes
 from ..designers.batch import batch_limit, design_batch
 from ..designers.spans import batch_span_bases
 
@@ -62,14 +65,14 @@ def _designs(scheme, problems, spans):
         return []
     try:
         designer, receiver, detector = scheme.make()
-        return design_batch(designer, problems, receiver, detector, spans)
+        return run_designer_batch(designer, problems, receiver, detector, batch=functools.partial(design_batch, spans=spans))
     except Exception:  # noqa: BLE001 - one by one, so that a failure is its own problem's
         pass
     designs = []
     for problem in problems:
         try:
             designer, receiver, detector = scheme.make()
-            designs.append(designer.design(problem, receiver, detector))
+            designs.append(run_designer(designer, problem, receiver, detector))
         except Exception as error:  # noqa: BLE001 - recorded in the problem's row
             designs.append(error)
     return designs
@@ -129,7 +132,7 @@ class Simulation:
             "config": self.config.as_dict(),
             "x_name": self.x_name,
             "x_values": list(self.x_values),
-            "schemes": [attrs.asdict(s) for s in self.schemes],
+            **describe_schemes(self.schemes),
             "n_realizations": self.n_realizations,
             "seed": self.seed,
             "isacsim": __version__,

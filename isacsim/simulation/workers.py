@@ -14,14 +14,11 @@ no orphan holding ``| tee`` open.
 from __future__ import annotations
 
 import collections
-import ctypes
 import os
 import signal
-import sys
-import threading
-import time
 from multiprocessing.connection import wait
 
+from ..isolation import describe_exit, die_with_parent
 from .batching import execute_batch
 from .outcomes import TaskOutcome
 
@@ -29,34 +26,13 @@ __all__ = ["run_in_workers", "ATTEMPTS"]
 
 #: Runs a task gets when its worker dies: the first (maybe in a batch), and one alone.
 ATTEMPTS = 2
-#: How often a worker checks that its parent is alive, where the kernel cannot tell it [s].
-_WATCH_SECONDS = 1.0
 #: How long a finished worker gets to exit before it is killed [s].
 _STOP_SECONDS = 5.0
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent_pid):
-    """Exit this process as soon as ``parent_pid`` is no longer its parent."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # pragma: no cover - no prctl: the watchdog alone
-            pass
-
-    def watch():
-        while os.getppid() == parent_pid:
-            time.sleep(_WATCH_SECONDS)
-        os._exit(1)
-
-    if os.getppid() != parent_pid:  # the parent died before the kernel was told
-        os._exit(1)
-    threading.Thread(target=watch, name="isacsim-parent-watch", daemon=True).start()
 
 
 def _serve(connection, job, parent_pid):
     """A worker's loop: receive a batch, send back its outcomes, until told to stop."""
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
         try:
@@ -66,18 +42,6 @@ def _serve(connection, job, parent_pid):
         if batch is None:
             return
         connection.send(execute_batch(job, batch))
-
-
-def _death(exitcode):
-    """Why a worker ended, in words."""
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        hint = " (e.g. the out-of-memory killer)" if -exitcode == signal.SIGKILL else ""
-        return f"killed by {name}{hint}"
-    return f"exited with code {exitcode}"
 
 
 class _Worker:
@@ -160,7 +124,7 @@ def run_in_workers(job, batches, workers, context):
                 if outcomes is not None:
                     yield outcomes
                     continue
-                cause = _death(worker.process.exitcode)
+                cause = describe_exit(worker.process.exitcode)
                 worker.stop()
                 pool[pool.index(worker)] = _Worker(context, job)
                 failed = []
@@ -169,7 +133,8 @@ def run_in_workers(job, batches, workers, context):
                     if deaths[task] < ATTEMPTS:
                         queue.appendleft((task,))
                     else:
-                        failed.append(TaskOutcome(task, failure=f"WorkerDied: its worker process was {cause}, {ATTEMPTS} times"))
+                        failure = f"WorkerDied: its worker process {'was ' * cause.startswith('killed')}{cause}, {ATTEMPTS} times"
+                        failed.append(TaskOutcome(task, failure=failure))
                 if failed:
                     yield failed[::-1]
     finally:
