@@ -4,9 +4,11 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from .errors import InputError
+from .stack import ProblemStack, stack_problems
 from .units import linear_to_db
 
-__all__ = ["Evaluation", "evaluate", "transmit_power"]
+__all__ = ["Evaluation", "evaluate", "evaluate_designs", "transmit_power"]
 
 
 def transmit_power(w, R):
@@ -73,13 +75,45 @@ def evaluate(problem, design):
     Returns
     -------
     Evaluation
+        The same, bit for bit, as :func:`evaluate_designs` gives it in any
+        stack.
     """
-    detector, receiver = design.detector, design.receiver
+    return evaluate_designs([problem], [design])[0]
+
+
+def evaluate_designs(problems, designs):
+    """Evaluate designs of one receiver and detector on problems of one shape, in one vectorized pass.
+
+    Parameters
+    ----------
+    problems : sequence of DesignProblem, or ProblemStack
+        Of one shape (:func:`isacsim.stack.stack_problems`).
+    designs : sequence of Design
+        One per problem, all made for one receiver and one detector.
+
+    Returns
+    -------
+    list of Evaluation
+        One per design, in order, each as :func:`evaluate` gives it.
+
+    Raises
+    ------
+    InputError
+        If the designs were made for more than one receiver or detector.
+    """
+    designs = list(designs)
+    stack = problems if isinstance(problems, ProblemStack) else stack_problems(problems)
+    receiver, detector = designs[0].receiver, designs[0].detector
+    if any(d.receiver != receiver or d.detector != detector for d in designs):
+        raise InputError("designs: expected one receiver and one detector for a stack, got several")
+    w = np.stack([np.asarray(d.w, dtype=complex) for d in designs])  # np.stack: C-contiguous
+    R = np.stack([np.asarray(d.R, dtype=complex) for d in designs])
     with np.errstate(divide="ignore"):
-        sinr_db = linear_to_db(receiver.sinr(problem, design.w, design.R))
-    return Evaluation(
-        reflected_power_w=detector.reflected_power(problem, design.w, design.R),
-        detection_probability=detector.detection_probability(problem, design.w, design.R),
-        sinr_db=np.atleast_2d(sinr_db),
-        tx_power_w=transmit_power(design.w, design.R),
-    )
+        sinr_db = linear_to_db(receiver.sinr(stack, w, R))
+    reflected = detector.reflected_power(stack, w, R)
+    probability = detector.detection_probability(stack, w, R)
+    power = transmit_power(w, R)
+    return [
+        Evaluation(reflected_power_w=reflected[b], detection_probability=probability[b], sinr_db=sinr_db[b], tx_power_w=power[b])
+        for b in range(len(designs))
+    ]

@@ -46,8 +46,11 @@ OPTIMALITY_GAP = 1e-6
 _UNUSABLE = 1e-3
 
 
-def _finish(problem, receiver, detector, relaxed):
+def _finish(problem, receiver, detector, relaxed, beams=None):
     """Rank-one beams from a relaxed solution, verified and repaired if need be.
+
+    ``beams``, when given, are the rank-one beams of ``relaxed`` and their
+    check, ``(w, R, Check)``, already computed (for a batch, together).
 
     Returns
     -------
@@ -55,8 +58,10 @@ def _finish(problem, receiver, detector, relaxed):
         Beams, sensing covariances, their check, and whether a repair was kept
         (only when it lowers the worst violation).
     """
-    w, R = rank_one_beams(problem, relaxed.W, relaxed.R)
-    check = check_design(problem, receiver, detector, w, R)
+    if beams is None:
+        w, R = rank_one_beams(problem, relaxed.W, relaxed.R)
+        beams = w, R, check_design(problem, receiver, detector, w, R)
+    w, R, check = beams
     if check.worst <= _REPAIR_TRIGGER or not check.finite:  # NaN beams cannot be repaired
         return w, R, check, False
     w_fixed, R_fixed = repair_design(problem, receiver, detector, w, R)
@@ -199,11 +204,13 @@ class Designer:
             reason = f"no beam direction exists for {_describe_users(error.users)}: {error}"
             return detector, None, self._empty(problem, receiver, detector, "infeasible", reason, started)
 
-    def _conclude(self, problem, receiver, detector, relax, first, started):
+    def _conclude(self, problem, receiver, detector, relax, first, started, beams=None):
         """The design from the relaxation ``first()``: rank-one beams, verified, repaired, certified.
 
         ``relax(margin)`` solves the relaxation again with tightened targets
-        when the first solution's beams miss a constraint beyond repair.
+        when the first solution's beams miss a constraint beyond repair;
+        ``beams``, when given, are the first solution's beams and their check
+        (:func:`_finish`).
         """
         try:
             relaxed = first()
@@ -217,7 +224,7 @@ class Designer:
             return self._empty(problem, receiver, detector, "infeasible", reason, started, relaxed)
         if relaxed.W is None:
             return self._empty(problem, receiver, detector, "error", relaxed.message or "no solution returned", started, relaxed)
-        w, R, check, repaired = _finish(problem, receiver, detector, relaxed)
+        w, R, check, repaired = _finish(problem, receiver, detector, relaxed, beams)
         used = relaxed
         if check.worst > TOLERANCE:
             # The interior-point residual was too large for these beams to be

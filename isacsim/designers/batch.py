@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from .spans import batch_span_bases
 
 __all__ = ["design_batch", "relaxation_programs", "solve_programs", "batch_limit", "member_bytes", "BATCH_MEMORY_BYTES"]
@@ -194,11 +196,48 @@ def design_batch(designer, problems, receiver, detector, spans=None):
         started = time.perf_counter()
         members = _prepared(designer, problems, receiver, detector, spans)
         active = [i for i, member in enumerate(members) if member[3] is not None]
-        solutions = solve_programs(designer.solver, [members[i][3] for i in active], designer.options) if active else []
+        solutions = dict(zip(active, solve_programs(designer.solver, [members[i][3] for i in active], designer.options) if active else []))
+        beams = _beams(problems, receiver, {i: (members[i][0], solution) for i, solution in solutions.items()})
         share = (time.perf_counter() - started) / max(1, len(active))
         designs = [empty for _, _, empty, _ in members]
-        for i, solution in zip(active, solutions):
+        for i, solution in solutions.items():
             member_detector, directions, _, program = members[i]
             relax = designer._relax_with(problems[i], receiver, member_detector, directions, spans=spans[i], first=program)
-            designs[i] = designer._conclude(problems[i], receiver, member_detector, relax, _returned(solution), time.perf_counter() - share)
+            started = time.perf_counter() - share
+            designs[i] = designer._conclude(problems[i], receiver, member_detector, relax, _returned(solution), started, beams.get(i))
     return designs
+
+
+def _beams(problems, receiver, solved):
+    """The rank-one beams of the relaxed solutions and their checks, for the whole batch at once.
+
+    Parameters
+    ----------
+    problems : list of DesignProblem
+    receiver : Receiver
+    solved : dict of int -> (Detector, RelaxedSolution or Exception)
+        Per member, its detector and its relaxation's solution.
+
+    Returns
+    -------
+    dict of int -> (w, R, Check)
+        For every member with a primal solution (:func:`~.base._finish`'s
+        ``beams``), each as it gets them alone.
+    """
+    from ..stack import stack_problems
+    from .rankone import rank_one_beams
+    from .verify import check_designs
+
+    groups = {}
+    for i, (detector, solution) in solved.items():
+        if not isinstance(solution, Exception) and solution.status != "infeasible" and solution.W is not None:
+            groups.setdefault(detector, []).append(i)
+    out = {}
+    for detector, members in groups.items():
+        stack = stack_problems([problems[i] for i in members])
+        W = np.stack([solved[i][1].W for i in members])
+        R = np.stack([solved[i][1].R for i in members])
+        w, R = rank_one_beams(stack, W, R)
+        for slot, (i, check) in enumerate(zip(members, check_designs(stack, receiver, detector, w, R))):
+            out[i] = w[slot], R[slot], check
+    return out
