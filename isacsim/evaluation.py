@@ -8,7 +8,7 @@ from .errors import InputError
 from .stack import ProblemStack, stack_problems
 from .units import linear_to_db
 
-__all__ = ["Evaluation", "evaluate", "evaluate_designs", "transmit_power"]
+__all__ = ["Evaluation", "evaluate", "evaluate_designs", "evaluate_each", "transmit_power"]
 
 
 def transmit_power(w, R):
@@ -117,3 +117,42 @@ def evaluate_designs(problems, designs):
         Evaluation(reflected_power_w=reflected[b], detection_probability=probability[b], sinr_db=sinr_db[b], tx_power_w=power[b])
         for b in range(len(designs))
     ]
+
+
+def evaluate_each(problems, designs):
+    """Evaluate many designs, those of one receiver and detector in one pass, a failure alone.
+
+    Parameters
+    ----------
+    problems : sequence of DesignProblem
+        Of one shape.
+    designs : sequence of Design or Exception
+        One per problem; an exception stands for a design that failed.
+
+    Returns
+    -------
+    list of Evaluation or Exception
+        One per design, in order, each as :func:`evaluate` gives it; a
+        failed design stays its exception, and an evaluation that raises is
+        the exception of its own design alone.
+    """
+    problems, out = list(problems), list(designs)
+    groups = {}
+    for i, design in enumerate(designs):
+        if not isinstance(design, Exception):
+            groups.setdefault((design.receiver, design.detector), []).append(i)
+    for members in groups.values():
+        try:
+            evaluations = evaluate_designs([problems[i] for i in members], [designs[i] for i in members])
+        except Exception:  # noqa: BLE001 - one by one, so that a failure is its own design's
+            evaluations = [_evaluate_alone(problems[i], designs[i]) for i in members]
+        for i, evaluation in zip(members, evaluations):
+            out[i] = evaluation
+    return out
+
+
+def _evaluate_alone(problem, design):
+    try:
+        return evaluate(problem, design)
+    except Exception as error:  # noqa: BLE001 - this design's failure
+        return error

@@ -177,6 +177,7 @@ class DatasetConfig:
         """
         from ..designers.batch import batch_limit, design_batch
         from ..detection import Detector
+        from ..evaluation import evaluate_each
         from ..guard import run_designer_batch
         from ..plugins import get_designer, get_receiver
         from ..simulation.batching import MAX_BATCH
@@ -194,7 +195,8 @@ class DatasetConfig:
                 designs.extend(run_designer_batch(designer, chunk, receiver, detector, batch=design_batch))
             except Exception:  # noqa: BLE001 - one by one, so that a failure is its own sample's
                 designs.extend(_design_alone(designer, problem, receiver, detector) for problem in chunk)
-        return [_sample(index, problem, design) for index, problem, design in zip(range(start, stop), problems, designs)]
+        evaluations = evaluate_each(problems, designs)
+        return [_sample(i, p, d, e) for i, p, d, e in zip(range(start, stop), problems, designs, evaluations)]
 
 
 def _design_alone(designer, problem, receiver, detector):
@@ -209,10 +211,12 @@ def _design_alone(designer, problem, receiver, detector):
 _CERTIFICATE = ("duality_gap", "max_sinr_violation", "max_power_violation", "min_eig_r", "rank_one_residual", "iterations", "repaired")
 
 
-def _sample(index, problem, design):
-    """The fields of one sample (:data:`FIELDS`)."""
+def _sample(index, problem, design, evaluation):
+    """The fields of one sample (:data:`FIELDS`); ``design`` or ``evaluation`` may be the exception that failed it."""
     sample = {"index": np.int64(index), **{key: np.asarray(getattr(problem, key)) for key in ("H", "A", "G", "gamma", "p_max", "sigma_c2", "sigma_d2", "n_rx", "p_fa")}}
     sample.update({key: np.asarray(problem.extras[key], dtype=float) for key in ("bs_positions", "user_positions", "points")})
+    if isinstance(evaluation, Exception) and not isinstance(design, Exception):
+        design = evaluation
     if isinstance(design, Exception):
         nan = np.full(problem.n_points, np.nan)
         sample.update(
@@ -224,7 +228,6 @@ def _sample(index, problem, design):
         )
     else:
         certificate = design.certificate
-        evaluation = design.evaluate(problem)
         sample.update(
             w=design.w, R=design.R, status=np.str_(design.status), reason=np.str_(design.reason),
             objective_w=np.float64(certificate.objective), bound_w=np.float64(certificate.bound),

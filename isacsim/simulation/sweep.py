@@ -23,7 +23,7 @@ from .rows import SOLVE_COLUMNS, error_row, solve_row
 from .schemes import PAPER_SCHEMES, Scheme, describe_schemes
 from ..designers.batch import batch_limit, design_batch
 from ..designers.spans import batch_span_bases
-from ..evaluation import evaluate_designs
+from ..evaluation import evaluate_each
 
 __all__ = ["Simulation", "EVALUATION_ONLY"]
 
@@ -77,37 +77,6 @@ def _designs(scheme, problems, spans):
         except Exception as error:  # noqa: BLE001 - recorded in the problem's row
             designs.append(error)
     return designs
-
-
-def _evaluations(problems, designs):
-    """Each design's evaluation on its problem, those of one receiver and detector in one pass.
-
-    Returns
-    -------
-    list of (Design, Evaluation) or Exception
-        In order; a design that failed stays its exception, and an
-        evaluation that raises is the exception of its own point alone.
-    """
-    out = list(designs)
-    groups = {}
-    for i, design in enumerate(designs):
-        if not isinstance(design, Exception):
-            groups.setdefault((design.receiver, design.detector), []).append(i)
-    for members in groups.values():
-        try:
-            evaluations = evaluate_designs([problems[i] for i in members], [designs[i] for i in members])
-        except Exception:  # noqa: BLE001 - one by one, so that a failure is its own point's
-            evaluations = [_evaluate_alone(problems[i], designs[i]) for i in members]
-        for i, evaluation in zip(members, evaluations):
-            out[i] = evaluation if isinstance(evaluation, Exception) else (designs[i], evaluation)
-    return out
-
-
-def _evaluate_alone(problem, design):
-    try:
-        return design.evaluate(problem)
-    except Exception as error:  # noqa: BLE001 - recorded in the point's row
-        return error
 
 
 @attrs.frozen(kw_only=True)
@@ -242,8 +211,11 @@ class Simulation:
         evaluated = {}  # (scheme, point index) -> (design, evaluation) or the exception of either
         for scheme in self.schemes:
             designs = _designs(scheme, requests, spans)
-            outcomes = _evaluations([points[i].problem for i in built], [designs[request_of[i]] for i in built])
-            evaluated.update(((scheme, i), outcome) for i, outcome in zip(built, outcomes))
+            chosen = [designs[request_of[i]] for i in built]
+            evaluations = evaluate_each([points[i].problem for i in built], chosen)
+            for i, design, evaluation in zip(built, chosen, evaluations):
+                failure = next((x for x in (design, evaluation) if isinstance(x, Exception)), None)
+                evaluated[scheme, i] = failure or (design, evaluation)
         rows = [[] for _ in tasks]
         for index, point in enumerate(points):
             for scheme in self.schemes:
