@@ -33,3 +33,25 @@ def test_a_missed_target_and_a_disagreement_are_reported():
 def test_batch_is_not_combined_with_the_other_modes(extra, capsys):
     assert cli.main(["bench", "--batch", *extra]) == cli.EXIT_USAGE
     assert "--batch" in capsys.readouterr().err
+
+
+def test_the_profile_times_every_phase_of_a_figures_batches(monkeypatch):
+    from isacsim.bench import profile
+    from isacsim.figures import CurveFigure
+    from isacsim.scenario import ScenarioConfig
+    from isacsim.simulation import Scheme, Simulation
+
+    figure = CurveFigure(
+        name="tiny", title="tiny", x_label="SINR target [dB]",
+        simulation=Simulation(config=ScenarioConfig(n_tx=4, n_rx=4, points_per_side=2), x_name="sinr_target_db", x_values=(5.0, 15.0),
+                              schemes=(Scheme("sdr", "type-ii", True), Scheme("zf", "type-i", False)), n_realizations=6),
+    )
+    monkeypatch.setattr("isacsim.reproduce.load", lambda name: figure)
+    lines = []
+    result = profile.run_profile("tiny", n_tasks=6, workers=1, print_line=lines.append)
+    assert "6 tasks in 3 batches" in lines[0] and "12 designs" in lines[0]  # batches of 2: 12 tasks for 1 worker x 8
+    for phase in ("problem building", "interior-point solve", "rank-one beams", "verification", "evaluation", "result rows", "other"):
+        assert result.seconds[phase] >= 0 and any(line.strip().startswith(phase) for line in lines)
+    assert result.calls["problem building"] == 6 and result.calls["result rows"] == 12
+    import isacsim.simulation.rows as rows
+    assert not hasattr(rows.solve_row, "__wrapped__")  # every phase unwrapped afterwards

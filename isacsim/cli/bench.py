@@ -20,13 +20,18 @@ def add(subparsers):
             "isacsim bench --check",
             "isacsim bench --scale --out results/bench-scale.png",
             "isacsim bench --batch --quick",
+            "isacsim bench --profile fig3",
         ),
     )
     p.add_argument("--scale", action="store_true", help="time and peak memory per solve against L and Nt, with a PNG and CSV")
-    p.add_argument("--instances", type=int, default=None, help="seeded instances per case (default: 10; with --scale 3)")
+    p.add_argument("--instances", type=int, default=None, help="seeded instances per case (default: 10; with --scale 3; with --profile: tasks, 48)")
     p.add_argument("--quick", action="store_true", help="a first look: 3 instances; with --scale tiny sizes, 1 instance")
     p.add_argument("--check", action="store_true", help="exit with 1 if any target is missed (time, memory, agreement, status)")
     p.add_argument("--primal", action="store_true", help="also time the straightforward primal models on a small instance")
+    p.add_argument(
+        "--profile", metavar="NAME", default=None,
+        help="where a figure's time goes: its first tasks, phase by phase (problems, spans, compilation, solves, beams, checks, rows)",
+    )
     p.add_argument(
         "--batch", action="store_true",
         help="amortized time per solve and per design against the batch size (1 ... 256), beside the unbatched solver",
@@ -55,6 +60,13 @@ def run(args):
         raise UsageError("--batch: not with --scale, --primal or --instances (it times its own batches)")
     if not args.scale and scale_only:
         raise UsageError(f"{', '.join(scale_only)}: only with --scale")
+    if args.profile:
+        if args.batch or args.scale or args.primal or args.check:
+            raise UsageError("--profile: not with --batch, --scale, --primal or --check")
+        from ..bench.profile import run_profile
+
+        run_profile(args.profile, n_tasks=args.instances or (12 if args.quick else 48))
+        return EXIT_OK
     if args.batch:
         from ..bench.batch import BATCH_SIZES, CASES, QUICK_CASES, QUICK_SIZES, run_batch_benchmark
 
