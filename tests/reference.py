@@ -46,3 +46,15 @@ def reflected_power_eq20(problem, w, R, synchronized, information_echoes=True):
                 total += problem.G[q, m, l] * gain
         out[q] = problem.n_rx * total
     return out
+
+
+def paper_formulation(problem, receiver, detector, directions=None):
+    """The paper's program as a physical formulation, with R always a variable (the PICOS reference's input)."""
+    from isacsim.solvers.formulation import Formulation, budget_rows, echo_rows, max_min_reflected_power, sinr_rows
+
+    rows = (
+        echo_rows(problem, detector.link_weights(problem), detector.information_echoes),
+        sinr_rows(problem, receiver.sensing_leakage),
+        budget_rows(problem),
+    )
+    return Formulation(problem=problem, objective=max_min_reflected_power(), rows=rows, directions=directions)

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from isacsim.designers import SDRDesigner, SensingOnlyDesigner, ZFDesigner
 from isacsim.designers.batch import design_batch
-from isacsim.designers.spans import SpanBases, batch_span_bases
 from isacsim.detection import Detector
 from isacsim.receivers import TypeI, TypeII
 from isacsim.scenario import ScenarioConfig, realization_rng
@@ -32,20 +31,34 @@ def _timeless(design):
 
 @pytest.fixture
 def sabotaged_solver(monkeypatch):
-    """The structured solver, raising for the programs of the failing members."""
-    original = registry.program_solver
+    """The structured solver, raising for the programs of the failing members (a batch with one raises whole)."""
+    original, original_batch = registry.program_solver, registry.program_batch_solver
+
+    def failing(program):
+        return np.isclose(program.units.power, FAILING_P_MAX)
 
     def program_solver(name):
         solve = original(name)
 
         def sabotaged(program, options=None):
-            if np.isclose(program.power_scale, FAILING_P_MAX):
+            if failing(program):
                 raise FloatingPointError("simulated breakdown")
             return solve(program, options)
 
         return sabotaged
 
+    def program_batch_solver(name):
+        solve = original_batch(name)
+
+        def sabotaged(programs, options=None):
+            if any(failing(program) for program in programs):
+                raise FloatingPointError("simulated breakdown in a batch")
+            return solve(programs, options)
+
+        return sabotaged
+
     monkeypatch.setattr(registry, "program_solver", program_solver)
+    monkeypatch.setattr(registry, "program_batch_solver", program_batch_solver)
     monkeypatch.setattr("isacsim.designers.base.program_solver", program_solver)
 
 
@@ -79,18 +92,6 @@ def test_every_member_of_a_random_batch_is_its_design_alone(sabotaged_solver, me
         else:  # zero-forcing beams may fail a target that free beams meet
             assert design.status == "optimal" or (isinstance(designer, ZFDesigner) and design.status == "infeasible")
         assert design.certificate.solve_seconds > 0
-
-
-def test_batch_span_bases_are_those_of_each_problem_alone():
-    problems = [TINY.evolve(n_tx=9).build(realization_rng(3, r)) for r in range(5)]
-    H = problems[2].H.copy()
-    H[:, :, 0] = 0  # user 0's channels vanish: span_basis drops zero vectors, the batch does it alone
-    problems[2] = problems[2].evolve(H=H)
-    for members in (batch_span_bases(problems), batch_span_bases(problems[2:4])):
-        for member in members:
-            alone = SpanBases(member.problem)
-            for kind in ("full", "steering"):
-                assert all(np.array_equal(a, b) for a, b in zip(getattr(member, kind), getattr(alone, kind)))
 
 
 def test_a_designer_that_overrides_design_is_designed_one_by_one():

@@ -8,7 +8,7 @@ from isacsim.designers import Design, SDRDesigner, SensingOnlyDesigner, ZFDesign
 from isacsim.solvers.picos_model import solve_picos
 from isacsim.testing import check_designer, small_problem
 
-from reference import reflected_power_eq20, sinr_eq2
+from reference import paper_formulation, reflected_power_eq20, sinr_eq2
 
 RECEIVERS = [TypeI(), TypeII()]
 VARIANTS = [(r, s) for r in RECEIVERS for s in (True, False)]  # SDR1.1, SDR3.1, SDR2.1, SDR4.1
@@ -21,7 +21,7 @@ def test_sdr_optimum_matches_straightforward_picos_primal(seed, n_users, n_tx, r
     problem = small_problem(seed=seed, n_users_per_cell=n_users, n_tx=n_tx, sinr_target_db=10.0)
     detector = Detector(synchronized=synchronized)
     design = SDRDesigner().design(problem, receiver, detector)
-    reference = solve_picos(problem, receiver, detector, solver="cvxopt", options={"dualize": False})
+    reference = solve_picos(paper_formulation(problem, receiver, detector), solver="cvxopt", options={"dualize": False})
     assert design.status == "optimal" and reference.status == "optimal"
     assert design.certificate.objective == pytest.approx(reference.value, rel=1e-5)
     assert design.certificate.bound == pytest.approx(reference.value, rel=1e-5)
@@ -71,7 +71,7 @@ def test_type_i_optimum_needs_no_dedicated_sensing_signal():
     """Remark 1 / MODEL-NOTES item 3: for Type-I users, R = 0 loses nothing."""
     problem = small_problem(seed=6, n_users_per_cell=1, n_tx=6, sinr_target_db=10.0)
     detector = Detector()
-    reference = solve_picos(problem, TypeI(), detector, solver="cvxopt", options={"dualize": False})
+    reference = solve_picos(paper_formulation(problem, TypeI(), detector), solver="cvxopt", options={"dualize": False})
     no_sensing = SDRDesigner().design(problem, TypeI(), detector)  # solved with R dropped
     assert no_sensing.certificate.objective == pytest.approx(reference.value, rel=1e-5)
 

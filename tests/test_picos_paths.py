@@ -18,6 +18,8 @@ from isacsim.receivers import TypeI, TypeII
 from isacsim.scenario import ScenarioConfig, realization_rng
 from isacsim.testing import small_problem
 
+from reference import paper_formulation
+
 picos = pytest.importorskip("picos")
 PICOS_SOLVERS = [name for name in ("cvxopt", "qics") if name in picos.available_solvers()]
 
@@ -54,7 +56,7 @@ def test_paper_size_primal_is_over_the_default_limit_and_its_reduced_dual_far_be
         assert memory.picos_primal_bytes(problem, solver) > memory.DEFAULT_LIMIT  # it used 12.5 GB, then crashed
         assert memory.picos_dual_bytes(program, solver) < 2**30
     assert memory.cvxopt_dual_bytes(program) < 2**30
-    assert PROGRAM_SOLVERS[DEFAULT_SOLVER][2] is None  # the default solver's memory grows only linearly
+    assert memory.structured_bytes(program) < 2**27  # the default solver's memory grows only linearly
 
 
 def _peak_growth(run):
@@ -84,11 +86,11 @@ def _peak_growth(run):
 @pytest.mark.skipif("cvxopt" not in PICOS_SOLVERS, reason="needs PICOS with CVXOPT")
 def test_estimates_cover_the_measured_peak_memory():
     warm = small_problem(n_users_per_cell=1, n_tx=2)  # load the solver code first
-    picos_model.solve_picos(warm, TypeII(), Detector(), solver="cvxopt")
+    picos_model.solve_picos(paper_formulation(warm, TypeII(), Detector()), solver="cvxopt")
     solve_picos_dual(_program(SDRDesigner(), warm, TypeII(), Detector()))
 
     primal = ScenarioConfig(n_users_per_cell=1, n_tx=12, n_rx=12, points_per_side=2).build(realization_rng(0, 0))
-    used = _peak_growth(lambda: picos_model.solve_picos(primal, TypeII(), Detector(), solver="cvxopt"))
+    used = _peak_growth(lambda: picos_model.solve_picos(paper_formulation(primal, TypeII(), Detector()), solver="cvxopt"))
     estimate = memory.picos_primal_bytes(primal, "cvxopt")
     assert used <= estimate <= 4 * used + 32 * 2**20
 
@@ -139,7 +141,7 @@ def test_refusal_happens_before_any_model_is_built(monkeypatch):
     monkeypatch.setattr(picos_dual, "build_dual_model", forbidden)
     problem = small_problem()
     with pytest.raises(SolverMemoryError):
-        primal_solver("picos:cvxopt")(problem, TypeII(), Detector())
+        primal_solver("picos:cvxopt")(paper_formulation(problem, TypeII(), Detector()))
     with pytest.raises(SolverMemoryError):
         program_solver("picos-dual:cvxopt")(_program(SDRDesigner(), problem, TypeII(), Detector()))
     with pytest.raises(SolverMemoryError):
@@ -197,7 +199,7 @@ def test_picos_reduced_dual_names_users_of_unreachable_targets(solver):
     relaxed = solve_picos_dual(_program(SDRDesigner(), problem, TypeII(), Detector()), {"solver": solver})
     assert relaxed.status == "infeasible"
     assert relaxed.W is None and math.isnan(relaxed.value)
-    assert relaxed.culprits and all(0 <= m < 3 and 0 <= k < 2 for m, k in relaxed.culprits)
+    assert relaxed.rows and all(kind == "sinr" and 0 <= m < 3 and 0 <= k < 2 for kind, m, k in relaxed.rows)
 
 
 @pytest.mark.parametrize("solver", ["picos-dual:cvxopt"])

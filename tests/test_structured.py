@@ -10,7 +10,7 @@ from isacsim.solvers.picos_model import solve_picos
 from isacsim.problem import DesignProblem
 from isacsim.testing import small_problem
 
-from reference import sinr_eq2
+from reference import paper_formulation, sinr_eq2
 
 
 def random_problem(seed, n_bs, n_users, n_tx=5, n_points=3, gamma_db=5.0):
@@ -42,7 +42,7 @@ def _reference(designer, problem, receiver, detector):
     """The PICOS primal (CVXOPT) for what the designer solves."""
     detector = designer.detector_for(detector)
     directions = designer._unit_directions(problem)
-    return solve_picos(problem, receiver, detector, directions=directions, solver="cvxopt", options={"dualize": False})
+    return solve_picos(paper_formulation(problem, receiver, detector, directions), solver="cvxopt", options={"dualize": False})
 
 
 @pytest.mark.parametrize("n_bs, n_users", SIZES)
@@ -89,8 +89,10 @@ def test_infeasibility_is_a_property_of_the_budgets():
 def test_the_design_does_not_depend_on_the_physical_scale(gamma_db, status):
     """H * c and sigma_c^2 * c^2 leave every SINR unchanged: same status, same beams.
 
-    The objective agrees to rounding; the beams to 1e-5 (an interior-point
-    optimum fixes the beams only to about the square root of its gap).
+    The objective agrees to rounding; the beams to 1e-5, or to 10 times the
+    square root of the larger duality gap where that is looser (an
+    interior-point optimum fixes the beams only to about the square root of
+    its gap, and the solver stops at a gap of 1e-9).
     """
     problem = random_problem(seed=5, n_bs=3, n_users=2, gamma_db=gamma_db)
     reference = SDRDesigner().design(problem, TypeII(), Detector())
@@ -101,7 +103,8 @@ def test_the_design_does_not_depend_on_the_physical_scale(gamma_db, status):
         assert design.status == status, f"c = {c:g}: {design.reason}"
         if status == "optimal":
             assert design.certificate.objective == pytest.approx(reference.certificate.objective, rel=1e-9)
-            np.testing.assert_allclose(design.w, reference.w, atol=1e-5 * np.abs(reference.w).max())
+            gap = max(abs(design.certificate.duality_gap), abs(reference.certificate.duality_gap))
+            np.testing.assert_allclose(design.w, reference.w, atol=max(1e-5, 10 * np.sqrt(gap)) * np.abs(reference.w).max())
 
 
 def test_vanishing_channels_with_unreachable_targets_are_infeasible_not_errors():

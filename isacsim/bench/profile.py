@@ -24,10 +24,10 @@ __all__ = ["PHASES", "run_profile", "PhaseProfile"]
 PHASES = (
     ("isacsim.scenario", "ScenarioConfig.build", "problem building"),
     ("isacsim.solvers.program", "span_basis", "span bases"),
-    ("isacsim.designers.spans", "_stacked_bases", "span bases"),
-    ("isacsim.solvers.program", "BeamProgram.build", "program compilation"),
-    ("isacsim.solvers.cones", "group_blocks", "program compilation"),
+    ("isacsim.designers.base", "Designer._formulation", "formulation (rows)"),
+    ("isacsim.solvers.compile", "compile_program", "program compilation"),
     ("isacsim.designers.zf", "zero_forcing_directions", "beam directions (ZF)"),
+    ("isacsim.solvers.structured", "solve_structured_batch", "interior-point solve"),
     ("isacsim.solvers.structured", "solve_structured", "interior-point solve"),
     ("isacsim.designers.rankone", "rank_one_beams", "rank-one beams"),
     ("isacsim.designers.verify", "check_designs", "verification"),  # the designers' and the audit's

@@ -186,8 +186,7 @@ class DatasetConfig:
         problems = [self.problem(i) for i in range(start, stop)]
         designer, receiver = get_designer(self.designer)(), get_receiver(self.receiver)()
         detector = Detector(synchronized=self.synchronized)
-        c = self.scenario
-        size = min(MAX_BATCH, batch_limit(c.n_cells, c.n_users_per_cell, c.n_tx, c.points_per_side**2))
+        size = min(MAX_BATCH, batch_limit(self.scenario))
         designs = []
         for first in range(0, len(problems), size):
             chunk = problems[first : first + size]

@@ -27,9 +27,10 @@ from ..detection import Detector
 from ..problem import DesignProblem
 from ..receivers import Receiver
 from .design import Certificate, Design, NoBeamDirection
-from ..solvers.program import TARGET_MARGIN, BeamProgram
+from ..solvers.compile import compile_program
+from ..solvers.formulation import Formulation, budget_rows, echo_rows, max_min_reflected_power, sinr_rows
+from ..solvers.program import TARGET_MARGIN
 from .rankone import rank_one_beams
-from .spans import SpanBases
 from ..solvers.registry import DEFAULT_SOLVER, PICOS_PREFIX, check_options, check_solver_name, primal_solver, program_solver
 from .verify import TOLERANCE, check_design, repair_design
 
@@ -104,6 +105,11 @@ def _load_solver(name):
 
 def _describe_users(users):
     return ", ".join(f"cell {m} user {k}" for m, k in users) if users else "every user"
+
+
+def _describe_rows(labels):
+    """Row labels as text: ``cell m user k`` for an SINR row, the label's words otherwise."""
+    return ", ".join(f"cell {label[1]} user {label[2]}" if label[0] == "sinr" else " ".join(map(str, label)) for label in labels)
 
 
 @attrs.frozen(kw_only=True)
@@ -219,7 +225,7 @@ class Designer:
         except Exception as error:  # noqa: BLE001 - a solver failure is a result, not a crash
             return self._empty(problem, receiver, detector, "error", f"solver failed: {type(error).__name__}: {error}", started)
         if relaxed.status == "infeasible":
-            who = _describe_users(relaxed.culprits) if relaxed.culprits else "not identified by this solver"
+            who = _describe_rows(relaxed.rows) if relaxed.rows else "not identified by this solver"
             reason = f"the SINR targets cannot all be met within the power budgets; users concerned: {who}"
             return self._empty(problem, receiver, detector, "infeasible", reason, started, relaxed)
         if relaxed.W is None:
@@ -283,44 +289,46 @@ class Designer:
             raise NoBeamDirection("zero-length direction", [tuple(int(v) for v in u) for u in np.argwhere(norms == 0)])
         return directions / norms[..., None]
 
-    def _relax_with(self, problem, receiver, detector, directions, spans=None, first=None):
+    def _relax_with(self, problem, receiver, detector, directions, first=None):
         """A callable ``relax(margin)`` that solves the relaxation; input is checked now.
 
-        ``spans`` (:class:`~.spans.SpanBases`) and the program at the target
-        margin ``first`` may be given when already computed.
+        The program at the target margin, ``first``, may be given when
+        already compiled.
         """
         check_solver_name(self.solver)
         check_options(self.solver, self.options)
         if self.solver.startswith(PICOS_PREFIX):
             solve_primal = primal_solver(self.solver)
-            return lambda margin: solve_primal(problem, receiver, detector, directions=directions, options=self.options, margin=margin)
+            formulation = self._formulation(problem, receiver, detector, directions)
+            return lambda margin: solve_primal(formulation, options=self.options, margin=margin)
         solve = program_solver(self.solver)
-        spans = spans or SpanBases(problem)
-        first = first or self._program(problem, receiver, detector, directions, spans=spans)  # raises for bad input
+        first = first or self._program(problem, receiver, detector, directions)  # raises for bad input
 
         def relax(margin):
-            program = first if margin == TARGET_MARGIN else self._program(problem, receiver, detector, directions, margin, spans)
+            program = first if margin == TARGET_MARGIN else self._program(problem, receiver, detector, directions, margin)
             return solve(program, self.options)
 
         return relax
 
     @staticmethod
-    def _program(problem, receiver, detector, directions, margin=TARGET_MARGIN, spans=None):
-        n_users = problem.n_users_per_cell
-        spans = spans or SpanBases(problem)
-        # Every constraint on R_l involves only the steering vectors, plus the
-        # channels when sensing interference leaks to the users.
-        sensing = spans.full if receiver.sensing_leakage > 0 else spans.steering
-        if directions is None:
-            beam_bases = [[spans.full[l]] * n_users for l in range(problem.n_bs)]
-            # For a Type-I receiver whose information echoes count, R folds into
-            # any W_li without changing a constraint: R = 0 loses nothing
-            # (MODEL-NOTES item 3) and the rank-one construction rebuilds R.
-            if receiver.sensing_leakage == 1.0 and detector.information_echoes:
-                sensing = None
-        else:
-            beam_bases = [[directions[l, i][:, None] for i in range(n_users)] for l in range(problem.n_bs)]
-        return BeamProgram.build(problem, receiver, detector, beam_bases, sensing, margin)
+    def _formulation(problem, receiver, detector, directions):
+        """The paper's program on these beam subspaces: max-min reflected power, SINR rows, budgets.
+
+        For a Type-I receiver whose information echoes count, R folds into
+        any free W_li without changing a constraint, so R = 0 loses nothing
+        and the rank-one construction rebuilds R; R is then left out.
+        """
+        rows = (
+            echo_rows(problem, detector.link_weights(problem), detector.information_echoes),
+            sinr_rows(problem, receiver.sensing_leakage),
+            budget_rows(problem),
+        )
+        sensing = not (directions is None and receiver.sensing_leakage == 1.0 and detector.information_echoes)
+        return Formulation(problem=problem, objective=max_min_reflected_power(), rows=rows, directions=directions, sensing=sensing)
+
+    def _program(self, problem, receiver, detector, directions, margin=TARGET_MARGIN):
+        """The compiled program of :meth:`_formulation`."""
+        return compile_program(self._formulation(problem, receiver, detector, directions), margin)
 
     def _empty(self, problem, receiver, detector, status, reason, started, relaxed=None):
         """A design without beams (infeasible or failed)."""

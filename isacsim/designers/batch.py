@@ -12,44 +12,23 @@ import time
 
 import numpy as np
 
-from .spans import batch_span_bases
+__all__ = ["design_batch", "relaxation_programs", "solve_programs", "batch_limit", "BATCH_MEMORY_BYTES"]
 
-__all__ = ["design_batch", "relaxation_programs", "solve_programs", "batch_limit", "member_bytes", "BATCH_MEMORY_BYTES"]
-
-#: Memory a batch of designs may use [bytes], beyond the process's own.
-BATCH_MEMORY_BYTES = 256 * 2**20
+#: Memory the solves of a batch of designs may use [bytes].
+BATCH_MEMORY_BYTES = 512 * 2**20
 
 
-def member_bytes(n_bs, n_users, n_tx, n_points):
-    """Estimated working memory of one design of a batch [bytes].
+def batch_limit(config, budget=BATCH_MEMORY_BYTES):
+    """The largest batch of designs of a configuration's problems within ``budget`` bytes (at least 1).
 
-    The structured interior-point method keeps, per block (``L (K + 1)`` of
-    them, of dimension ``d <= min(Nt, Q + L K)``, each with ``m <= Q + L K``
-    data vectors), about twenty ``d x d`` complex matrices, the vectors and
-    a few ``m x m`` Schur terms.
+    The memory of one more member is the structured solver's estimate
+    (:func:`isacsim.solvers.memory.structured_bytes`) for the SDR
+    relaxation of one of the configuration's problems, with a Type-I
+    receiver in Scenario I (the largest of the paper's programs of a shape).
 
     Parameters
     ----------
-    n_bs, n_users, n_tx, n_points : int
-        L, K, Nt and Q.
-
-    Returns
-    -------
-    int
-    """
-    rows = n_points + n_bs * n_users
-    dim = min(n_tx, rows)
-    blocks = n_bs * (n_users + 1)
-    return int(16 * blocks * (20 * dim**2 + 4 * dim * rows + 6 * rows**2))
-
-
-def batch_limit(n_bs, n_users, n_tx, n_points, budget=BATCH_MEMORY_BYTES):
-    """The largest batch of designs of one shape within ``budget`` bytes (at least 1).
-
-    Parameters
-    ----------
-    n_bs, n_users, n_tx, n_points : int
-        L, K, Nt and Q.
+    config : ScenarioConfig
     budget : int
         [bytes].
 
@@ -57,7 +36,15 @@ def batch_limit(n_bs, n_users, n_tx, n_points, budget=BATCH_MEMORY_BYTES):
     -------
     int
     """
-    return max(1, int(budget // member_bytes(n_bs, n_users, n_tx, n_points)))
+    from ..detection import Detector
+    from ..receivers import TypeI
+    from ..scenario import realization_rng
+    from ..solvers.memory import structured_bytes
+    from .sdr import SDRDesigner
+
+    program = SDRDesigner()._program(config.build(realization_rng(0, 0)), TypeI(), Detector(), None)
+    member = structured_bytes(program, batch=2) - structured_bytes(program, batch=1)
+    return max(1, int(budget // member))
 
 
 def _batchable(designer):
@@ -74,13 +61,15 @@ def _batchable(designer):
 
 
 def solve_programs(name, programs, options):
-    """Solve programs of one shape with the registered solver ``name``.
+    """Solve programs with the registered solver ``name``, those of one structure together.
 
     Returns
     -------
     list of RelaxedSolution or Exception
-        One per program, in order: its solution, or the exception its solve
-        raised (a failure of that program alone).
+        One per program, in order: its solution, each what the solver gives
+        it alone (:func:`isacsim.solvers.registry.program_batch_solver`), or
+        the exception its solve raised (a failure of that program alone:
+        after a batch that raises, the programs are solved one by one).
 
     Raises
     ------
@@ -89,8 +78,14 @@ def solve_programs(name, programs, options):
         over the limit), as :meth:`Designer.design` does.
     """
     from ..errors import InputError
-    from ..solvers.registry import program_solver
+    from ..solvers.registry import program_batch_solver, program_solver
 
+    try:
+        return list(program_batch_solver(name)(programs, options))
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001 - one by one below, so that a failure is its program's alone
+        pass
     solve = program_solver(name)
     solutions = []
     for program in programs:
@@ -114,18 +109,18 @@ def _returned(solution):
     return first
 
 
-def _prepared(designer, problems, receiver, detector, spans):
+def _prepared(designer, problems, receiver, detector):
     """Per problem ``(detector, directions, design, program)``: ``design`` without beams when it has no
     relaxation (no beam direction), its compiled relaxation ``program`` otherwise."""
     members = []
-    for problem, member_spans in zip(problems, spans):
+    for problem in problems:
         member_detector, directions, empty = designer._prepare(problem, receiver, detector, time.perf_counter())
-        program = None if empty is not None else designer._program(problem, receiver, member_detector, directions, spans=member_spans)
+        program = None if empty is not None else designer._program(problem, receiver, member_detector, directions)
         members.append((member_detector, directions, empty, program))
     return members
 
 
-def relaxation_programs(designer, problems, receiver, detector, spans=None):
+def relaxation_programs(designer, problems, receiver, detector):
     """The relaxations a designer solves for problems of one shape (what :func:`design_batch` solves together).
 
     Parameters
@@ -135,8 +130,6 @@ def relaxation_programs(designer, problems, receiver, detector, spans=None):
     problems : sequence of DesignProblem
     receiver : Receiver
     detector : Detector
-    spans : list of SpanBases or None
-        As for :func:`design_batch`.
 
     Returns
     -------
@@ -144,19 +137,17 @@ def relaxation_programs(designer, problems, receiver, detector, spans=None):
         One compiled program per problem, or None for a problem that has
         no relaxation (e.g. no beam direction exists).
     """
-    problems = list(problems)
-    spans = spans if spans is not None else batch_span_bases(problems)
-    return [program for _, _, _, program in _prepared(designer, problems, receiver, detector, spans)]
+    return [program for _, _, _, program in _prepared(designer, list(problems), receiver, detector)]
 
 
-def design_batch(designer, problems, receiver, detector, spans=None):
+def design_batch(designer, problems, receiver, detector):
     """Design every problem of a batch.
 
     The designer's template (:class:`Designer`) runs for every problem,
-    with the span bases of the batch computed together
-    (:func:`~.spans.batch_span_bases`) and the relaxations solved together
-    (:func:`solve_programs`); each member's ``solve_seconds`` is its own
-    conclusion plus its share of what the batch did together.
+    with the relaxations solved together (:func:`solve_programs`) and the
+    rank-one beams constructed and checked together; each member's
+    ``solve_seconds`` is its own conclusion plus its share of what the batch
+    did together.
 
     Parameters
     ----------
@@ -167,9 +158,6 @@ def design_batch(designer, problems, receiver, detector, spans=None):
         Problems of one shape (L, K, Nt, Q).
     receiver : Receiver
     detector : Detector
-    spans : list of SpanBases or None
-        The problems' span bases, when several designers share them
-        (:func:`~.spans.batch_span_bases`); computed here otherwise.
 
     Returns
     -------
@@ -190,11 +178,10 @@ def design_batch(designer, problems, receiver, detector, spans=None):
     from ..blas import single_threaded_blas
     from .base import _load_solver
 
-    spans = spans if spans is not None else batch_span_bases(problems)
     _load_solver(designer.solver)
     with single_threaded_blas():
         started = time.perf_counter()
-        members = _prepared(designer, problems, receiver, detector, spans)
+        members = _prepared(designer, problems, receiver, detector)
         active = [i for i, member in enumerate(members) if member[3] is not None]
         solutions = dict(zip(active, solve_programs(designer.solver, [members[i][3] for i in active], designer.options) if active else []))
         beams = _beams(problems, receiver, {i: (members[i][0], solution) for i, solution in solutions.items()})
@@ -202,7 +189,7 @@ def design_batch(designer, problems, receiver, detector, spans=None):
         designs = [empty for _, _, empty, _ in members]
         for i, solution in solutions.items():
             member_detector, directions, _, program = members[i]
-            relax = designer._relax_with(problems[i], receiver, member_detector, directions, spans=spans[i], first=program)
+            relax = designer._relax_with(problems[i], receiver, member_detector, directions, first=program)
             started = time.perf_counter() - share
             designs[i] = designer._conclude(problems[i], receiver, member_detector, relax, _returned(solution), started, beams.get(i))
     return designs

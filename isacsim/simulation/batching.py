@@ -75,9 +75,18 @@ def execute_batch(job, batch):
 
 
 def _limit(job, key):
-    """The largest batch of ``key``: the job's limit, if any, within [1, MAX_BATCH]."""
+    """The largest batch of ``key``: the job's limit, if any, within [1, MAX_BATCH].
+
+    A limit that cannot be computed (e.g. the tasks' problem cannot be
+    built, which those tasks will record) gives batches of one.
+    """
     batch_limit = getattr(job, "batch_limit", None)
-    return MAX_BATCH if batch_limit is None else max(1, min(MAX_BATCH, int(batch_limit(key))))
+    if batch_limit is None:
+        return MAX_BATCH
+    try:
+        return max(1, min(MAX_BATCH, int(batch_limit(key))))
+    except Exception:  # noqa: BLE001 - the tasks report their own failure
+        return 1
 
 
 def plan_batches(job, tasks, workers):

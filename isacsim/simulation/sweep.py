@@ -8,8 +8,6 @@ on the number of workers or the order tasks run in.
 """
 from __future__ import annotations
 
-import functools
-
 import attrs
 
 from ..errors import InputError, InputTypeError
@@ -22,7 +20,6 @@ from .aggregate import SUMMARY_COLUMNS, summarize_sweep
 from .rows import SOLVE_COLUMNS, error_row, solve_row
 from .schemes import PAPER_SCHEMES, Scheme, describe_schemes
 from ..designers.batch import batch_limit, design_batch
-from ..designers.spans import batch_span_bases
 from ..evaluation import evaluate_each
 
 __all__ = ["Simulation", "EVALUATION_ONLY"]
@@ -57,16 +54,13 @@ class _Point:
     problem: object
 
 
-def _designs(scheme, problems, spans):
-    """The scheme's design of every problem, in one batch; a design that failed is its exception.
-
-    ``spans`` are the problems' span bases, shared by the schemes (:func:`batch_span_bases`).
-    """
+def _designs(scheme, problems):
+    """The scheme's design of every problem, in one batch; a design that failed is its exception."""
     if not problems:
         return []
     try:
         designer, receiver, detector = scheme.make()
-        return run_designer_batch(designer, problems, receiver, detector, batch=functools.partial(design_batch, spans=spans))
+        return run_designer_batch(designer, problems, receiver, detector, batch=design_batch)
     except Exception:  # noqa: BLE001 - one by one, so that a failure is its own problem's
         pass
     designs = []
@@ -163,8 +157,7 @@ class Simulation:
 
     def batch_limit(self, key):
         """The largest batch of swept value ``key`` (:meth:`batch_key`) that fits a worker's memory."""
-        config = self.config if key == "all" else self.config.evolve(**{self.x_name: self.x_values[int(key)]})
-        return batch_limit(config.n_cells, config.n_users_per_cell, config.n_tx, config.points_per_side**2)
+        return batch_limit(self.config if key == "all" else self.config.evolve(**{self.x_name: self.x_values[int(key)]}))
 
     def run_task(self, task):
         """Solve one task; never raises for a failed solve (the row says so).
@@ -206,11 +199,10 @@ class Simulation:
                 request_of[key] = len(requests)
                 requests.append(points[key].problem)
             request_of[index] = request_of[key]
-        spans = batch_span_bases(requests)  # computed once, on first use, for every scheme
         built = [index for index, point in enumerate(points) if not isinstance(point.problem, Exception)]
         evaluated = {}  # (scheme, point index) -> (design, evaluation) or the exception of either
         for scheme in self.schemes:
-            designs = _designs(scheme, requests, spans)
+            designs = _designs(scheme, requests)
             chosen = [designs[request_of[i]] for i in built]
             evaluations = evaluate_each([points[i].problem for i in built], chosen)
             for i, design, evaluation in zip(built, chosen, evaluations):

@@ -1,43 +1,64 @@
-"""Fast path: the Lagrangian dual of a `BeamProgram`, solved by CVXOPT.
+"""Cross-check path: the Lagrangian dual of a compiled `Program`, solved by CVXOPT.
 
-The dual has only ``Q + LK + L`` scalar variables (one per sample point,
-user and BS) and one linear matrix inequality per block, of the block's
-reduced dimension ``d <= Q + LK`` (MODEL-NOTES, "Numerics")::
+The dual has one scalar variable per row and one linear matrix inequality per
+block, of the block's reduced dimension (see :class:`~isacsim.solvers.program.Program`)::
 
-    minimize    sum_l nu_l p_l - sum_mk mu_mk rho_mk
-    subject to  sum_q lambda_q = 1,  lambda, mu, nu >= 0
-                nu_l I - sum_q lambda_q s c_ql g_q g_q^H - sum_mk mu_mk a_mk f_mk f_mk^H >= 0   per block
+    minimize    -r^T y
+    subject to  y >= 0,   -c_t - a^T y >= 0   (= 0 for a free t)
+                -c_b I - sum_j y_j A_jb >= 0      per block b
 
-with ``g_q = V^H b_ql`` and ``f_mk = V^H h_lmk`` projected on the block's basis
-``V``. The primal blocks are CVXOPT's LMI multipliers. Complex Hermitian LMIs
-are passed in their real 2d x 2d embedding ``[[Re, -Im], [Im, Re]]``.
+CVXOPT's generic ``solvers.sdp`` knows nothing of the data's low rank; this
+is the structured solver's baseline in ``isacsim bench`` and an independent
+solve of the same program. The primal blocks are CVXOPT's LMI multipliers;
+complex Hermitian LMIs are passed in their real 2d x 2d embedding
+``[[Re, -Im], [Im, Re]]``. The bound is certified on the user's data
+(:meth:`~isacsim.solvers.program.Program.certify`) like the structured
+solver's.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .relaxed import RelaxedSolution, users_named
+from .relaxed import RelaxedSolution
 
-__all__ = ["solve_dual", "DEFAULT_OPTIONS"]
+__all__ = ["solve_dual", "DEFAULT_OPTIONS", "block_data"]
 
-#: CVXOPT options of the fast path (converges in 12-30 iterations here).
+#: CVXOPT options of this path (converges in 12-30 iterations here).
 DEFAULT_OPTIONS = {"show_progress": False, "abstol": 1e-9, "reltol": 1e-8, "feastol": 1e-9, "maxiters": 50}
 #: Looser tolerances, tried when the default run stalls (near the edge of
 #: feasibility); the design is verified independently either way.
 FALLBACK_OPTIONS = {"abstol": 1e-8, "reltol": 1e-7, "feastol": 1e-8}
+SOLVER_NAME = "dual-cvxopt"
 
 
-def _realify(vectors):
-    """Real embeddings ``r1 = [Re; Im]``, ``r2 = [-Im; Re]`` of complex rows (n, d) -> 2 x (n, 2d)."""
-    re, im = vectors.real, vectors.imag
-    return np.concatenate([re, im], axis=1), np.concatenate([-im, re], axis=1)
+def block_data(program):
+    """Every block's data as dense matrices.
+
+    Returns
+    -------
+    list of (numpy.ndarray, float)
+        Per block of ``program.blocks``: ``A`` of shape (m, d, d) with
+        ``A[j] = A_jb`` (the solved, tightened data), and the objective
+        coefficient ``c_b``.
+    """
+    out = [None] * len(program.blocks)
+    m = program.n_rows
+    for group in program.groups:
+        incidence = np.zeros((group.columns.size, m))
+        incidence[np.arange(group.columns.size), group.columns] = 1.0
+        for slot, (index, d) in enumerate(zip(group.blocks, group.dims)):
+            G = group.vectors[slot, :d]
+            outer = np.einsum("ik,jk->kij", G, G.conj()) * group.coefficients[slot][:, None, None]
+            A = np.einsum("km,kij->mij", incidence, outer)
+            A[group.identity_rows] += group.identity[slot][:, None, None] * np.eye(d)
+            out[index] = (A, float(group.objective[slot]))
+    return out
 
 
-def _outer_embeddings(vectors):
-    """Real embeddings of ``v v^H`` for each row v, flattened: (n, 4 d^2)."""
-    r1, r2 = _realify(vectors)
-    outer = r1[:, :, None] * r1[:, None, :] + r2[:, :, None] * r2[:, None, :]
-    return outer.reshape(vectors.shape[0], -1)
+def _embed(A):
+    """Real embeddings ``[[Re, -Im], [Im, Re]]`` of a stack of Hermitian matrices (m, d, d) -> (m, 2d, 2d)."""
+    re, im = A.real, A.imag
+    return np.concatenate([np.concatenate([re, -im], axis=2), np.concatenate([im, re], axis=2)], axis=1)
 
 
 def _to_complex(z, dimension):
@@ -50,69 +71,58 @@ def _to_complex(z, dimension):
 
 
 def solve_dual(program, options=None):
-    """Solve a :class:`~isacsim.solvers.program.BeamProgram` through its dual.
+    """Solve a :class:`~isacsim.solvers.program.Program` through its dual in CVXOPT.
 
     Parameters
     ----------
-    program : BeamProgram
+    program : Program
     options : dict or None
         CVXOPT options; defaults to :data:`DEFAULT_OPTIONS`.
 
     Returns
     -------
     RelaxedSolution
-
     """
     from cvxopt import matrix, solvers  # lazy: solvers are imported by the designer that needs them
 
-    n_points = program.n_points
-    n_users = program.gamma.size
-    n_bs = program.n_bs
-    n_vars = n_points + n_users + n_bs
-    nu = n_points + n_users  # offset of nu
-    linear_rows = [-np.eye(n_vars)]
+    m = program.n_rows
+    linear_rows, linear_rhs = [-np.eye(m)], [np.zeros(m)]
     lmi_blocks, lmi_rhs, kinds = [], [], []
-    for block in program.blocks:
-        vectors, coefficients = program.block_rows(block)
-        d = block.basis.shape[1]
+    for A, c_b in block_data(program):
+        d = A.shape[1]
         if d == 1:
-            row = np.zeros(n_vars)
-            row[:nu] = coefficients * np.abs(vectors[:, 0]) ** 2
-            row[nu + block.bs] = -1.0
-            linear_rows.append(row[None, :])
-            kinds.append(("linear", n_vars + len(linear_rows) - 2))
+            linear_rows.append(A[:, 0, 0].real[None, :])
+            linear_rhs.append(np.array([-c_b]))
+            kinds.append(("linear", m + len(linear_rows) - 2))
             continue
-        columns = np.zeros((4 * d * d, n_vars))
-        columns[:, :nu] = (_outer_embeddings(vectors) * coefficients[:, None]).T
-        columns[:, nu + block.bs] = -np.eye(2 * d).ravel()
-        lmi_blocks.append(matrix(columns))
-        lmi_rhs.append(matrix(0.0, (2 * d, 2 * d)))
+        columns = _embed(A).reshape(m, -1).T  # (4 d^2, m), column-major like CVXOPT (symmetric anyway)
+        lmi_blocks.append(matrix(np.ascontiguousarray(columns)))
+        lmi_rhs.append(matrix(-c_b * np.eye(2 * d)))
         kinds.append(("lmi", len(lmi_blocks) - 1))
+    arguments = {}
+    t_row = None
+    if np.any(program.t_coefficients != 0) or program.objective_t != 0:
+        if program.t_free:
+            arguments.update(A=matrix(program.t_coefficients[None, :].copy()), b=matrix(-float(program.objective_t)))
+        else:
+            t_row = sum(len(r) for r in linear_rows)
+            linear_rows.append(program.t_coefficients[None, :])
+            linear_rhs.append(np.array([-float(program.objective_t)]))
     linear = np.vstack(linear_rows)
-    c = np.concatenate([np.zeros(n_points), -program.rhs.ravel(), program.budget])
-    equality = np.zeros((1, n_vars))
-    equality[0, :n_points] = 1.0
-    arguments = dict(
-        Gl=matrix(linear),
-        hl=matrix(0.0, (linear.shape[0], 1)),
-        Gs=lmi_blocks,
-        hs=lmi_rhs,
-        A=matrix(equality),
-        b=matrix(1.0),
-    )
+    arguments.update(Gl=matrix(linear), hl=matrix(np.concatenate(linear_rhs)), Gs=lmi_blocks, hs=lmi_rhs)
+    c = matrix(-program.rhs.astype(float))
     settings = {**DEFAULT_OPTIONS, **(options or {})}
-    result = solvers.sdp(matrix(c), **arguments, options=settings)
+    result = solvers.sdp(c, **arguments, options=settings)
     if result["status"] == "unknown":
-        result = solvers.sdp(matrix(c), **arguments, options={**settings, **FALLBACK_OPTIONS})
+        result = solvers.sdp(c, **arguments, options={**settings, **FALLBACK_OPTIONS})
     status = result["status"]
     iterations = int(result.get("iterations", -1) or -1)
     if status == "dual infeasible":
-        # A ray of the dual: its mu part weights the SINR rows that cannot hold together.
+        # A ray of the dual: it weights the rows that cannot hold together.
         ray = np.asarray(result["x"]).ravel()
-        culprits = users_named(ray[n_points:nu], program.n_users_per_cell)
-        return RelaxedSolution(status="infeasible", culprits=culprits, iterations=iterations, solver="dual-cvxopt")
+        return RelaxedSolution(status="infeasible", rows=program.named_rows(ray * program.rhs), iterations=iterations, solver=SOLVER_NAME)
     if result["x"] is None or result["zs"] is None:
-        return RelaxedSolution(status="unknown", message=f"CVXOPT status {status!r}", iterations=iterations, solver="dual-cvxopt")
+        return RelaxedSolution(status="unknown", message=f"CVXOPT status {status!r}", iterations=iterations, solver=SOLVER_NAME)
     matrices = []
     for kind, index in kinds:
         if kind == "linear":
@@ -121,14 +131,18 @@ def solve_dual(program, options=None):
             z = np.asarray(result["zs"][index])
             matrices.append(_to_complex(z, z.shape[0] // 2))
     W, R = program.assemble(matrices)
+    y = np.asarray(result["x"]).ravel()
+    bound, _, certified = program.certify(y)
+    primal, dual = float(result["primal objective"]), float(result["dual objective"])
     return RelaxedSolution(
         status="optimal" if status == "optimal" else "unknown",
         W=W,
         R=R,
-        value=program.energy_scale * float(result["dual objective"]),
-        bound=program.energy_scale * float(result["primal objective"]),
-        gap=abs(float(result["primal objective"]) - float(result["dual objective"])) / max(abs(float(result["primal objective"])), 1e-300),
+        value=program.units.objective * dual,
+        bound=program.units.objective * bound,
+        bound_certified=bool(certified),
+        gap=abs(primal - dual) / max(abs(primal), 1e-300),
         iterations=iterations,
         message="" if status == "optimal" else f"CVXOPT status {status!r}",
-        solver="dual-cvxopt",
+        solver=SOLVER_NAME,
     )

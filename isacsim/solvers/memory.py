@@ -20,10 +20,17 @@ memory of single solves on a 2-core, 24 GiB machine; see
     With ``dualize`` PICOS hands the solver a larger system (and CVXOPT
     falls back to its dense LDL solver), hence a larger ``c``.
 ``cvxopt`` and ``picos-dual:NAME``, the reduced dual
-    ``n = Q + LK + L`` scalar variables and one LMI per block of reduced
-    dimension ``d_b``. The solver's dense data and its scaled copies are
-    ``8 n S`` bytes each, with ``S = sum_b (2 d_b)^2`` entries of the real
-    embeddings, so the peak is ``k 8 n S`` bytes for ``k`` copies.
+    ``n`` scalar variables (one per row: ``Q + LK + L`` for the paper's
+    program) and one LMI per block of reduced dimension ``d_b``. The solver's
+    dense data and its scaled copies are ``8 n S`` bytes each, with
+    ``S = sum_b (2 d_b)^2`` entries of the real embeddings, so the peak is
+    ``k 8 n S`` bytes for ``k`` copies.
+``structured``, the default
+    Per block, a few dozen complex ``d x d`` matrices (iterates, factors,
+    directions), the ``p x p`` Gram matrices of its ``p`` columns and the
+    ``d x p`` images of those columns; the ``n x n`` Schur complement. All
+    of it grows linearly with the number of blocks and of programs solved
+    in one batch (:func:`structured_bytes`).
 
 The limit is ``ISACSIM_SOLVER_MEMORY_LIMIT`` (bytes, or with a binary suffix
 such as ``8GiB``), by default the smaller of 4 GiB and half the physical
@@ -47,6 +54,7 @@ __all__ = [
     "picos_primal_bytes",
     "cvxopt_dual_bytes",
     "picos_dual_bytes",
+    "structured_bytes",
     "check_memory",
     "format_bytes",
 ]
@@ -197,8 +205,8 @@ def _dualize(options):
 
 
 def _multipliers_and_dims(program):
-    """``n = Q + LK + L`` and the reduced dimension of every block of a program."""
-    return program.n_points + program.gamma.size + program.n_bs, [block.basis.shape[1] for block in program.blocks]
+    """The number of rows (dual multipliers) and the reduced dimension of every block of a program."""
+    return program.n_rows, [block.dim for block in program.blocks]
 
 
 def picos_primal_bytes(problem, picos_solver, *, directions=None, options=None):
@@ -234,6 +242,41 @@ def picos_dual_bytes(program, picos_solver, options=None):
     return reduced_dual_bytes(n_multipliers, dims, copies, _OVERHEAD.get(picos_solver, max(_OVERHEAD.values())))
 
 
+#: Structured solver: bytes per entry of its per-block arrays, fitted to the
+#: peak memory traced during solves (see :func:`structured_bytes`).
+_STRUCTURED_PER_SQUARE = 16.0 * 40  # complex d x d arrays, about 40 of them
+_STRUCTURED_PER_GRAM = 8.0 * 12  # p x p Gram matrices, pair coefficients, products
+_STRUCTURED_PER_IMAGE = 16.0 * 8  # d x p columns and their images
+_STRUCTURED_PER_SCHUR = 8.0 * 12  # n x n Schur complement, factors, copies
+_STRUCTURED_OVERHEAD = 8 * _MIB
+
+
+def structured_bytes(program, options=None, batch=1):
+    """Estimated peak memory of the structured solver on ``batch`` programs like ``program`` [bytes].
+
+    Parameters
+    ----------
+    program : Program
+    options : dict or None
+        Unused (the structured solver's options do not change its memory).
+    batch : int
+        Programs of this structure solved in one batch.
+
+    Returns
+    -------
+    float
+        ``batch * sum over groups nb (a d^2 + b p^2 + c d p) + e n^2`` plus a
+        fixed overhead, for ``nb`` blocks of dimension ``d`` with ``p``
+        columns in each group and ``n`` rows.
+    """
+    total = 0.0
+    for group in program.groups:
+        nb, d, p = group.count, group.size, group.columns.size
+        total += nb * (_STRUCTURED_PER_SQUARE * d * d + _STRUCTURED_PER_GRAM * p * p + _STRUCTURED_PER_IMAGE * d * p)
+    total += _STRUCTURED_PER_SCHUR * program.n_rows**2
+    return batch * total + _STRUCTURED_OVERHEAD
+
+
 def check_memory(solver, estimate, *, alternative, limit=None):
     """Refuse a solve whose estimated memory exceeds the limit; call it before building the model.
 
@@ -243,8 +286,9 @@ def check_memory(solver, estimate, *, alternative, limit=None):
         The solver path's name, for the message.
     estimate : float
         Its estimated peak memory [bytes].
-    alternative : str
-        A solver to suggest instead (the registry's default).
+    alternative : str or None
+        A solver to suggest instead (the registry's default); None or
+        ``solver`` itself suggests none.
     limit : float or None
         [bytes]; default :func:`memory_limit`.
 
@@ -256,10 +300,10 @@ def check_memory(solver, estimate, *, alternative, limit=None):
     """
     limit = memory_limit() if limit is None else float(limit)
     if estimate > limit:
+        instead = f"use the solver {alternative!r} (--solver {alternative}), or " if alternative and alternative != solver else ""
         raise SolverMemoryError(
             f"solver {solver!r} would need about {format_bytes(estimate)} (estimate) for this problem, over the "
-            f"limit of {format_bytes(limit)}; use the solver {alternative!r} (--solver {alternative}), "
-            f"or raise the limit with {LIMIT_VARIABLE}=BYTES (e.g. 16GiB)",
+            f"limit of {format_bytes(limit)}; {instead}raise the limit with {LIMIT_VARIABLE}=BYTES (e.g. 16GiB)",
             estimate=estimate,
             limit=limit,
         )

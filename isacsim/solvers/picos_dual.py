@@ -1,26 +1,25 @@
-"""The reduced dual of a `BeamProgram` as a PICOS model, for any PICOS solver.
+"""The reduced dual of a compiled `Program` as a PICOS model, for any PICOS solver.
 
-This is the program :mod:`isacsim.solvers.cvxopt_dual` hands to CVXOPT, written
-as a PICOS model so that every installed PICOS solver can serve at paper
-size (``--solver picos-dual:cvxopt``, ``picos-dual:qics``, ...)::
+This is the program :mod:`isacsim.solvers.cvxopt_dual` hands to CVXOPT,
+written as a PICOS model so that every installed PICOS solver can serve at
+paper size (``--solver picos-dual:cvxopt``, ``picos-dual:qics``, ...)::
 
-    minimize    sum_l nu_l p_l - sum_mk mu_mk rho_mk
-    subject to  sum_q lambda_q = 1,  lambda, mu, nu >= 0
-                nu_l I - sum_j y_j c_j v_j v_j^H >= 0        one Hermitian LMI per block
+    minimize    -r^T y
+    subject to  y >= 0,   -c_t - a^T y >= 0   (= 0 for a free t)
+                -c_b I - sum_j y_j A_jb >= 0        one Hermitian LMI per block
 
-with ``y = (lambda, mu)`` and ``(v_j, c_j)`` the block's rows
-(:meth:`~isacsim.solvers.program.BeamProgram.block_rows`). It has
-``Q + LK + L`` scalar variables and LMIs of the blocks' reduced dimension
-``d <= Q + LK``, where the primal model of :mod:`~isacsim.solvers.picos_model`
-has ``(LK + L) Nt^2``. The primal blocks are the LMIs' multipliers (PICOS
-reports the conjugate, MODEL-NOTES) and the optimum ``t`` is the multiplier of
-``sum lambda = 1``.
+It has one scalar variable per row and LMIs of the blocks' reduced dimension,
+where the primal model of :mod:`~isacsim.solvers.picos_model` has
+``(LK + L) Nt^2`` unknowns. The primal blocks are the LMIs' multipliers
+(PICOS reports their conjugate) and ``t`` is the multiplier of the ``t``
+constraint.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .relaxed import RelaxedSolution, users_named
+from .cvxopt_dual import block_data
+from .relaxed import RelaxedSolution
 
 __all__ = ["DEFAULT_PICOS_SOLVER", "DEFAULT_OPTIONS", "FALLBACK_OPTIONS", "build_dual_model", "solve_picos_dual"]
 
@@ -36,22 +35,9 @@ DEFAULT_OPTIONS = {"dualize": False, "cvxopt_kktsolver": "chol"}
 FALLBACK_OPTIONS = {"rel_prim_fsb_tol": 1e-7, "rel_dual_fsb_tol": 1e-7, "rel_ipm_opt_tol": 1e-7}
 
 
-def _lmi_data(vectors, coefficients):
-    """Column-major data of ``sum_j y_j c_j v_j v_j^H`` as a linear map of y.
-
-    Parameters
-    ----------
-    vectors : numpy.ndarray, complex, shape (n, d)
-    coefficients : numpy.ndarray, float, shape (n,)
-
-    Returns
-    -------
-    numpy.ndarray, complex, shape (d * d, n)
-        Column j is ``c_j vec(v_j v_j^H)``, Hermitian by construction.
-    """
-    outer = np.einsum("ja,jb->jba", vectors, vectors.conj())  # [j, b, a] = v_a conj(v_b): F-order vec of v v^H
-    outer = (outer + np.conj(np.swapaxes(outer, 1, 2))) / 2
-    return (outer.reshape(len(coefficients), -1) * coefficients[:, None]).T
+def _lmi_data(A):
+    """Column-major data of ``sum_j y_j A_j`` as a linear map of y: (d * d, m) from A (m, d, d)."""
+    return np.ascontiguousarray(np.swapaxes(A, 1, 2).reshape(A.shape[0], -1).T)
 
 
 def build_dual_model(program):
@@ -59,50 +45,46 @@ def build_dual_model(program):
 
     Parameters
     ----------
-    program : BeamProgram
+    program : Program
 
     Returns
     -------
     (picos.Problem, dict)
-        The model and its handles: ``lam`` (Q,), ``mu`` (LK,), ``nu`` (L,)
-        variables, ``normalization`` (the constraint ``sum lambda = 1``) and
-        ``blocks`` (one constraint per program block, an LMI or, for d = 1, a
-        scalar inequality).
+        The model and its handles: ``y`` (m,) variable, ``t_row`` (the
+        ``t`` constraint, or None) and ``blocks`` (one constraint per program
+        block, an LMI or, for d = 1, a scalar inequality).
     """
     import picos
 
-    n_points, n_users, n_bs = program.n_points, program.gamma.size, program.n_bs
-    lam = picos.RealVariable("lambda", n_points, lower=0)
-    mu = picos.RealVariable("mu", n_users, lower=0)
-    nu = picos.RealVariable("nu", n_bs, lower=0)
-    y = lam // mu
+    m = program.n_rows
+    y = picos.RealVariable("y", m, lower=0)
     model = picos.Problem()
-    normalization = model.add_constraint(picos.sum(lam) == 1)
+    t_row = None
+    if np.any(program.t_coefficients != 0) or program.objective_t != 0:
+        expression = -float(program.objective_t) - picos.Constant(program.t_coefficients[None, :]) * y
+        t_row = model.add_constraint(expression == 0 if program.t_free else expression >= 0)
     constraints = []
-    for block in program.blocks:
-        vectors, coefficients = program.block_rows(block)
-        d = vectors.shape[1]
+    for block, (A, c_b) in zip(program.blocks, block_data(program)):
+        d = A.shape[1]
         if d == 1:
-            weights = coefficients * np.abs(vectors[:, 0]) ** 2
-            constraints.append(model.add_constraint(nu[block.bs] - picos.Constant(weights[None, :]) * y >= 0))
+            constraints.append(model.add_constraint(-c_b - picos.Constant(A[:, 0, 0].real[None, :]) * y >= 0))
             continue
-        data = picos.Constant(f"C_{block.bs}_{block.user}", _lmi_data(vectors, coefficients))
-        slack = nu[block.bs] * picos.Constant(np.eye(d)) - (data * y).reshaped((d, d))
+        data = picos.Constant(f"A_{'_'.join(map(str, block.key))}", _lmi_data(A))
+        slack = -c_b * picos.Constant(np.eye(d)) - (data * y).reshaped((d, d))
         constraints.append(model.add_constraint(slack >> 0))
-    rhs = picos.Constant(program.rhs.ravel())
-    model.set_objective("min", picos.Constant(program.budget).T * nu - rhs.T * mu)
-    return model, {"lam": lam, "mu": mu, "nu": nu, "normalization": normalization, "blocks": constraints}
+    model.set_objective("min", -picos.Constant(program.rhs).T * y)
+    return model, {"y": y, "t_row": t_row, "blocks": constraints}
 
 
 def solve_picos_dual(program, options=None, *, solver=None):
-    """Solve a :class:`~isacsim.solvers.program.BeamProgram` through its reduced dual in PICOS.
+    """Solve a :class:`~isacsim.solvers.program.Program` through its reduced dual in PICOS.
 
     A drop-in ``solve(program, options) -> RelaxedSolution`` of the solver
     registry (:mod:`isacsim.solvers.registry`).
 
     Parameters
     ----------
-    program : BeamProgram
+    program : Program
     options : dict or None
         PICOS solve options, over :data:`DEFAULT_OPTIONS` (``dualize`` is
         False: this model is already the small one); the key ``"solver"``
@@ -114,8 +96,7 @@ def solve_picos_dual(program, options=None, *, solver=None):
     -------
     RelaxedSolution
         Status ``optimal``, ``infeasible`` (the dual is unbounded; its ray
-        names the users when the solver returns one) or ``unknown``.
-
+        names the rows when the solver returns one) or ``unknown``.
     """
     from picos.modeling import solution as picos_solution
 
@@ -128,23 +109,36 @@ def solve_picos_dual(program, options=None, *, solver=None):
     if solution.problemStatus == picos_solution.PS_UNKNOWN:
         solution = model.solve(solver=name, primals=None, duals=None, verbosity=0, **{**settings, **FALLBACK_OPTIONS})
     if solution.problemStatus == picos_solution.PS_UNBOUNDED:
-        # The dual is always feasible, so unbounded means the primal targets cannot hold.
-        culprits = users_named(handles["mu"].value, program.n_users_per_cell)  # the ray, if the solver gives one
-        return RelaxedSolution(status="infeasible", culprits=culprits, solver=label, message=solution.claimedStatus)
+        # The dual is always feasible, so unbounded means no point meets every row.
+        ray = handles["y"].value
+        rows = program.named_rows(np.asarray(ray, dtype=float).ravel() * program.rhs) if ray is not None else ()
+        return RelaxedSolution(status="infeasible", rows=rows, solver=label, message=solution.claimedStatus)
     duals = [constraint.dual for constraint in handles["blocks"]]
     if solution.primalStatus != picos_solution.SS_OPTIMAL or any(dual is None for dual in duals):
         return RelaxedSolution(status="unknown", solver=label, message=f"PICOS status {solution.claimedStatus}")
     matrices = [np.conj(np.atleast_2d(np.array(dual, dtype=complex))) for dual in duals]
     W, R = program.assemble(matrices)
-    bound = float(solution.value)
-    value = float(handles["normalization"].dual)
+    y = np.asarray(handles["y"].value, dtype=float).ravel()
+    bound, _, certified = program.certify(y)
+    data = block_data(program)
+    t = 0.0
+    if handles["t_row"] is not None:
+        t = abs(float(handles["t_row"].dual))
+        if program.t_free:  # from the most active row with a t term: sum <A_jb, Y_b> + a_j t = r_j
+            j = int(np.argmax(np.where(program.t_coefficients != 0, y, -np.inf)))
+            row = sum(float(np.einsum("ij,ji->", A[j], Y).real) for (A, _), Y in zip(data, matrices))
+            t = (program.rhs[j] - row) / program.t_coefficients[j]
+    traces = sum(c_b * float(np.trace(Y).real) for (_, c_b), Y in zip(data, matrices))
+    value = program.objective_t * t + traces
+    solved = float(solution.value)
     return RelaxedSolution(
         status="optimal" if solution.dualStatus == picos_solution.SS_OPTIMAL else "unknown",
         W=W,
         R=R,
-        value=program.energy_scale * value,
-        bound=program.energy_scale * bound,
-        gap=abs(bound - value) / max(abs(bound), 1e-300),
+        value=program.units.objective * value,
+        bound=program.units.objective * bound,
+        bound_certified=bool(certified),
+        gap=abs(solved - value) / max(abs(solved), 1e-300),
         message=solution.claimedStatus,
         solver=label,
     )

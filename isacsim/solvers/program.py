@@ -1,42 +1,86 @@
-"""`BeamProgram`: the relaxed design problem in scaled units, block by block.
+"""`Program`: a beam program compiled for the solvers: scaled, reduced, labelled.
 
-Every designer in this package solves one convex program of the same shape::
+Every solver of :mod:`isacsim.solvers` takes a :class:`Program`, the output
+of :func:`~isacsim.solvers.compile.compile_program` on a physical
+:class:`~isacsim.solvers.formulation.Formulation`. In program units it reads
 
-    maximize    t
-    subject to  sum_l c_ql b_ql^H (s sum_i W_li + R_l) b_ql >= t            for every point q
-                W_mk / gamma_mk  - interference - leak * sensing >= rho_mk    for every user (m, k)
-                sum_i tr W_li + tr R_l <= p_l                               for every BS l
-                W_li = V_li Y_li V_li^H,  Y_li >= 0,  R_l = U_l Z_l U_l^H, Z_l >= 0
+    maximize    c_t t + sum_b c_b tr Y_b
+    subject to  sum_b <A_jb, Y_b> + a_j t >= r_j        for every row j = 1 .. m
+                Y_b >= 0 (PSD, d_b x d_b),  t >= 0 (or t free)
 
-The designers differ only in the subspaces ``V_li`` the information beams may
-use (the whole relevant span for the SDR, one fixed direction for ZF), in
-``s`` (whether information echoes count for detection) and in ``leak`` (the
-receiver's sensing-interference leakage).
+with one block ``Y_b`` per beam covariance ``W_li = P0 V_b Y_b V_b^H`` and
+sensing covariance ``R_l`` (``V_b``: an orthonormal basis of the span of
+every vector any row puts on the block, or the beam's fixed direction), and
+every row's data on a block **low-rank plus identity**::
 
-Scaling (MODEL-NOTES, "Numerics")
----------------------------------
-Physical data span 1e-18 .. 1e2, which breaks solver tolerances. Inside the
-program:
+    A_jb = sum_{k: column k of row j} s_bk g_bk g_bk^H + e_bj I
 
-* powers are in units of ``power_scale = max(p_max)``;
-* the SINR row of user (m, k) is divided by ``power_scale ||h_mmk||^2``, so
-  its own-channel vector has unit norm and its right-hand side (the noise) is
-  ``rho_mk = sigma_c^2 / (power_scale ||h_mmk||^2)``;
-* steering vectors are normalised to unit norm and the echo weights to
-  ``max_q sum_l c_ql = 1``, so ``t`` is O(1) and the physical reflected power
-  is ``energy_scale * t``.
+with unit vectors ``g`` ("columns", rank r per row and block) and signed
+coefficients ``s``, ``e``. Blocks with the same dimension and the same
+columns (row by row) are stacked in a :class:`BlockGroup`.
+
+Its Lagrangian dual, which the structured solver keeps feasible, is
+
+    minimize    -r^T y
+    subject to  Z_b = -c_b I - sum_j y_j A_jb >= 0,   y >= 0,
+                -c_t - a^T y >= 0   (= 0 for a free t)
+
+and any dual-feasible ``y`` bounds the optimum: ``value <= -r^T y``.
+:meth:`Program.certify` makes an approximate ``y`` exactly feasible (to
+rounding) through the *covering rows*, those whose data are negative
+semidefinite on every block (the budgets): raising their multipliers only
+raises every ``Z_b``.
+
+Scaling
+-------
+Physical data span 1e-18 .. 1e2, which breaks solver tolerances. Powers are
+in units of ``P0 = max(p_max)`` (:attr:`Units.power`); row j is divided by
+``P0 * scale_j`` (its :attr:`~isacsim.solvers.formulation.RowSet.scale`: the
+SINR row by the own-channel gain, so its noise term is
+``sigma_c^2 / (P0 ||h||^2)``; the echo rows by the largest reflected power
+per watt), atoms are unit vectors, ``t`` is in units that make its
+largest coefficient 1 and the objective is O(1). :class:`Units` converts back
+to watts.
+
+The family's public API
+-----------------------
+* :mod:`isacsim.solvers.formulation`: :class:`~isacsim.solvers.formulation.Formulation`,
+  :class:`~isacsim.solvers.formulation.RowSet`,
+  :class:`~isacsim.solvers.formulation.Objective`; rows
+  :func:`~isacsim.solvers.formulation.echo_rows`,
+  :func:`~isacsim.solvers.formulation.sinr_rows`,
+  :func:`~isacsim.solvers.formulation.budget_rows`; objectives
+  :func:`~isacsim.solvers.formulation.max_min_reflected_power`,
+  :func:`~isacsim.solvers.formulation.min_total_power`. A new row type is a
+  function returning a ``RowSet``.
+* :func:`isacsim.solvers.compile.compile_program` ``(formulation, margin)``
+  -> :class:`Program` (this module).
+* :mod:`isacsim.solvers.registry`: ``program_solver(name)(program, options)``
+  and ``program_batch_solver(name)(programs, options)`` ->
+  :class:`~isacsim.solvers.relaxed.RelaxedSolution` (one per program);
+  ``primal_solver("picos:NAME")(formulation, options=, margin=)``.
+* :func:`isacsim.solvers.structured.solve_structured_batch` directly, for
+  many programs of one structure in one vectorized iteration.
+* A solution's ``rows`` (infeasible) are labels of this program; its
+  ``bound`` is certified on the untightened rows (:meth:`Program.certify`).
+
+Tightening
+----------
+Rows that allow it (the SINR rows) are solved with their positive terms
+divided by ``1 + margin`` (:data:`TARGET_MARGIN`), so that the interior-point
+residuals land inside the feasible set. The untightened data stay in the
+program (``BlockGroup.reference``): bounds and infeasibility certificates
+are certified on them, i.e. on the user's problem.
 """
 from __future__ import annotations
 
 import attrs
 import numpy as np
-from ..errors import InputError
 
-__all__ = ["BeamProgram", "Block", "span_basis", "TARGET_MARGIN"]
+__all__ = ["Program", "Block", "BlockGroup", "Units", "span_basis", "TARGET_MARGIN", "SPAN_RTOL"]
 
-#: Relative tightening of the SINR targets inside the program, so that the
-#: interior-point residuals land inside the true feasible set; it moves the
-#: optimum by far less than the 1e-5 to which it is checked.
+#: Relative tightening of the rows that allow it (the SINR targets), so that
+#: the interior-point residuals land inside the true feasible set.
 TARGET_MARGIN = 1e-7
 #: Relative singular-value cut of the subspace reduction. Restricting the
 #: beams to the kept span perturbs the data by at most ~``Q * SPAN_RTOL``
@@ -61,188 +105,304 @@ def span_basis(vectors, rtol=SPAN_RTOL):
     """
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     rows = vectors[norms[:, 0] > 0] / norms[norms[:, 0] > 0]
+    if not rows.size:
+        return np.zeros((vectors.shape[1], 0), dtype=complex)
     u, s, _ = np.linalg.svd(rows.T, full_matrices=False)
-    return u[:, s > rtol * s[0]] if s.size else u[:, :0]
+    return u[:, s > rtol * s[0]]
+
+
+@attrs.frozen(eq=False)
+class Block:
+    """One PSD variable: ``X = P0 basis @ Y @ basis^H``.
+
+    Attributes
+    ----------
+    key : tuple
+        ``("W", l, i)`` for beam i of BS l, ``("R", l)`` for BS l's sensing
+        covariance.
+    basis : numpy.ndarray, complex, shape (Nt, d)
+        Orthonormal columns.
+    """
+
+    key: tuple
+    basis: np.ndarray
+
+    @property
+    def dim(self):
+        """Reduced dimension d."""
+        return self.basis.shape[1]
+
+
+@attrs.frozen(eq=False)
+class BlockGroup:
+    """Blocks of one (padded) dimension with the same columns, stacked.
+
+    A block smaller than the group is zero-padded: its vectors are zero in the
+    padded coordinates, so there its data are only its identity terms, which
+    are negative on a covering row or in the objective; the padded part of its
+    primal matrix is then a variable of its own that the optimum leaves at
+    zero, and the block's true matrix is the leading ``dims[b] x dims[b]`` part.
+
+    Attributes
+    ----------
+    blocks : numpy.ndarray, int, shape (nb,)
+        Indices into :attr:`Program.blocks`.
+    dims : numpy.ndarray, int, shape (nb,)
+        Each block's true dimension (``<= d``).
+    columns : numpy.ndarray, int, shape (p,)
+        Row of each column (non-decreasing).
+    vectors : numpy.ndarray, complex, shape (nb, d, p)
+        The unit vectors ``g_bk`` in each block's basis (zero where a block
+        has no such column).
+    coefficients : numpy.ndarray, float, shape (nb, p)
+        ``s_bk`` as solved (tightened).
+    reference : numpy.ndarray, float, shape (nb, p)
+        ``s_bk`` of the user's problem (untightened), for certificates.
+    identity_rows : numpy.ndarray, int, shape (mi,)
+        Rows with an identity term on some block of the group.
+    identity : numpy.ndarray, float, shape (nb, mi)
+        ``e_bj`` as solved.
+    reference_identity : numpy.ndarray, float, shape (nb, mi)
+        ``e_bj`` of the user's problem.
+    objective : numpy.ndarray, float, shape (nb,)
+        ``c_b``: coefficient of ``tr Y_b`` in the maximized objective.
+    family : numpy.ndarray, int, shape (nb,)
+        Blocks with the same vectors, identity and objective terms share a
+        family number: their dual slacks differ only through the columns
+        whose coefficients differ (``Z_b = Z_family - low rank``).
+    """
+
+    blocks: np.ndarray
+    dims: np.ndarray
+    columns: np.ndarray
+    vectors: np.ndarray
+    coefficients: np.ndarray
+    reference: np.ndarray
+    identity_rows: np.ndarray
+    identity: np.ndarray
+    reference_identity: np.ndarray
+    objective: np.ndarray
+    family: np.ndarray
+
+    @property
+    def count(self):
+        """Number of blocks nb."""
+        return self.vectors.shape[0]
+
+    @property
+    def size(self):
+        """Block dimension d."""
+        return self.vectors.shape[1]
+
+    def signature(self):
+        """What two programs' groups must share to be solved in one batch."""
+        return (self.count, self.size, self.dims.tobytes(), self.columns.tobytes(), self.identity_rows.tobytes(), self.family.tobytes())
 
 
 @attrs.frozen
-class Block:
-    """One PSD variable of the program.
+class Units:
+    """Conversions from program units to physical ones.
 
     Attributes
     ----------
-    bs : int
-        The BS l that transmits it.
-    user : int or None
-        The user i of cell l it serves, or None for the sensing covariance.
-    basis : numpy.ndarray, complex, shape (Nt, d)
-        Orthonormal columns; the block's matrix is ``basis @ Y @ basis^H``.
+    power : float
+        [W] per unit of ``tr Y`` (``P0``).
+    t : float
+        Physical units of ``t`` per program unit (e.g. [W] of reflected power).
+    objective : float
+        Physical objective per program unit, signed: negative for an
+        objective of sense ``"min"`` (the program maximizes its negative).
+    rows : numpy.ndarray, float, shape (m,)
+        Physical value of each row per program unit (``P0 * scale``).
     """
 
-    bs: int
-    user: int | None
-    basis: np.ndarray = attrs.field(eq=False)
-
-    @property
-    def is_sensing(self):
-        """True for the sensing covariance R_l."""
-        return self.user is None
+    power: float
+    t: float
+    objective: float
+    rows: np.ndarray = attrs.field(eq=False)
 
 
-@attrs.frozen(kw_only=True)
-class BeamProgram:
-    """The scaled program; build it with :meth:`build`.
+@attrs.frozen(kw_only=True, eq=False)
+class Program:
+    """A compiled beam program (see the module notes); build it with :func:`~isacsim.solvers.compile.compile_program`.
 
     Attributes
     ----------
-    steering : numpy.ndarray, complex, shape (Q, L, Nt)
-        Unit-norm ``b_ql = conj(A[q, l]) / ||A[q, l]||``.
-    weights : numpy.ndarray, float, shape (Q, L)
-        Scaled echo weights ``c_ql`` (max over q of the row sum is 1).
-    channels : numpy.ndarray, complex, shape (L, L, K, Nt)
-        ``H[l, m, k] / ||H[m, m, k]||``.
-    gamma : numpy.ndarray, float, shape (L, K)
-        Linear SINR targets, tightened by a relative margin
-        (:data:`TARGET_MARGIN` by default).
-    rhs : numpy.ndarray, float, shape (L, K)
-        ``rho_mk``.
-    budget : numpy.ndarray, float, shape (L,)
-        ``p_max / power_scale``.
-    leakage : float
-        Receiver's sensing-interference leakage in [0, 1].
-    information_echoes : bool
-        Whether information beams count in the objective.
+    labels : tuple of tuple
+        One label per row, e.g. ``("sinr", m, k)``.
+    rhs : numpy.ndarray, float, shape (m,)
+        ``r``.
+    t_coefficients : numpy.ndarray, float, shape (m,)
+        ``a``: each row's coefficient of ``t``.
+    objective_t : float
+        ``c_t``.
+    t_free : bool
+        Whether ``t`` is free in sign.
     blocks : tuple of Block
-        The PSD variables.
-    power_scale : float
-        [W] per program power unit.
-    energy_scale : float
-        [W] of reflected power per unit of ``t``.
+    groups : tuple of BlockGroup
+    covering : numpy.ndarray, bool, shape (m,)
+        Rows whose data are negative semidefinite on every block (and whose
+        ``t`` coefficient is <= 0, or 0 for a free ``t``).
+    component : numpy.ndarray, int, shape (n_blocks,)
+        Per block, the connected set of covering rows that reaches it (rows
+        sharing a block are connected), or -1.
+    components : tuple of numpy.ndarray
+        The rows of each such set.
+    coverage : numpy.ndarray, float, shape (n_blocks,)
+        Per block, the smallest eigenvalue of minus the summed data of its
+        component's rows: raising all of them by ``delta`` raises ``Z_b`` by at
+        least ``delta * coverage``.
+    start_levels : numpy.ndarray, float, shape (n_blocks,)
+        An interior-point start ``Y_b = level I`` (within the covering rows).
+    units : Units
+    sense : str
+        ``"max"`` or ``"min"`` (of the physical objective).
+    shape : tuple of int
+        ``(L, K, Nt)`` of the problem.
+    tightened : bool
+        Whether some rows are solved tightened (see the module notes).
     """
 
-    steering: np.ndarray
-    weights: np.ndarray
-    channels: np.ndarray
-    gamma: np.ndarray
+    labels: tuple
     rhs: np.ndarray
-    budget: np.ndarray
-    leakage: float
-    information_echoes: bool
+    t_coefficients: np.ndarray
+    objective_t: float
+    t_free: bool
     blocks: tuple
-    power_scale: float
-    energy_scale: float
+    groups: tuple
+    covering: np.ndarray
+    component: np.ndarray
+    components: tuple
+    coverage: np.ndarray
+    start_levels: np.ndarray
+    units: Units
+    sense: str
+    shape: tuple
+    tightened: bool = False
 
     @property
-    def n_bs(self):
-        """L."""
-        return self.channels.shape[0]
+    def n_rows(self):
+        """m."""
+        return len(self.labels)
 
-    @property
-    def n_users_per_cell(self):
-        """K."""
-        return self.channels.shape[2]
+    def signature(self):
+        """Programs with equal signatures have the same block structure and are solved in one batch."""
+        return (
+            self.n_rows,
+            self.t_free,
+            bool(np.any(self.t_coefficients != 0) or self.objective_t != 0),
+            self.covering.tobytes(),
+            self.component.tobytes(),
+            tuple(group.signature() for group in self.groups),
+        )
 
-    @property
-    def n_points(self):
-        """Q."""
-        return self.steering.shape[0]
+    def rows_of(self, kind):
+        """Indices of the rows whose label starts with ``kind``."""
+        return np.array([j for j, label in enumerate(self.labels) if label[0] == kind], dtype=int)
 
-    @classmethod
-    def build(cls, problem, receiver, detector, beam_bases, sensing_bases=None, margin=TARGET_MARGIN):
-        """Scale a problem and attach the block structure.
+    # ------------------------------------------------------------ operators
+    def dual_slacks(self, y, reference=False, objective=True):
+        """``Z_b = -c_b I - sum_j y_j A_jb`` per group, each of shape (nb, d, d).
 
         Parameters
         ----------
-        problem : DesignProblem
-        receiver : Receiver
-            Supplies ``sensing_leakage`` in [0, 1].
-        detector : Detector
-            Supplies the echo link weights and ``information_echoes``.
-        beam_bases : sequence of sequence of numpy.ndarray
-            ``beam_bases[l][i]``: orthonormal basis (Nt, d) for W_li.
-        sensing_bases : sequence of numpy.ndarray or None
-            ``sensing_bases[l]``: basis (Nt, d) for R_l; ``None`` fixes R = 0.
-        margin : float
-            Relative tightening of the SINR targets.
-
-        Raises
-        ------
-        ValueError
-            If the receiver's leakage is outside [0, 1] or a user has a zero
-            own channel.
+        y : numpy.ndarray, float, shape (m,)
+        reference : bool
+            Use the user's (untightened) data.
+        objective : bool
+            Include the objective term ``-c_b I`` (False: the homogeneous
+            slacks of a Farkas ray).
         """
-        leakage = float(receiver.sensing_leakage)
-        if not 0.0 <= leakage <= 1.0:
-            raise InputError(f"receiver.sensing_leakage: expected a fraction in [0, 1], got {leakage!r}")
-        power_scale = float(problem.p_max.max())
-        own = np.einsum("mmkn->mkn", problem.H)
-        own_gain = np.einsum("mkn,mkn->mk", own.conj(), own).real
-        if np.any(own_gain <= 0):
-            m, k = np.argwhere(own_gain <= 0)[0]
-            raise InputError(f"H: user {k} of cell {m} has a zero channel from its own BS")
-        link = detector.link_weights(problem)  # (Q, L)
-        steering_norm = np.linalg.norm(problem.A, axis=2)  # (Q, L)
-        weights = link * steering_norm**2  # E_q = n_rx * sum_l weights * b^H X b
-        peak = float(weights.sum(axis=1).max())
-        scale = peak if peak > 0 else 1.0
-        blocks = []
-        for l in range(problem.n_bs):
-            blocks.extend(Block(l, i, basis) for i, basis in enumerate(beam_bases[l]))
-            if sensing_bases is not None:
-                blocks.append(Block(l, None, sensing_bases[l]))
-        return cls(
-            steering=np.conj(problem.A) / steering_norm[..., None],
-            weights=weights / scale,
-            channels=problem.H / np.sqrt(own_gain)[None, :, :, None],
-            gamma=problem.gamma * (1.0 + margin),
-            rhs=problem.sigma_c2 / (power_scale * own_gain),
-            budget=problem.p_max / power_scale,
-            leakage=leakage,
-            information_echoes=bool(detector.information_echoes),
-            blocks=tuple(blocks),
-            power_scale=power_scale,
-            energy_scale=problem.n_rx * power_scale * scale,
+        out = []
+        for group in self.groups:
+            coefficients = group.reference if reference else group.coefficients
+            identity = group.reference_identity if reference else group.identity
+            weights = coefficients * y[group.columns]
+            Z = -np.einsum("bik,bk,bjk->bij", group.vectors, weights, group.vectors.conj())
+            shift = -identity @ y[group.identity_rows]
+            if objective:
+                shift = shift - group.objective
+            Z[:, np.arange(group.size), np.arange(group.size)] += shift[:, None]
+            out.append(Z)
+        return out
+
+    def certify(self, y, ray=False, reference=True):
+        """A dual-feasible point of the user's (untightened) problem near ``y``, and its bound.
+
+        The ``t`` row is restored first (the multipliers with a negative ``t``
+        coefficient rescaled so that ``-c_t - a^T y >= 0``, or ``= 0`` for a
+        free ``t``), then every block's deficit ``max(0, -lambda_min(Z_b))`` is
+        removed by raising its covering component (see :attr:`coverage`).
+        The point is feasible up to the rounding of that eigenvalue check.
+
+        Parameters
+        ----------
+        y : numpy.ndarray, float, shape (m,)
+            Approximately dual-feasible multipliers (program units).
+        ray : bool
+            Certify a Farkas ray instead: the objective's terms are left out
+            (``c_b = c_t = 0``), so that ``r^T y' > 0`` proves that no point
+            meets every row.
+        reference : bool
+            Certify for the user's (untightened) data (default), or for the
+            data as solved.
+
+        Returns
+        -------
+        (float, numpy.ndarray, bool)
+            The bound ``-r^T y'`` (program units), ``y'`` and whether every
+            deficit could be removed (False: a block with a deficit has no
+            covering rows; the bound is then not certified).
+        """
+        y = np.maximum(np.asarray(y, dtype=float), 0.0).copy()
+        y = _restore_t_row(y, self.t_coefficients, 0.0 if ray else self.objective_t, self.t_free)
+        certified = True
+        need = np.zeros(len(self.blocks))
+        for group, Z in zip(self.groups, self.dual_slacks(y, reference=reference, objective=not ray)):
+            need[group.blocks] = np.maximum(0.0, -np.linalg.eigvalsh(Z)[:, 0])
+        raise_by = np.zeros(self.n_rows)
+        for block in np.flatnonzero(need > 0):
+            c = self.component[block]
+            if c < 0 or self.coverage[block] <= 0:
+                certified = False
+                continue
+            rows = self.components[c]
+            raise_by[rows] = np.maximum(raise_by[rows], need[block] / self.coverage[block])
+        y = y + raise_by
+        return -float(self.rhs @ y), y, certified
+
+    def untightened(self):
+        """The same program with every row as the user gave it (no tightening)."""
+        if not self.tightened:
+            return self
+        groups = tuple(
+            attrs.evolve(group, coefficients=group.reference, identity=group.reference_identity) for group in self.groups
         )
+        return attrs.evolve(self, groups=groups, tightened=False)
 
-    def sinr_coefficients(self, block):
-        """Coefficient of each user's SINR row on ``block``.
+    @property
+    def ray_cost(self):
+        """How far ``r^T y`` of a dual-feasible ``y`` can fall when the objective's terms are dropped.
 
-        Returns
-        -------
-        numpy.ndarray, float, shape (L, K)
-            ``1 / gamma`` for the block's own user, ``-1`` for every other
-            user (interference), ``-leakage`` everywhere for a sensing block.
+        Dropping ``-c_b I`` from a feasible ``Z_b`` leaves a deficit of at most
+        ``max(0, -c_b)``; removing it through the covering rows costs at most
+        this much of ``r^T y``. So a dual-feasible ``y`` with ``r^T y`` above it
+        is worth certifying as a Farkas ray. Infinite when a block with
+        ``c_b < 0`` has no covering rows (0 for the max-min objective).
         """
-        if block.is_sensing:
-            return np.full(self.gamma.shape, -self.leakage)
-        coefficients = -np.ones(self.gamma.shape)
-        coefficients[block.bs, block.user] = 1.0 / self.gamma[block.bs, block.user]
-        return coefficients
+        objective = np.zeros(len(self.blocks))
+        for group in self.groups:
+            objective[group.blocks] = group.objective
+        deficit = np.maximum(0.0, -objective)
+        if np.any((deficit > 0) & ((self.component < 0) | (self.coverage <= 0))):
+            return np.inf
+        cost = 0.0
+        for c, rows in enumerate(self.components):
+            reach = self.component == c
+            cost += float(np.max(deficit[reach] / self.coverage[reach])) * float(np.maximum(-self.rhs[rows], 0.0).sum())
+        return cost
 
-    def sensing_weight(self, block):
-        """Whether ``block`` counts in the objective (1.0) or not (0.0)."""
-        return 1.0 if (block.is_sensing or self.information_echoes) else 0.0
-
-    def block_rows(self, block):
-        """The block's data in the dual: projected vectors and their coefficients.
-
-        The dual LMI of ``block`` is ``nu_l I - sum_j y_j c_j v_j v_j^H >= 0``
-        over the ``Q + LK`` multipliers ``y = (lambda, mu)``.
-
-        Returns
-        -------
-        vectors : numpy.ndarray, complex, shape (Q + LK, d)
-            ``v_j = V^H b_ql`` for the points, then ``V^H h_lmk`` for the users.
-        coefficients : numpy.ndarray, float, shape (Q + LK,)
-            ``s c_ql`` for the points, :meth:`sinr_coefficients` for the users.
-        """
-        l = block.bs
-        basis_conj = block.basis.conj()
-        g = self.steering[:, l, :] @ basis_conj  # (Q, d)
-        f = self.channels[l].reshape(-1, basis_conj.shape[0]) @ basis_conj  # (LK, d)
-        coefficients = np.concatenate([self.sensing_weight(block) * self.weights[:, l], self.sinr_coefficients(block).ravel()])
-        return np.concatenate([g, f]), coefficients
-
+    # --------------------------------------------------------------- results
     def assemble(self, matrices):
         """Physical covariances from the blocks' reduced matrices.
 
@@ -255,18 +415,52 @@ class BeamProgram:
         Returns
         -------
         W : numpy.ndarray, complex, shape (L, K, Nt, Nt)
-            ``power_scale * V Y V^H`` per information block [W].
+            ``P0 V Y V^H`` per beam block [W] (zero for a beam with no block).
         R : numpy.ndarray, complex, shape (L, Nt, Nt)
             The same for the sensing blocks; zero where R is not a variable.
         """
-        n_tx = self.steering.shape[2]
-        W = np.zeros((self.n_bs, self.n_users_per_cell, n_tx, n_tx), dtype=complex)
-        R = np.zeros((self.n_bs, n_tx, n_tx), dtype=complex)
+        n_bs, n_users, n_tx = self.shape
+        W = np.zeros((n_bs, n_users, n_tx, n_tx), dtype=complex)
+        R = np.zeros((n_bs, n_tx, n_tx), dtype=complex)
         for block, Y in zip(self.blocks, matrices):
-            full = self.power_scale * (block.basis @ Y @ block.basis.conj().T)
+            full = self.units.power * (block.basis @ Y @ block.basis.conj().T)
             full = (full + full.conj().T) / 2
-            if block.is_sensing:
-                R[block.bs] = full
+            if block.key[0] == "R":
+                R[block.key[1]] = full
             else:
-                W[block.bs, block.user] = full
+                W[block.key[1], block.key[2]] = full
         return W, R
+
+    def named_rows(self, weights, rtol=1e-6):
+        """Labels of the rows with a positive weight, strongest first.
+
+        Parameters
+        ----------
+        weights : array_like or None, shape (m,)
+            E.g. a Farkas certificate's contribution ``y_j r_j`` of each row.
+        rtol : float
+            Rows below ``rtol`` times the largest weight are left out.
+        """
+        if weights is None:
+            return ()
+        weights = np.asarray(weights, dtype=float).ravel()
+        if not weights.size or not np.any(weights > 0):
+            return ()
+        top = weights.max()
+        return tuple(self.labels[int(j)] for j in np.argsort(-weights, kind="stable") if weights[j] > rtol * top)
+
+
+def _restore_t_row(y, a, c_t, t_free):
+    """Rescale the multipliers of the rows with a ``t`` term so that ``-c_t - a^T y >= 0`` (``= 0`` for a free t)."""
+    negative, positive = a < 0, a > 0
+    down = -float(a[negative] @ y[negative])  # what the negative coefficients add to -a^T y (>= 0)
+    up = float(a[positive] @ y[positive])
+    excess = down - up - c_t  # = -c_t - a^T y
+    if excess == 0 or (excess > 0 and not t_free):
+        return y
+    y = y.copy()
+    if down > 0 and up + c_t >= 0:  # scale the negative side to down' = up + c_t
+        y[negative] *= (up + c_t) / down
+    elif up > 0 and down - c_t >= 0:  # or the positive side to up' = down - c_t
+        y[positive] *= (down - c_t) / up
+    return y

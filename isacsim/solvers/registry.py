@@ -1,12 +1,14 @@
-"""Solvers of the relaxed design problem, a small registry keyed by name.
+"""Solvers of compiled beam programs, a small registry keyed by name.
 
-Every designer solves one convex relaxation; which solver does it is a
+Every designer solves one convex program (a compiled
+:class:`~isacsim.solvers.program.Program`, or for ``picos:NAME`` the physical
+:class:`~isacsim.solvers.formulation.Formulation`); which solver does it is a
 strategy, chosen by name (``Designer(solver=...)``, ``isacsim solve
 --solver``), never by the designer:
 
 ``structured`` (default)
     The structure-exploiting interior-point method on the reduced dual
-    (:mod:`isacsim.solvers.structured`).
+    (:mod:`isacsim.solvers.structured`), batched.
 ``cvxopt``
     The same reduced dual handed to CVXOPT's generic ``solvers.sdp``
     (:mod:`isacsim.solvers.cvxopt_dual`): the previous default, kept as the
@@ -19,8 +21,15 @@ strategy, chosen by name (``Designer(solver=...)``, ``isacsim solve
     The reduced dual as a PICOS model, for PICOS solvers at paper size
     (:mod:`isacsim.solvers.picos_dual`).
 
-The generic paths are refused before they build anything when their memory
-estimate is over the limit (:mod:`isacsim.solvers.memory`).
+Every path is refused before it builds anything when its memory estimate is
+over the limit (:mod:`isacsim.solvers.memory`).
+
+Entry points: :func:`program_solver` (``solve(program, options)`` for one
+program), :func:`program_batch_solver` (``solve(programs, options)`` for a
+list: the structured solver solves programs of one block structure in one
+vectorized iteration, in as large chunks as the memory limit allows; the
+other paths solve them one by one) and :func:`primal_solver`
+(``solve(formulation, options=..., margin=...)`` for ``picos:NAME``).
 
 The certificate of every design names the solver that ran.
 """
@@ -30,16 +39,27 @@ import importlib
 from functools import partial
 from ..errors import InputError
 
-__all__ = ["DEFAULT_SOLVER", "PROGRAM_SOLVERS", "PICOS_PREFIX", "PICOS_DUAL_PREFIX", "check_solver_name", "check_options", "program_solver", "primal_solver", "solver_description"]
+__all__ = [
+    "DEFAULT_SOLVER",
+    "PROGRAM_SOLVERS",
+    "PICOS_PREFIX",
+    "PICOS_DUAL_PREFIX",
+    "check_solver_name",
+    "check_options",
+    "program_solver",
+    "program_batch_solver",
+    "primal_solver",
+    "solver_description",
+]
 
 DEFAULT_SOLVER = "structured"
-#: Solvers of a :class:`~isacsim.solvers.program.BeamProgram`: name -> (module,
-#: solve function, memory estimate function or None, what it is).
+#: Solvers of a :class:`~isacsim.solvers.program.Program`: name -> (module,
+#: solve function, memory estimate function, what it is).
 PROGRAM_SOLVERS = {
     "structured": (
         "isacsim.solvers.structured",
         "solve_structured",
-        None,
+        "structured_bytes",
         "structured primal-dual interior-point method on the reduced dual",
     ),
     "cvxopt": ("isacsim.solvers.cvxopt_dual", "solve_dual", "cvxopt_dual_bytes", "reduced Lagrangian dual, CVXOPT conelp"),
@@ -92,8 +112,6 @@ def check_options(name, options):
 
 def _guarded(name, solve, estimate):
     """``solve``, refused first (:class:`~isacsim.solvers.memory.SolverMemoryError`) when ``estimate`` is over the limit."""
-    if estimate is None:
-        return solve
 
     def guarded(*args, **kwargs):
         from .memory import check_memory
@@ -104,40 +122,97 @@ def _guarded(name, solve, estimate):
     return guarded
 
 
-def program_solver(name):
-    """The function ``solve(program, options) -> RelaxedSolution`` registered as ``name``.
-
-    The generic paths refuse, before building anything, a program whose
-    estimated memory exceeds the limit (:mod:`isacsim.solvers.memory`).
-    """
+def _estimate(name):
+    """The memory estimate ``bytes(program, options=None)`` of the program solver ``name``."""
     from . import memory
 
     if name.startswith(PICOS_DUAL_PREFIX):
+        picos_name = name[len(PICOS_DUAL_PREFIX) :]
+        return lambda program, options=None: memory.picos_dual_bytes(program, picos_name, {"dualize": False, **(options or {})})
+    return getattr(memory, PROGRAM_SOLVERS[name][2])
+
+
+def _unguarded(name):
+    """The solve function ``solve(program, options)`` of ``name``, without the memory check."""
+    if name.startswith(PICOS_DUAL_PREFIX):
         from .picos_dual import solve_picos_dual
 
-        picos_name = name[len(PICOS_DUAL_PREFIX) :]
-        return _guarded(
-            name,
-            partial(solve_picos_dual, solver=picos_name),
-            lambda program, options=None: memory.picos_dual_bytes(program, picos_name, {"dualize": False, **(options or {})}),
-        )
-    module_name, function, estimate, _ = PROGRAM_SOLVERS[name]
-    module = importlib.import_module(module_name)
-    return _guarded(name, getattr(module, function), getattr(memory, estimate) if estimate else None)
+        return partial(solve_picos_dual, solver=name[len(PICOS_DUAL_PREFIX) :])
+    module_name, function, _, _ = PROGRAM_SOLVERS[name]
+    return getattr(importlib.import_module(module_name), function)
+
+
+def program_solver(name):
+    """The function ``solve(program, options=None) -> RelaxedSolution`` registered as ``name``.
+
+    It refuses, before building anything, a program whose estimated memory
+    exceeds the limit (:mod:`isacsim.solvers.memory`).
+    """
+    return _guarded(name, _unguarded(name), _estimate(name))
+
+
+def program_batch_solver(name):
+    """The function ``solve(programs, options=None) -> list of RelaxedSolution`` registered as ``name``.
+
+    For ``structured`` the programs of one block structure are solved
+    together in one vectorized iteration
+    (:func:`~isacsim.solvers.structured.solve_structured_batch`), in chunks
+    as large as the memory limit allows; each result is what
+    :func:`program_solver` would return for that program alone (same status,
+    objective to rounding). Other solvers solve the programs one by one.
+    Either way, a program whose estimate alone exceeds the limit is refused
+    (:class:`~isacsim.solvers.memory.SolverMemoryError`) before any work.
+    """
+    from .memory import check_memory, memory_limit
+
+    estimate = _estimate(name)
+    if name != "structured":
+        solve = _unguarded(name)
+
+        def one_by_one(programs, options=None):
+            programs = list(programs)
+            for program in programs:
+                check_memory(name, estimate(program, options), alternative=DEFAULT_SOLVER)
+            return [solve(program, options) for program in programs]
+
+        return one_by_one
+    from .structured import solve_structured_batch
+
+    def batched(programs, options=None):
+        programs = list(programs)
+        limit = memory_limit()
+        sizes = [estimate(program, options) for program in programs]
+        for program, size in zip(programs, sizes):
+            check_memory(name, size, alternative=None, limit=limit)
+        results, chunk, used = [None] * len(programs), [], 0.0
+        for index, size in enumerate(sizes):
+            if chunk and used + size > limit:
+                for i, result in zip(chunk, solve_structured_batch([programs[i] for i in chunk], options)):
+                    results[i] = result
+                chunk, used = [], 0.0
+            chunk.append(index)
+            used += size
+        for i, result in zip(chunk, solve_structured_batch([programs[i] for i in chunk], options)):
+            results[i] = result
+        return results
+
+    return batched
 
 
 def primal_solver(name):
-    """The function ``solve(problem, receiver, detector, *, directions, options, margin)`` of ``picos:NAME``.
+    """The function ``solve(formulation, *, options=None, margin=0.0)`` of ``picos:NAME``.
 
-    It solves the straightforward primal model (:mod:`isacsim.solvers.picos_model`)
-    and refuses, before building it, a model whose estimated memory exceeds the limit.
+    It solves the straightforward primal model of a
+    :class:`~isacsim.solvers.formulation.Formulation`
+    (:mod:`isacsim.solvers.picos_model`) and refuses, before building it, a
+    model whose estimated memory exceeds the limit.
     """
     from . import memory
     from .picos_model import solve_picos
 
     picos_name = name[len(PICOS_PREFIX) :]
 
-    def estimate(problem, receiver, detector, *, directions=None, options=None, margin=0.0):
-        return memory.picos_primal_bytes(problem, picos_name, directions=directions, options=options)
+    def estimate(formulation, *, options=None, margin=0.0):
+        return memory.picos_primal_bytes(formulation.problem, picos_name, directions=formulation.directions, options=options)
 
     return _guarded(name, partial(solve_picos, solver=picos_name), estimate)

@@ -1,4 +1,4 @@
-"""`RelaxedSolution`: what a convex solver returns for the relaxed design."""
+"""`RelaxedSolution`: what a solver returns for a compiled beam program."""
 from __future__ import annotations
 
 import math
@@ -6,12 +6,12 @@ import math
 import attrs
 import numpy as np
 
-__all__ = ["RelaxedSolution", "users_named"]
+__all__ = ["RelaxedSolution"]
 
 
 @attrs.frozen(kw_only=True)
 class RelaxedSolution:
-    """Solution of the relaxed (SDR) design problem, in physical units.
+    """Solution of a compiled beam program (:class:`~isacsim.solvers.program.Program`), in physical units.
 
     Attributes
     ----------
@@ -22,19 +22,25 @@ class RelaxedSolution:
     R : numpy.ndarray or None, complex, shape (L, Nt, Nt)
         Relaxed sensing covariances [W].
     value : float
-        Primal objective: min reflected power of (W, R) [W].
+        Primal objective in physical units (e.g. the min reflected power
+        [W] of (W, R), or the total power [W] for an objective of sense min).
     bound : float
-        Dual objective: upper bound on the optimum [W] (NaN if unknown).
+        Dual objective: a bound on the optimum of the user's (untightened)
+        program, upper for sense max, lower for sense min [physical units]
+        (NaN if unknown).
     bound_certified : bool
-        Whether ``bound`` comes from a dual point checked to be feasible (then
-        it bounds the optimum even when the solver stopped short).
+        Whether ``bound`` comes from a dual point checked to be feasible for
+        the user's program (then it bounds the optimum even when the solver
+        stopped short).
     gap : float
-        Relative duality gap reported by the solver (NaN if unknown).
+        Relative duality gap of the solve, on the program as solved (with
+        its tightened rows), ``(dual - value) / |dual|`` (NaN if unknown).
     iterations : int
         Solver iterations (-1 if unknown).
-    culprits : tuple of (int, int)
-        For ``"infeasible"``: users (cell, index) named by the infeasibility
-        certificate, strongest first (empty if the solver gives none).
+    rows : tuple of tuple
+        For ``"infeasible"``: labels of the rows (e.g. ``("sinr", m, k)``)
+        named by the infeasibility certificate, strongest first (empty if
+        the solver gives none).
     message : str
         Solver's own words when not optimal.
     solver : str
@@ -49,31 +55,6 @@ class RelaxedSolution:
     bound_certified: bool = False
     gap: float = math.nan
     iterations: int = -1
-    culprits: tuple = ()
+    rows: tuple = ()
     message: str = ""
     solver: str = ""
-
-
-def users_named(weights, n_users_per_cell):
-    """The users an infeasibility certificate names, strongest first.
-
-    Parameters
-    ----------
-    weights : array_like or None, shape (LK,)
-        The certificate's weight on each user's SINR row (cell-major); None
-        when the solver gave no certificate.
-    n_users_per_cell : int
-
-    Returns
-    -------
-    tuple of (int, int)
-        ``(cell, index)`` of every user with a weight above 1e-6 of the
-        largest.
-    """
-    if weights is None:
-        return ()
-    weights = np.maximum(np.asarray(weights, dtype=float).ravel(), 0.0)
-    if not weights.size or weights.max() <= 0:
-        return ()
-    order = [int(i) for i in np.argsort(-weights) if weights[i] > 1e-6 * weights.max()]
-    return tuple(divmod(i, n_users_per_cell) for i in order)

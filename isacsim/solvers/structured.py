@@ -1,64 +1,73 @@
-"""Default solver: a primal-dual interior-point method built for the beam program.
+"""Default solver: a primal-dual interior-point method built for compiled beam programs, batched.
 
-The relaxed design problem (:class:`~isacsim.solvers.program.BeamProgram`)
-is solved in the standard SDP pair
+A :class:`~isacsim.solvers.program.Program` is solved in the standard SDP pair
 
-    (P)  min <C, X>  s.t.  A(X) = b,  X >= 0          (the beam program)
-    (D)  max b^T y   s.t.  Z = C - A^T(y) >= 0         (its Lagrangian dual)
+    (P)  min <C, X> s.t. A(X) = r,  X >= 0          (the beam program)
+    (D)  max r^T y  s.t. Z = C - A^T(y) >= 0          (its Lagrangian dual)
 
-with ``y = (lambda, mu, nu)``: one multiplier per sample point, per user and
-per BS, ``n = Q + LK + L`` in all. The cone holds one Hermitian block per
-beam covariance ``W_li`` / sensing covariance ``R_l`` (reduced to its span,
-dimension ``d``), and one nonnegative orthant for the slacks of the point,
-SINR and budget rows, for ``t >= 0`` (the optimum is never negative, so
-this bound loses nothing) and for an elastic shortfall ``e >= 0`` of the
-SINR rows (``SINR row + e rho >= rho``), priced ``penalty`` in the
-objective: it keeps (P) strictly feasible whatever the targets, so the
-iteration converges instead of stalling on an infeasible problem, and adds
-only ``rho . mu <= penalty`` to (D). In (D) a block reads
+with one multiplier ``y_j >= 0`` per row. The cone holds one Hermitian block
+per ``W_li`` / ``R_l`` (reduced to its span, dimension ``d``) and one
+nonnegative orthant for the rows' slacks, for ``t >= 0`` (a free ``t``
+enters the Newton system as one extra equation instead) and for an elastic
+shortfall ``e >= 0`` of the rows with a positive right-hand side
+(``row + e r_j >= r_j``), priced ``penalty`` in the objective: it keeps (P)
+strictly feasible whatever the data, so the iteration converges instead of
+stalling on an infeasible program, and adds only ``sum_j r_j^+ y_j <=
+penalty`` to (D). In (D) a block reads
 
-    Z_b = nu_l I - sum_j y_j c_bj v_bj v_bj^H,
+    Z_b = -c_b I - sum_j y_j A_jb,   A_jb = sum_k s_bk g_bk g_bk^H + e_bj I,
 
-so every data matrix is **rank one** (or the identity). The Schur complement
-of the HKM search direction, ``M_ij = Re tr(A_i X A_j Z^-1)``, is then, per
-block, the Hadamard product ``Re[(V^H X V) o conj(V^H Z^-1 V)]`` scaled by
-the coefficients: ``O(d^2 m + d m^2)`` for ``m`` vectors instead of
-``O(n d^3)`` (the low-rank technique of DSDP and SDPT3). Blocks of one
-dimension are stacked and processed by batched BLAS/LAPACK calls; small
-blocks are zero-padded to their group's size (the padding carries no data,
-so the optimum is unchanged, but the padded part of X is a variable of its
-own that the iteration drives to zero: it costs work and iterations, and is
-used only where the call count outweighs that).
+so every row's data is **low rank plus identity**. The Schur complement of
+the HKM search direction, ``M_ij = Re tr(A_i X A_j Z^-1)``, is then, per
+block, with ``P = G^H X G`` and ``Q = G^H Z^-1 G`` over the block's columns
+``G``:
+
+* columns x columns: ``s_k s_l Re(P_kl conj(Q_kl))``, summed into the rows
+  the columns belong to (the r-column analogue of the Hadamard formula
+  ``Re[(V^H X V) o conj(V^H Z^-1 V)]``);
+* columns x identity rows: ``e_j s_k Re(g_k^H X Z^-1 g_k)``;
+* identity x identity: ``e_i e_j tr(X Z^-1)``;
+
+at ``O(d^2 p + d p^2)`` for ``p`` columns instead of the generic ``O(n d^3)``
+(the low-rank technique of DSDP and SDPT3).
 
 The method is Mehrotra's predictor-corrector on the HKM direction with an
 infeasible primal start and an **always feasible dual**: it starts at a
-point with every ``Z_b >= I``, moves along ``dZ = -A^T dy`` (so
-``C - A^T y - Z = 0`` up to rounding) and every step keeps ``Z`` positive
-definite (verified by Cholesky). Two certificates follow:
+point with every ``Z_b >= I`` (the covering rows, e.g. the budgets, raised as
+far as needed) and moves along ``dZ = -A^T dy``; every step keeps ``Z``
+positive definite (verified by Cholesky). Two certificates follow:
 
-* every iterate's ``-b^T y`` is an upper bound on the optimum: with the
-  relative gap to the primal value below ``tol_gap`` the solution is
-  optimal;
-* a dual iterate with ``b^T y > 0`` proves that the SINR targets cannot be
-  met within the budgets (weak duality with ``t >= 0``; the elastic
-  constraint only shrinks the dual's feasible set): ``(mu, nu)`` is a
-  Farkas certificate, and its ``mu`` names the users concerned.
+* every iterate's ``-r^T y`` bounds the optimum: with the relative gap to the
+  primal value below ``tol_gap`` the solution is optimal;
+* a ``y`` with ``r^T y > 0`` whose blocks ``-sum_j y_j A_jb`` are PSD (and
+  ``a^T y <= 0``) is a Farkas certificate: no point meets every row. Its
+  weights name the rows concerned.
 
-Both are re-checked at exit with ``Z`` recomputed from ``y`` and its
-eigenvalues (``nu`` is raised by any rounding deficit), so neither depends
-on a stalled iteration. With the data scaled by the program, the method is
+Both are re-checked at exit on the user's (untightened) data with ``Z``
+recomputed from ``y`` and its eigenvalues (the covering rows raised by any
+deficit: :meth:`~isacsim.solvers.program.Program.certify`), so neither depends
+on a stalled iteration. With the data scaled by the compiler the method is
 independent of the problem's physical scale.
+
+**Batches.** :func:`solve_structured_batch` solves a list of programs; those
+of one block structure (:meth:`~isacsim.solvers.program.Program.signature`)
+run together: every array has a leading batch axis, every factorization and
+eigenvalue computation is one batched call, each member has its own step
+lengths, status, certificate and iteration count, and a member that has
+converged (or is certified infeasible) leaves the batch. A member that breaks
+down (a factorization fails) is solved again alone, so it never fails the
+batch and its result is the unbatched solver's. :func:`solve_structured` is a
+batch of one.
 """
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg.lapack import dgetrf, dgetrs, dpotrf, dpotrs
 
 from ..errors import InputError
-from .cones import Orthant, cone_steps, conjugate_transpose, group_blocks, hermitian_part, orthant_step, triangular_inverse
-from .relaxed import RelaxedSolution, users_named
+from .cones import cholesky_members, cone_steps, conjugate_transpose, hermitian_part, orthant_steps, triangular_inverse
+from .relaxed import RelaxedSolution
 
-__all__ = ["solve_structured", "check_options", "DEFAULT_OPTIONS", "SOLVER_NAME"]
+__all__ = ["solve_structured", "solve_structured_batch", "check_options", "DEFAULT_OPTIONS", "SOLVER_NAME"]
 
 SOLVER_NAME = "structured"
 
@@ -68,18 +77,13 @@ SOLVER_NAME = "structured"
 #: ``tol_feas``      relative primal residual at which to stop;
 #: ``max_iters``     iteration limit (status ``unknown`` beyond);
 #: ``step``          fraction of the step to the cone boundary;
-#: ``pad_ratio``     blocks larger than 16 are zero-padded into one batch only
-#:                   while that costs at most this factor in ``d^3`` work
-#:                   (padding costs iterations too: at L = 7, padding the
-#:                   sensing blocks took 19 iterations, not padding them 16);
-#: ``penalty``       price of the elastic SINR shortfall (see the module notes);
-#: ``trace``         print one line per iteration.
+#: ``penalty``       price of the elastic shortfall (see the module notes);
+#: ``trace``         print one line per iteration (of the batch's first member).
 DEFAULT_OPTIONS = {
     "tol_gap": 1e-9,
     "tol_feas": 1e-9,
     "max_iters": 80,
     "step": 0.98,
-    "pad_ratio": 1.1,
     "penalty": 1e7,
     "trace": False,
 }
@@ -87,12 +91,12 @@ DEFAULT_OPTIONS = {
 _PATIENCE = 3
 #: The best iterate is optimal if within this factor of both tolerances.
 _ACCEPT = 10.0
-#: A dual value below -margin * (p . nu) is an infeasibility certificate
+#: A Farkas certificate needs ``r^T y`` above this fraction of ``sum |r_j| y_j``
 #: (not a rounding of zero).
 _CERTIFICATE_MARGIN = 1e-9
 #: Relative gaps are taken against the bound or this (program units: the
-#: largest echo a budget can buy is about 1), so that an optimum of zero, or
-#: nearly so, converges to an absolute gap instead of never.
+#: objective is O(1)), so that an optimum of zero, or nearly so, converges to
+#: an absolute gap instead of never.
 _GAP_FLOOR = 1e-3
 #: A row's residual is relative to its terms or to this (program units), so
 #: that a row whose terms all vanish at the optimum converges too.
@@ -101,39 +105,12 @@ _RESIDUAL_FLOOR = 1e-12
 _BACKTRACK, _MAX_BACKTRACKS = 0.8, 12
 
 
-def solve_structured(program, options=None):
-    """Solve a :class:`~isacsim.solvers.program.BeamProgram` with the structured IPM.
-
-    Parameters
-    ----------
-    program : BeamProgram
-    options : dict or None
-        Overrides of :data:`DEFAULT_OPTIONS`.
-
-    Returns
-    -------
-    RelaxedSolution
-        ``optimal`` with the covariances, the certified bound and gap;
-        ``infeasible`` with the users named by the Farkas certificate; or
-        ``unknown`` (iteration limit or numerical breakdown) with the best
-        iterate.
-
-    Raises
-    ------
-    ValueError
-        For an unknown option.
-    """
-    options = options or {}
-    check_options(options)
-    return _InteriorPoint(program, {**DEFAULT_OPTIONS, **options}).run()
-
-
 def check_options(options):
-    """Raise ValueError naming any option that is not in :data:`DEFAULT_OPTIONS` or out of range."""
+    """Raise InputError naming any option that is not in :data:`DEFAULT_OPTIONS` or out of range."""
     unknown = set(options) - set(DEFAULT_OPTIONS)
     if unknown:
         raise InputError(f"options: unknown option(s) {sorted(unknown)} for the {SOLVER_NAME!r} solver; expected {sorted(DEFAULT_OPTIONS)}")
-    for name in ("tol_gap", "tol_feas", "penalty", "pad_ratio"):
+    for name in ("tol_gap", "tol_feas", "penalty"):
         if name in options and not (np.isfinite(options[name]) and options[name] > 0):
             raise InputError(f"options: {name} must be a positive number, got {options[name]!r}")
     if "step" in options and not 0 < options["step"] < 1:
@@ -142,326 +119,706 @@ def check_options(options):
         raise InputError(f"options: max_iters must be a positive integer, got {options['max_iters']!r}")
 
 
-def _indices(rows, nu):
-    """Indices of a group's rows into vectors and into M: ``(v, rows x rows, rows x nu, nu x rows)``.
+def solve_structured(program, options=None):
+    """Solve one :class:`~isacsim.solvers.program.Program` (a batch of one).
 
-    Slices when the rows are contiguous (the usual case, and the cheap one),
-    ``np.ix_`` grids otherwise.
-    """
-    if rows.size and rows[-1] - rows[0] + 1 == rows.size:
-        v = slice(int(rows[0]), int(rows[-1]) + 1)
-        return v, (v, v), (v, nu), (nu, v)
-    nu_rows = np.arange(nu.start, nu.stop)
-    return rows, np.ix_(rows, rows), np.ix_(rows, nu_rows), np.ix_(nu_rows, rows)
-
-
-def _cholesky(stack):
-    """Batched Cholesky factors, or None if some matrix is not positive definite."""
-    try:
-        return np.linalg.cholesky(stack)
-    except np.linalg.LinAlgError:
-        return None
-
-
-def _positive_step(points, directions, alpha):
-    """``points + alpha directions`` per group, ``alpha`` shrunk until every block passes Cholesky.
+    Parameters
+    ----------
+    program : Program
+    options : dict or None
+        Overrides of :data:`DEFAULT_OPTIONS`.
 
     Returns
     -------
-    (list, list, float) or None
-        The new stacks, their Cholesky factors and the step taken; None if
-        no step of the allowed shrinks keeps them positive definite.
+    RelaxedSolution
+        ``optimal`` with the covariances, the certified bound and gap;
+        ``infeasible`` with the rows named by the Farkas certificate; or
+        ``unknown`` (iteration limit or numerical breakdown) with the best
+        iterate.
+
+    Raises
+    ------
+    InputError
+        For an unknown option, or a program this method cannot solve (a
+        block that no covering row and no objective term bounds).
     """
-    for _ in range(_MAX_BACKTRACKS):
-        moved = [P + alpha * D for P, D in zip(points, directions)]
-        factors = [_cholesky(P) for P in moved]
-        if all(F is not None for F in factors):
-            return moved, factors, alpha
-        alpha *= _BACKTRACK
-    return None
+    return solve_structured_batch([program], options)[0]
 
 
-def _pair(X, Z):
-    """``sum_b Re tr(X_b Z_b)``."""
-    return float(np.einsum("bij,bji->", X, Z).real)
+def solve_structured_batch(programs, options=None):
+    """Solve a list of programs; those of one block structure in one vectorized iteration.
+
+    Parameters
+    ----------
+    programs : sequence of Program
+    options : dict or None
+        Overrides of :data:`DEFAULT_OPTIONS`, for every member.
+
+    Returns
+    -------
+    list of RelaxedSolution
+        In the order of ``programs``; each as :func:`solve_structured` would
+        return it alone (statuses equal, objectives to rounding).
+    """
+    options = dict(options or {})
+    check_options(options)
+    settings = {**DEFAULT_OPTIONS, **options}
+    programs = list(programs)
+    partitions = {}
+    for index, program in enumerate(programs):
+        partitions.setdefault(program.signature(), []).append(index)
+    results = [None] * len(programs)
+    for indices in partitions.values():
+        members = [programs[i] for i in indices]
+        solved = _InteriorPoint(members, settings).run()
+        untighten = [i for i, result in zip(indices, solved) if result is _UNTIGHTEN]
+        if untighten:  # certified infeasible only as tightened: solve the user's rows as given
+            for i, result in zip(untighten, solve_structured_batch([programs[i].untightened() for i in untighten], options)):
+                solved[indices.index(i)] = result
+        for i, result in zip(indices, solved):
+            if result is None:  # broke down inside a batch: alone, as the unbatched solver would
+                result = solve_structured_batch([programs[i]], options)[0]
+            results[i] = result
+    return results
 
 
+# ------------------------------------------------------------------ batch data
+class _Group:
+    """One block group of every member, stacked: arrays of shape (B, nb, ...)."""
+
+    _PER_MEMBER = ("vectors", "vectors_h", "coefficients", "abs_coefficients", "pair", "identity", "abs_identity", "objective")
+
+    def __init__(self, groups, n_rows):
+        first = groups[0]
+        self.n_rows = n_rows
+        self.columns = first.columns
+        self.identity_rows = first.identity_rows
+        self.blocks = first.blocks
+        self.dims = first.dims
+        self.size = first.size
+        self.count = first.count
+        self.injective = np.unique(self.columns).size == self.columns.size
+        if not self.injective:
+            self.incidence = np.zeros((self.columns.size, n_rows))
+            self.incidence[np.arange(self.columns.size), self.columns] = 1.0
+        self.vectors = np.stack([g.vectors for g in groups])
+        self.vectors_h = conjugate_transpose(self.vectors)
+        self.coefficients = np.stack([g.coefficients for g in groups])
+        self.abs_coefficients = np.abs(self.coefficients)
+        self.pair = self.coefficients[..., :, None] * self.coefficients[..., None, :]
+        self.identity = np.stack([g.identity for g in groups])
+        self.abs_identity = np.abs(self.identity)
+        self.objective = np.stack([g.objective for g in groups])
+        self.diagonal = np.arange(self.size)
+
+    def take(self, members):
+        """The same group for a subset of the members."""
+        out = object.__new__(_Group)
+        out.__dict__.update(self.__dict__)
+        for name in self._PER_MEMBER:
+            setattr(out, name, getattr(self, name)[members])
+        return out
+
+    def column_rows(self, values):
+        """Per-column values (B, S, nb, p), summed over blocks, to rows (B, S, m)."""
+        summed = values.sum(axis=2)
+        if not self.injective:
+            return summed @ self.incidence
+        out = np.zeros(summed.shape[:2] + (self.n_rows,))
+        out[..., self.columns] = summed
+        return out
+
+    def identity_values(self, traces, identity):
+        """Per row (B, S, m): ``sum_b e_bj traces_b`` for traces (B, S, nb)."""
+        out = np.zeros(traces.shape[:2] + (self.n_rows,))
+        out[..., self.identity_rows] = np.einsum("bsn,bnj->bsj", traces, identity)
+        return out
+
+    def load(self, y):
+        """``sum_j y_j A_jb`` per block, shape (B, nb, d, d)."""
+        out = (self.vectors * (self.coefficients * y[:, None, self.columns])[:, :, None, :]) @ self.vectors_h
+        if self.identity_rows.size:
+            out[..., self.diagonal, self.diagonal] += np.einsum("bnj,bj->bn", self.identity, y[:, self.identity_rows])[..., None]
+        return out
+
+    def slack(self, y):
+        """``Z = -c I - sum_j y_j A_jb`` per block."""
+        Z = -self.load(y)
+        Z[..., self.diagonal, self.diagonal] -= self.objective[..., None]
+        return Z
+
+    def forward(self, Y):
+        """``A(Y)`` (B, m) for a stack Y (its Hermitian part is what counts)."""
+        quadratic = np.einsum("bnki,bnki->bni", self.vectors.conj(), Y @ self.vectors).real
+        out = self.column_rows((self.coefficients * quadratic)[:, None])[:, 0]
+        if self.identity_rows.size:
+            out[:, self.identity_rows] += np.einsum("bnkk,bnj->bj", Y, self.identity).real
+        return out
+
+
+class _Batch:
+    """The members' data: rows, orthant, groups, covering sets, start levels."""
+
+    _PER_MEMBER = ("rhs", "a", "c_t", "elastic", "ray_cost", "coverage", "levels")
+
+    def __init__(self, programs, penalty):
+        first = programs[0]
+        self.programs = programs
+        self.size = len(programs)
+        self.n_rows = first.n_rows
+        self.rhs = np.stack([p.rhs for p in programs])
+        self.a = np.stack([p.t_coefficients for p in programs])
+        self.c_t = np.array([p.objective_t for p in programs])
+        # Without any t term t plays no part: it leaves the orthant (handled like a free t with nothing to solve for).
+        self.has_t = bool(np.any(self.a != 0) or np.any(self.c_t != 0))
+        self.t_free = first.t_free or not self.has_t
+        self.elastic = np.maximum(self.rhs, 0.0)
+        self.penalty = penalty
+        self.groups = [_Group([p.groups[g] for p in programs], self.n_rows) for g in range(len(first.groups))]
+        self.n_pairs = sum(g.count * g.size for g in self.groups) + self.n_rows + (0 if self.t_free else 1) + 1
+        self.ray_cost = np.array([p.ray_cost for p in programs])
+        self.coverage = np.stack([p.coverage for p in programs])
+        self.levels = np.stack([p.start_levels for p in programs])
+        n_components = len(first.components)
+        self.reach = np.zeros((n_components, len(first.blocks)), dtype=bool)  # component -> its blocks
+        self.reach[first.component[first.component >= 0], np.flatnonzero(first.component >= 0)] = True
+        self.members_of = np.zeros((n_components, self.n_rows))  # component -> its rows (0/1)
+        for c, rows in enumerate(first.components):
+            self.members_of[c, rows] = 1.0
+        _check_bounded(first)
+
+    def take(self, members):
+        out = object.__new__(_Batch)
+        out.__dict__.update(self.__dict__)
+        out.programs = [self.programs[i] for i in members]
+        out.size = len(members)
+        for name in self._PER_MEMBER:
+            setattr(out, name, getattr(self, name)[members])
+        out.groups = [g.take(members) for g in self.groups]
+        return out
+
+    def raise_components(self, y, need):
+        """``y`` with each covering set raised until its blocks' ``need`` (B, n_blocks) is met."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_block = np.where(need > 0, need / self.coverage, 0.0)
+        if not self.reach.size:
+            return y
+        lift = np.max(np.where(self.reach[None], per_block[:, None, :], 0.0), axis=2)  # (B, n_components)
+        return y + (lift[:, :, None] * self.members_of).sum(axis=1)  # not a matrix product: the same for any batch size
+
+
+def _check_bounded(program):
+    """Every block must be bounded by covering rows or by the objective (this method's dual start needs it)."""
+    objective = np.zeros(len(program.blocks))
+    for group in program.groups:
+        objective[group.blocks] = group.objective
+    loose = (program.coverage <= 0) & (objective >= 0)
+    if np.any(loose):
+        key = program.blocks[int(np.flatnonzero(loose)[0])].key
+        raise InputError(
+            f"program: block {key} is bounded by no budget-like row (data negative semidefinite on every block) "
+            "and no negative objective weight; the structured solver needs one of them"
+        )
+
+
+# ------------------------------------------------------------------ the method
 class _InteriorPoint:
-    """Mehrotra predictor-corrector on the HKM direction for one program.
+    """Mehrotra predictor-corrector on the HKM direction for a batch of programs of one structure.
 
-    State: ``X`` and ``Z`` (one stack per block group), ``x`` and ``z`` (the
-    orthant), ``y`` (the multipliers), with the Cholesky factors of X and Z.
+    State of the active members (a dict): per group ``XZ`` (2, B, nb, d, d),
+    the primal ``X`` and dual ``Z`` blocks stacked side first (so that each
+    side is contiguous for any batch size, and a member's arithmetic does not
+    depend on its batch), with their Cholesky factors
+    ``L``; the orthant ``s, y`` (row slacks and multipliers), ``t, zt``
+    (``t >= 0`` and its dual slack; a free ``t`` has ``zt = 0``), ``e, ze``
+    (elastic shortfall and its dual slack).
     """
 
-    def __init__(self, program, settings):
-        self.program = program
+    def __init__(self, programs, settings):
         self.settings = settings
-        self.n_points = program.n_points
-        self.n_rows = program.n_points + program.gamma.size
-        self.n_vars = self.n_rows + program.n_bs
-        self.groups = group_blocks(program, settings["pad_ratio"])
-        self.nu = slice(self.n_rows, self.n_vars)
-        self.row_index = [_indices(g.rows, self.nu) for g in self.groups]
-        self.orthant = Orthant(self.n_points, self.n_vars, program.rhs.ravel(), settings["penalty"])
-        self.b = np.concatenate([np.zeros(self.n_points), program.rhs.ravel(), -program.budget])
-        self.n_pairs = sum(g.count * g.size for g in self.groups) + self.n_vars + 2
+        self.all = _Batch(programs, settings["penalty"])
+        self.results = [None] * len(programs)
 
-    # ------------------------------------------------------------ operators
-    def dual_slack(self, y):
-        """``Z = C - A^T(y)`` per group (C is zero on the blocks)."""
-        return [g.adjoint(-y[: self.n_rows], -y[self.n_rows :]) for g in self.groups]
-
-    def start(self):
+    # ------------------------------------------------------------ start
+    def start(self, data):
         """A strictly feasible dual point (every ``Z_b >= I``) and a central-ish primal one."""
-        program, n_points, n_rows = self.program, self.n_points, self.n_rows
-        y = np.zeros(self.n_vars)
-        y[:n_points] = 2.0 / n_points
-        y[n_points:n_rows] = min(1.0, 0.5 * self.orthant.penalty / max(float(program.rhs.sum()), 1e-300))
-        # nu_l above the largest eigenvalue any subtracted term can reach (unit vectors).
-        echo_load = 2.0 * program.weights.max(axis=0)
-        own_load = (1.0 / program.gamma).max(axis=1) * y[n_points:n_rows].max()
-        y[n_rows:] = 1.0 + echo_load + own_load
-        X = []
-        for g in self.groups:
-            per_bs = np.maximum(g.owner.sum(axis=0), 1.0)
-            level = (g.owner @ (program.budget / per_bs)) / g.size
-            X.append(level[:, None, None] * np.eye(g.size))
-        x = np.ones(self.n_vars + 2)
-        x[-1] = 1.0 / self.orthant.slack(y)[-1]  # a unit complementarity pair, like the others
-        return X, x, y
+        B, m = data.size, data.n_rows
+        a, c_t = data.a, data.c_t
+        elastic_rows = data.elastic > 0
+        total = np.maximum(data.elastic.sum(axis=1), 1e-300)
+        y = np.where(elastic_rows, np.minimum(1.0, 0.5 * data.penalty / total)[:, None], 1.0)
+        negative, positive = a < 0, a > 0
+        if np.any(negative | positive):
+            target = c_t + (0.0 if data.t_free else 1.0)  # want -a^T y = target (z_t = 1, or 0 when free)
+            up = (a * y * positive).sum(axis=1)
+            down_unit = (-a * negative).sum(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                level = (target + up) / down_unit
+            if np.any(~np.isfinite(level) | (level <= 0)):
+                raise InputError("program: the t coefficients admit no strictly feasible dual point (t unbounded or rows vacuous)")
+            y = np.where(negative, level[:, None], y)
+        n_blocks = data.coverage.shape[1]
+        covered = data.coverage > 0
+        lowest, objective = np.zeros((B, n_blocks)), np.zeros((B, n_blocks))
+        for g in data.groups:
+            lowest[:, g.blocks] = np.linalg.eigvalsh(g.slack(y))[..., 0]
+            objective[:, g.blocks] = g.objective
+        loose = ~covered & (lowest < -objective / 2)
+        if np.any(loose):  # blocks bounded only by the objective: scale y down until their Z_b >= -c_b / 2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factors = np.where(loose, (-objective / 2) / (-objective - lowest), 1.0)
+            y = y * np.clip(factors.min(axis=1), 0.0, 1.0)[:, None]
+            for g in data.groups:
+                lowest[:, g.blocks] = np.linalg.eigvalsh(g.slack(y))[..., 0]
+        y = data.raise_components(y, np.where(covered, np.maximum(0.0, 1.0 - lowest), 0.0))
+        groups = []
+        for g in data.groups:
+            X = data.levels[:, g.blocks, None, None] * np.eye(g.size, dtype=complex)
+            groups.append(np.stack([X, g.slack(y)]))
+        zt = (-c_t - (a * y).sum(axis=1)) if not data.t_free else np.zeros(B)
+        ze = data.penalty - (data.elastic * y).sum(axis=1)
+        return dict(XZ=groups, s=np.ones((B, m)), y=y, t=np.ones(B) if not data.t_free else np.zeros(B), zt=zt, e=1.0 / ze, ze=ze)
 
     # ------------------------------------------------------------ iteration
     def run(self):
-        settings, orthant, groups, b = self.settings, self.orthant, self.groups, self.b
-        budget = np.concatenate([np.zeros(self.n_rows), self.program.budget])  # p on the nu entries
-        X, x, y = self.start()
-        Z, z = self.dual_slack(y), orthant.slack(y)
-        LX, LZ = [_cholesky(Xg) for Xg in X], [_cholesky(Zg) for Zg in Z]
-        status, message, iteration = "unknown", "iteration limit reached", 0
-        best, best_merit, since_progress, lowest_bound = (X, x, y), np.inf, 0, np.inf
+        settings = self.settings
+        data = self.all
+        members = np.arange(data.size)
+        state = self.start(data)
+        factors, failed = cholesky_members(state["XZ"])
+        if np.any(failed):
+            raise InputError("program: the starting point is not positive definite (degenerate data)")
+        state["L"] = factors
+        B = data.size
+        track = dict(
+            best=dict(X=[XZ[0].copy() for XZ in state["XZ"]], s=state["s"].copy(), y=state["y"].copy(), t=state["t"].copy(), e=state["e"].copy()),
+            merit=np.full(B, np.inf),
+            since=np.zeros(B, dtype=int),
+            lowest=np.full(B, np.inf),
+        )
+        iterations = np.zeros(B, dtype=int)
         for iteration in range(1, settings["max_iters"] + 1):
-            dual_value = -float(b @ y)  # the bound: sum p nu - sum rho mu
-            if dual_value < -_CERTIFICATE_MARGIN * float(budget @ y):
-                bound, certified = self.certified_bound(y)
-                if bound < -_CERTIFICATE_MARGIN * float(budget @ certified):
-                    return self.infeasible(certified, iteration)
-            try:
-                # Inverse Cholesky factors of X and Z, stacked, and their conjugate transposes:
-                # for Z^-1 = L_Z^-H L_Z^-1 and for both step-length rules of the iteration.
-                factors = [triangular_inverse(np.concatenate([Lx, Lz])) for Lx, Lz in zip(LX, LZ)]
-                inverses = [(F.reshape(2, g.count, g.size, g.size), conjugate_transpose(F).reshape(2, g.count, g.size, g.size))
-                            for g, F in zip(groups, factors)]
-                Z_inv = [F_h[1] @ F[1] for F, F_h in inverses]
-                system = self.schur(X, x, Z_inv, z)
-            except np.linalg.LinAlgError:
-                message = "numerical breakdown (a factorization failed)"
-                break
-            residual = b - system["AX"]
-            complementarity = sum(_pair(Xg, Zg) for Xg, Zg in zip(X, Z)) + float(x @ z)
-            # Primal residual, relative to each row's own terms; the elastic
-            # shortfall e is a relative miss of every SINR row, so it counts too.
-            relative_residual = max(float(np.max(np.abs(residual) / (np.abs(b) + system["AX_abs"] + _RESIDUAL_FLOOR))), float(x[-1]))
-            relative_gap = max(dual_value - orthant.objective(x), complementarity) / max(dual_value, _GAP_FLOOR)
+            iterations[members] = iteration
+            done = self.certified_infeasible(data, members, state["y"], iteration)
+            if done.any():
+                data, members, state, track = _take(~done, data, members, state, track)
+                if not members.size:
+                    break
+            inverses = [triangular_inverse(L) for L in state["L"]]
+            inverses_h = [conjugate_transpose(F) for F in inverses]
+            system = self.schur(data, state, inverses, inverses_h)
+            dual_value = -(data.rhs * state["y"]).sum(axis=1)
+            primal_value = self.primal_value(data, state)
+            complementarity = self.complementarity(data, state)
+            relative_residual = np.maximum(
+                np.max(np.abs(data.rhs - system["AX"]) / (np.abs(data.rhs) + system["AX_abs"] + _RESIDUAL_FLOOR), axis=1), state["e"]
+            )
+            relative_gap = np.maximum(dual_value - primal_value, complementarity) / np.maximum(np.abs(dual_value), _GAP_FLOOR)
             if settings["trace"]:
                 print(
-                    f"{iteration:3d} t={x[-2]:.12e} bound={dual_value:.12e} gap={relative_gap:.2e} "
-                    f"residual={relative_residual:.2e} e={x[-1]:.1e}"
+                    f"{iteration:3d} value={primal_value[0]:.12e} bound={dual_value[0]:.12e} gap={relative_gap[0]:.2e} "
+                    f"residual={relative_residual[0]:.2e} e={state['e'][0]:.1e} active={members.size}"
                 )
-            merit = max(relative_residual / settings["tol_feas"], relative_gap / settings["tol_gap"])
-            since_progress += 1
-            if merit < best_merit:
-                best, best_merit, since_progress = (X, x, y), merit, 0
-            if dual_value < lowest_bound - 1e-6 * abs(dual_value):  # the bound still falls (towards a certificate?)
-                lowest_bound, since_progress = dual_value, 0
-            if merit <= 1.0 or (since_progress >= _PATIENCE and best_merit <= _ACCEPT):
-                break  # converged, or at the limit of the arithmetic with the best iterate within tolerance
-            try:
-                moved = self.step(X, x, Z, z, y, Z_inv, inverses, system, complementarity)
-            except (np.linalg.LinAlgError, FloatingPointError):
-                moved = None
-            if moved is None:
-                message = "numerical breakdown (no usable step)"
-                break
-            X, x, LX, Z, z, LZ, y = moved
-        X, x, y = best
-        if best_merit <= _ACCEPT:
-            status, message = "optimal", ""
-        return self.result(X, x, y, status, message, iteration)
+            merit = np.maximum(relative_residual / settings["tol_feas"], relative_gap / settings["tol_gap"])
+            track["since"] += 1
+            improved = merit < track["merit"]
+            if improved.any():
+                best = track["best"]
+                for k, XZ in enumerate(state["XZ"]):
+                    best["X"][k][improved] = XZ[0, improved]
+                for name in ("s", "y", "t", "e"):
+                    best[name][improved] = state[name][improved]
+                track["merit"][improved] = merit[improved]
+                track["since"][improved] = 0
+            falling = dual_value < track["lowest"] - 1e-6 * np.abs(dual_value)  # the bound still falls (towards a certificate?)
+            track["lowest"][falling] = dual_value[falling]
+            track["since"][falling] = 0
+            converged = (merit <= 1.0) | ((track["since"] >= _PATIENCE) & (track["merit"] <= _ACCEPT))
+            if converged.any():
+                self.finish(data, members, track, iterations, converged, "")
+                keep = ~converged
+                data, members, state, track = _take(keep, data, members, state, track)
+                if not members.size:
+                    break
+                inverses, inverses_h = [np.take(F, np.flatnonzero(keep), axis=1) for F in inverses], [np.take(F, np.flatnonzero(keep), axis=1) for F in inverses_h]
+                system = _subset(system, keep)
+                complementarity = complementarity[keep]
+            moved, failed = self.step(data, state, inverses, inverses_h, system, complementarity)
+            if failed.any():  # these members broke down: finished from their best iterate (alone, if in a batch)
+                gone = np.flatnonzero(failed)
+                self.breakdown(data.take(gone), members[gone], _subset(track, failed), iterations, "numerical breakdown (no usable step)")
+                data, members, _, track = _take(~failed, data, members, state, track)
+                moved = _subset(moved, ~failed)
+                if not members.size:
+                    break
+            state = moved
+        if members.size:
+            self.finish(data, members, track, iterations, np.ones(members.size, bool), "iteration limit reached")
+        return self.results
 
-    def step(self, X, x, Z, z, y, Z_inv, inverses, system, complementarity):
-        """One predictor-corrector step; the new ``(X, x, LX, Z, z, LZ, y)``, or None."""
-        settings = self.settings
-        solve = _factor(system["M"])
-        state = dict(X=X, x=x, Z=Z, z=z, Z_inv=Z_inv, system=system)
-        # Predictor (affine scaling), then Mehrotra's corrector.
-        predictor = self.direction(state, solve, 0.0)
-        if predictor is None:
-            return None
-        alpha_p, alpha_d = self.step_lengths(state, inverses, predictor, 1.0)
-        affine = sum(
-            _pair(Xg + alpha_p * dXg, Zg + alpha_d * dZg) for Xg, dXg, Zg, dZg in zip(X, predictor["dX"], Z, predictor["dZ"])
-        ) + float((x + alpha_p * predictor["dx"]) @ (z + alpha_d * predictor["dz"]))
-        sigma = min(1.0, (affine / complementarity) ** 3)
-        corrector = self.direction(state, solve, sigma * complementarity / self.n_pairs, predictor)
-        if corrector is None:
-            return None
-        alpha_p, alpha_d = self.step_lengths(state, inverses, corrector, settings["step"])
-        if settings["trace"]:
-            print(f"    sigma={sigma:.2e} alpha_p={alpha_p:.3f} alpha_d={alpha_d:.3f}")
-        return self.move(state, corrector, alpha_p, alpha_d, y)
+    def primal_value(self, data, state):
+        """``c_t t + sum_b c_b tr Y_b`` (B,): the program's objective, without the elastic price."""
+        value = data.c_t * state["t"]
+        for g, XZ in zip(data.groups, state["XZ"]):
+            value = value + np.einsum("bn,bnkk->b", g.objective, XZ[0]).real
+        return value
 
-    def schur(self, X, x, Z_inv, z):
-        """Schur complement ``M_ij = Re tr(A_i X A_j Z^-1)`` and the products reused by the directions.
+    def complementarity(self, data, state):
+        """``<X, Z>`` over blocks and orthant (B,)."""
+        total = (state["s"] * state["y"]).sum(axis=1) + state["e"] * state["ze"] + state["t"] * state["zt"]
+        for XZ in state["XZ"]:
+            total = total + np.einsum("bnij,bnji->bn", XZ[0], XZ[1]).real.sum(axis=1)
+        return total
 
-        Per block the rank-one data give ``Re[(V^H X V) o conj(V^H Z^-1 V)]``
-        on the ``(lambda, mu)`` rows, ``-c_j v_j^H X Z^-1 v_j`` against
-        ``nu_l`` and ``tr(X Z^-1)`` on ``nu_l``.
+    def schur(self, data, state, inverses, inverses_h):
+        """Schur complement ``M_ij = Re tr(A_i X A_j Z^-1)`` and the values the directions reuse.
 
         Returns
         -------
         dict
-            ``M`` (n, n); ``AX`` = A(X) and ``AX_abs`` (the same with
-            absolute coefficients, the scale of each row) (n,);
-            ``AZ_inv`` = A(Z^-1) (n,).
+            ``M`` (B, m, m); ``AX`` = A(X) and ``AX_abs`` (the same with
+            absolute values, each row's scale) (B, m); ``AZi`` = A(Z^-1)
+            (B, m); ``XZi`` per group (2, B, nb, d, d): X and Z^-1 stacked.
         """
-        orthant, nu = self.orthant, self.nu
-        M = orthant.schur(x / z)
-        AX = orthant.forward(x)
-        AX_abs = np.abs(AX)
-        AZ_inv = orthant.forward(1.0 / z)
-        for g, (rows, rows_rows, rows_nu, nu_rows), Xg, Zi in zip(self.groups, self.row_index, X, Z_inv):
-            P, xv = g.gram(Xg)
-            Q, zv = g.gram(Zi)
-            diagonal_P, diagonal_Q = np.einsum("bii->bi", P).real, np.einsum("bii->bi", Q).real
-            traces_X = np.einsum("bkk->b", Xg).real
-            rows_part, nu_part = g.reduce(diagonal_P, traces_X)
-            AX[rows] += rows_part
-            AX[nu] += nu_part
-            AX_abs[rows] += (np.abs(g.coefficients) * diagonal_P).sum(axis=0)
-            AX_abs[nu] -= nu_part
-            rows_part, nu_part = g.reduce(diagonal_Q, np.einsum("bkk->b", Zi).real)
-            AZ_inv[rows] += rows_part
-            AZ_inv[nu] += nu_part
-            M[rows_rows] += (g.pair_coefficients * (P.real * Q.real + P.imag * Q.imag)).sum(axis=0)
-            cross = (-(g.coefficients * np.einsum("bki,bki->bi", xv.conj(), zv).real)).T @ g.owner  # (m, L)
-            M[rows_nu] += cross
-            M[nu_rows] += cross.T
-            M[nu, nu] += np.diag(g.owner.T @ np.einsum("bij,bji->b", Xg, Zi).real)
-        return {"M": M, "AX": AX, "AX_abs": AX_abs, "AZ_inv": AZ_inv}
+        s, y, t, zt, e, ze = (state[name] for name in ("s", "y", "t", "zt", "e", "ze"))
+        B, m = data.size, data.n_rows
+        M = np.zeros((B, m, m))
+        M[:, np.arange(m), np.arange(m)] = s / y
+        M += (e / ze)[:, None, None] * data.elastic[:, :, None] * data.elastic[:, None, :]
+        AX = -s + data.a * t[:, None] + data.elastic * e[:, None]
+        AX_abs = s + np.abs(data.a * t[:, None]) + data.elastic * e[:, None]
+        AZi = -1.0 / y + data.elastic / ze[:, None]
+        if not data.t_free:
+            M += (t / zt)[:, None, None] * data.a[:, :, None] * data.a[:, None, :]
+            AZi = AZi + data.a / zt[:, None]
+        pairs = []
+        for g, XZ, F, Fh in zip(data.groups, state["XZ"], inverses, inverses_h):
+            XZi = XZ.copy()
+            np.matmul(Fh[1], F[1], out=XZi[1])  # Z^-1 = L^-H L^-1
+            pairs.append(XZi)
+            images = XZi @ g.vectors  # X V, Z^-1 V
+            grams = g.vectors_h @ images  # P = V^H X V, Q = V^H Z^-1 V
+            diagonal = np.einsum("sbnii->bsni", grams).real
+            values = g.column_rows(np.concatenate([g.coefficients[:, None] * diagonal, g.abs_coefficients[:, None] * diagonal[:, :1]], axis=1))
+            AX += values[:, 0]
+            AZi += values[:, 1]
+            AX_abs += values[:, 2]
+            H = np.einsum("bnkl,bnkl,bnkl->bkl", g.pair, grams[0], grams[1].conj()).real  # s_k s_l Re(P o conj Q)
+            if g.injective:
+                M[:, g.columns[:, None], g.columns[None, :]] += H
+            else:
+                M += g.incidence.T @ H @ g.incidence
+            if g.identity_rows.size:
+                traces = np.einsum("sbnkk->bsn", XZi).real
+                identity = g.identity_values(traces, g.identity)
+                AX += identity[:, 0]
+                AZi += identity[:, 1]
+                AX_abs += g.identity_values(traces[:, :1], g.abs_identity)[:, 0]
+                u = g.coefficients * np.einsum("bnki,bnki->bni", images[0].conj(), images[1]).real  # s_k Re(g_k^H X Z^-1 g_k)
+                cross = np.einsum("bnk,bnj->bkj", u, g.identity)  # (B, p, mi)
+                if g.injective:
+                    block = np.zeros((B, m, g.identity_rows.size))
+                    block[:, g.columns, :] = cross
+                else:
+                    block = g.incidence.T @ cross
+                M[:, :, g.identity_rows] += block
+                M[:, g.identity_rows, :] += np.swapaxes(block, 1, 2)
+                tau = np.einsum("bnij,bnji->bn", XZi[0], XZi[1]).real
+                M[:, g.identity_rows[:, None], g.identity_rows[None, :]] += np.einsum("bni,bn,bnj->bij", g.identity, tau, g.identity)
+        return {"M": M, "AX": AX, "AX_abs": AX_abs, "AZi": AZi, "XZi": pairs}
 
-    def direction(self, state, solve, shift, predictor=None):
+    def newton(self, data, M):
+        """The factored Newton system; a free t enters as one more equation, ``[[M, a], [a^T, 0]]``.
+
+        (M alone may be singular there: the free variable absorbs a direction.)
+        """
+        if data.t_free and data.has_t:
+            B, m = data.size, data.n_rows
+            augmented = np.zeros((B, m + 1, m + 1))
+            augmented[:, :m, :m] = M
+            augmented[:, :m, m] = data.a
+            augmented[:, m, :m] = data.a
+            M = augmented
+        return _Newton(M)
+
+    def solve_newton(self, data, newton, rhs):
+        """``dy`` and ``dt`` of ``M dy (+ a dt) = rhs`` (with ``a^T dy = 0`` for a free t)."""
+        if not (data.t_free and data.has_t):
+            return newton.solve(rhs), np.zeros(data.size)
+        solution = newton.solve(np.concatenate([rhs, np.zeros((data.size, 1))], axis=1))
+        return solution[:, :-1], solution[:, -1]
+
+    def direction(self, data, state, system, shift, predictor=None):
         """Newton direction towards ``X Z = shift I``, less the predictor's second-order term.
 
         With ``Rc Z^-1 = shift Z^-1 - X - dXp dZp Z^-1`` and the dual kept
-        feasible: ``M dy = b - A(shift Z^-1 - dXp dZp Z^-1)``,
+        feasible: ``M dy = r - A(shift Z^-1 - dXp dZp Z^-1)``,
         ``dZ = -A^T dy``, ``dX = Rc Z^-1 - X dZ Z^-1`` (Hermitian part).
-        """
-        n_rows, groups, orthant = self.n_rows, self.groups, self.orthant
-        X, x, z, Z_inv = state["X"], state["x"], state["z"], state["Z_inv"]
-        rhs = self.b - shift * state["system"]["AZ_inv"]
-        terms = [shift * Zi for Zi in Z_inv]
-        linear_term = shift / z
-        if predictor is not None:
-            for k, (g, (rows, *_), Zi) in enumerate(zip(groups, self.row_index, Z_inv)):
-                second_order = predictor["dX"][k] @ (predictor["dZ"][k] @ Zi)
-                terms[k] -= second_order
-                rows_part, nu_part = g.forward(second_order)
-                rhs[rows] += rows_part
-                rhs[n_rows:] += nu_part
-            second_order = predictor["dx"] * predictor["dz"] / z
-            linear_term = linear_term - second_order
-            rhs += orthant.forward(second_order)
-        dy = solve(rhs)
-        if not np.all(np.isfinite(dy)):
-            return None
-        dZ = [g.adjoint(-dy[:n_rows], -dy[n_rows:]) for g in groups]
-        dz = orthant.slack_step(dy)
-        dX = [hermitian_part(term - Xg - Xg @ (dZg @ Zi)) for term, Xg, dZg, Zi in zip(terms, X, dZ, Z_inv)]
-        dx = linear_term - x - x * dz / z
-        return {"dy": dy, "dX": dX, "dZ": dZ, "dx": dx, "dz": dz}
 
-    def step_lengths(self, state, inverses, step, fraction):
-        """Primal and dual step lengths in (0, 1]."""
-        alpha_p = orthant_step(state["x"], step["dx"], fraction)
-        alpha_d = orthant_step(state["z"], step["dz"], fraction)
-        for (F, F_h), dXg, dZg in zip(inverses, step["dX"], step["dZ"]):
-            primal, dual = cone_steps(F, F_h, np.stack([dXg, dZg]), fraction)
-            alpha_p, alpha_d = min(alpha_p, primal), min(alpha_d, dual)
+        Returns
+        -------
+        (dict, numpy.ndarray)
+            ``dXZ`` per group (2, B, nb, d, d), ``dy``, ``ds``, ``dt``,
+            ``dzt``, ``de``, ``dze``; and the members whose system was singular.
+        """
+        s, y, t, zt, e, ze = (state[name] for name in ("s", "y", "t", "zt", "e", "ze"))
+        rhs = data.rhs - shift[:, None] * system["AZi"]
+        if data.t_free:  # the free t's share of the primal residual (a t >= 0 enters through its orthant pair)
+            rhs = rhs - data.a * t[:, None]
+        terms = [shift[:, None, None, None] * XZi[1] for XZi in system["XZi"]]
+        linear_s, linear_e = shift[:, None] / y, shift / ze
+        linear_t = shift / zt if not data.t_free else None
+        if predictor is not None:
+            for k, (g, XZi) in enumerate(zip(data.groups, system["XZi"])):
+                dXZ = predictor["dXZ"][k]
+                second = dXZ[0] @ (dXZ[1] @ XZi[1])
+                terms[k] = terms[k] - second
+                rhs = rhs + g.forward(second)
+            second_s = predictor["ds"] * predictor["dy"] / y
+            second_e = predictor["de"] * predictor["dze"] / ze
+            linear_s, linear_e = linear_s - second_s, linear_e - second_e
+            rhs = rhs - second_s + data.elastic * second_e[:, None]
+            if not data.t_free:
+                second_t = predictor["dt"] * predictor["dzt"] / zt
+                linear_t = linear_t - second_t
+                rhs = rhs + data.a * second_t[:, None]
+        dy, dt_free = self.solve_newton(data, system["newton"], rhs)
+        dXZ = []
+        for g, term, XZi in zip(data.groups, terms, system["XZi"]):
+            dZ = -g.load(dy)
+            dX = hermitian_part(term - XZi[0] - XZi[0] @ (dZ @ XZi[1]))
+            dXZ.append(np.stack([dX, dZ]))
+        dzt = -(data.a * dy).sum(axis=1)
+        dze = -(data.elastic * dy).sum(axis=1)
+        ds = linear_s - s - s * dy / y
+        de = linear_e - e - e * dze / ze
+        dt = dt_free if data.t_free else linear_t - t - t * dzt / zt
+        bad = system["newton"].singular | ~np.isfinite(dy).all(axis=1)
+        return {"dXZ": dXZ, "dy": dy, "ds": ds, "dt": dt, "dzt": dzt, "de": de, "dze": dze}, bad
+
+    def step_lengths(self, data, state, inverses, inverses_h, step, fraction):
+        """Primal and dual step lengths in (0, 1] per member."""
+        x = [state["s"], state["e"][:, None]]
+        dx = [step["ds"], step["de"][:, None]]
+        z = [state["y"], state["ze"][:, None]]
+        dz = [step["dy"], step["dze"][:, None]]
+        if not data.t_free:
+            x, dx, z, dz = x + [state["t"][:, None]], dx + [step["dt"][:, None]], z + [state["zt"][:, None]], dz + [step["dzt"][:, None]]
+        alpha_p = orthant_steps(np.concatenate(x, axis=1), np.concatenate(dx, axis=1), fraction)
+        alpha_d = orthant_steps(np.concatenate(z, axis=1), np.concatenate(dz, axis=1), fraction)
+        for F, Fh, dXZ in zip(inverses, inverses_h, step["dXZ"]):
+            cone = cone_steps(F, Fh, dXZ, fraction)  # (2, B)
+            alpha_p, alpha_d = np.minimum(alpha_p, cone[0]), np.minimum(alpha_d, cone[1])
         return alpha_p, alpha_d
 
-    def move(self, state, step, alpha_p, alpha_d, y):
-        """Take the step, shrinking it until the new X and Z pass their Cholesky test.
+    def step(self, data, state, inverses, inverses_h, system, complementarity):
+        """One predictor-corrector step: the new state, and which members broke down."""
+        settings = self.settings
+        system = dict(system, newton=self.newton(data, system["M"]))
+        predictor, bad = self.direction(data, state, system, np.zeros(data.size))
+        alpha_p, alpha_d = self.step_lengths(data, state, inverses, inverses_h, predictor, 1.0)
+        alphas = np.stack([alpha_p, alpha_d])[:, :, None, None, None]
+        affine = ((state["s"] + alpha_p[:, None] * predictor["ds"]) * (state["y"] + alpha_d[:, None] * predictor["dy"])).sum(axis=1)
+        affine = affine + (state["e"] + alpha_p * predictor["de"]) * (state["ze"] + alpha_d * predictor["dze"])
+        affine = affine + (state["t"] + alpha_p * predictor["dt"]) * (state["zt"] + alpha_d * predictor["dzt"])
+        for XZ, dXZ in zip(state["XZ"], predictor["dXZ"]):
+            moved = XZ + alphas * dXZ
+            affine = affine + np.einsum("bnij,bnji->bn", moved[0], moved[1]).real.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sigma = np.minimum(1.0, np.where(complementarity > 0, affine / complementarity, 1.0) ** 3)
+        sigma = np.where(np.isfinite(sigma), np.maximum(sigma, 0.0), 1.0)
+        corrector, bad_c = self.direction(data, state, system, sigma * complementarity / data.n_pairs, predictor)
+        alpha_p, alpha_d = self.step_lengths(data, state, inverses, inverses_h, corrector, settings["step"])
+        if settings["trace"]:
+            print(f"    sigma={sigma[0]:.2e} alpha_p={alpha_p[0]:.3f} alpha_d={alpha_d[0]:.3f}")
+        return self.move(data, state, corrector, alpha_p, alpha_d, bad | bad_c)
 
-        Returns
-        -------
-        tuple or None
-            ``(X, x, LX, Z, z, LZ, y)`` at the new point, or None if no step
-            keeps them positive definite.
-        """
-        primal = _positive_step(state["X"], step["dX"], alpha_p)
-        dual = _positive_step(state["Z"], step["dZ"], alpha_d)
-        if primal is None or dual is None:
-            return None
-        (X, LX, alpha_p), (Z, LZ, alpha_d) = primal, dual
-        return X, state["x"] + alpha_p * step["dx"], LX, Z, state["z"] + alpha_d * step["dz"], LZ, y + alpha_d * step["dy"]
-
-    # --------------------------------------------------------------- result
-    def certified_bound(self, y):
-        """``-b^T y`` after raising each ``nu_l`` by any negative eigenvalue of its blocks' Z.
-
-        ``Z`` is recomputed from ``y``, so the bound holds for an exactly
-        dual-feasible point up to the rounding of that eigenvalue check.
-
-        Returns
-        -------
-        (float, numpy.ndarray)
-            The bound (program units) and the corrected ``y``.
-        """
-        y = y.copy()
-        for g, Zg in zip(self.groups, self.dual_slack(y)):
-            deficit = np.maximum(0.0, -np.linalg.eigvalsh(Zg).min(axis=1))
-            y[self.n_rows :] += (g.owner * deficit[:, None]).max(axis=0)
-        return -float(self.b @ y), y
-
-    def infeasible(self, y, iterations):
-        """The result for a certified infeasibility: ``y`` is dual feasible with a negative value."""
-        program = self.program
-        culprits = users_named(y[self.n_points : self.n_rows] * program.rhs.ravel(), program.n_users_per_cell)
-        return RelaxedSolution(status="infeasible", culprits=culprits, iterations=iterations, solver=SOLVER_NAME)
-
-    def result(self, X, x, y, status, message, iterations):
-        program = self.program
-        bound, y = self.certified_bound(y)
-        matrices = [None] * len(program.blocks)
-        for g, Xg in zip(self.groups, X):
-            for slot, (index, d) in enumerate(zip(g.blocks, g.dims)):
-                matrices[index] = Xg[slot, :d, :d]
-        W, R = program.assemble(matrices)
-        value = float(x[-2])
-        return RelaxedSolution(
-            status=status,
-            W=W,
-            R=R,
-            value=program.energy_scale * value,
-            bound=program.energy_scale * bound,
-            bound_certified=True,  # the dual slack was recomputed and checked (certified_bound)
-            gap=(bound - value) / bound if bound > 0 else float("nan"),
-            iterations=iterations,
-            message=message,
-            solver=SOLVER_NAME,
+    def move(self, data, state, step, alpha_p, alpha_d, bad):
+        """Take the step, shrinking it per member and side until the new X and Z pass their Cholesky test."""
+        alphas = np.where(bad, 0.0, np.stack([alpha_p, alpha_d]))
+        XZ, L, alphas, failed = _positive_step(state["XZ"], state["L"], step["dXZ"], alphas)
+        alpha_p, alpha_d = alphas[0], alphas[1]
+        moved = dict(
+            XZ=XZ, L=L,
+            s=state["s"] + alpha_p[:, None] * step["ds"],
+            t=state["t"] + alpha_p * step["dt"],
+            e=state["e"] + alpha_p * step["de"],
+            y=state["y"] + alpha_d[:, None] * step["dy"],
+            zt=state["zt"] + alpha_d * step["dzt"],
+            ze=state["ze"] + alpha_d * step["dze"],
         )
+        return moved, bad | failed
+
+    # --------------------------------------------------------------- results
+    def certified_infeasible(self, data, members, y, iteration):
+        """Members whose multipliers are a certified Farkas ray (their results are recorded)."""
+        done = np.zeros(members.size, dtype=bool)
+        value = (data.rhs * y).sum(axis=1)
+        scale = (np.abs(data.rhs) * y).sum(axis=1)
+        for k in np.flatnonzero(value - data.ray_cost > _CERTIFICATE_MARGIN * scale):
+            program = data.programs[k]
+            ray = _ray(program, y[k], reference=True)
+            if ray is not None:
+                rows = program.named_rows(ray * program.rhs)
+                self.results[members[k]] = RelaxedSolution(status="infeasible", rows=rows, iterations=iteration, solver=SOLVER_NAME)
+                done[k] = True
+            elif program.tightened and _ray(program, y[k], reference=False) is not None:
+                # Infeasible as tightened, not (yet) proven as given: the user's rows decide.
+                self.results[members[k]] = _UNTIGHTEN
+                done[k] = True
+        return done
+
+    def breakdown(self, data, members, track, iterations, message):
+        """Members that broke down: alone, the result from the best iterate; in a batch, None (to be solved alone)."""
+        if self.all.size > 1:
+            return  # results stay None: solve_structured_batch solves them again alone
+        self.finish(data, members, track, iterations, np.ones(members.size, bool), message)
+
+    def finish(self, data, members, track, iterations, which, message):
+        """Record the results of the members ``which`` from their best iterates."""
+        best = track["best"]
+        for k in np.flatnonzero(which):
+            program = data.programs[k]
+            y = best["y"][k]
+            bound, _, certified = program.certify(y)
+            matrices = [None] * len(program.blocks)
+            traces = 0.0
+            for g, X in zip(data.groups, best["X"]):
+                for slot, (index, d) in enumerate(zip(g.blocks, g.dims)):
+                    matrices[index] = X[k, slot, :d, :d]
+                traces += float(g.objective[k] @ np.einsum("nii->n", X[k]).real)
+            value = program.objective_t * float(best["t"][k]) + traces
+            solved_bound = -float(program.rhs @ y)  # of the program as solved (tightened): the convergence gap
+            W, R = program.assemble(matrices)
+            optimal = track["merit"][k] <= _ACCEPT
+            self.results[members[k]] = RelaxedSolution(
+                status="optimal" if optimal else "unknown",
+                W=W,
+                R=R,
+                value=program.units.objective * value,
+                bound=program.units.objective * bound,
+                bound_certified=bool(certified),
+                gap=(solved_bound - value) / abs(solved_bound) if solved_bound != 0 else float("nan"),
+                iterations=int(iterations[members[k]]),
+                message="" if optimal else message,
+                solver=SOLVER_NAME,
+            )
 
 
-def _factor(M):
-    """A solver for ``M dy = rhs`` (Cholesky; LU if M lost definiteness to rounding).
+#: Result placeholder of a member to be solved again with its untightened rows.
+_UNTIGHTEN = "untighten"
 
-    LAPACK is called directly: at paper size the wrappers' checks cost more
-    than the factorization.
+
+def _ray(program, y, reference):
+    """The certified Farkas ray near ``y`` (or None) for the user's data or the data as solved."""
+    value, ray, certified = program.certify(y, ray=True, reference=reference)
+    if certified and -value > _CERTIFICATE_MARGIN * float(np.abs(program.rhs) @ ray):
+        return ray
+    return None
+
+
+class _Newton:
+    """The Newton systems ``M dy = rhs`` of every member.
+
+    ``M`` is equilibrated first (``D M D`` with ``D = diag(|M|)^-1/2``, a zero
+    diagonal entry scaled by its row instead): its diagonal spans many orders
+    of magnitude near the optimum, and partial pivoting on the raw matrix
+    loses the small rows' accuracy (the primal residual then drifts up by
+    orders of magnitude over the last iterations; an explicit inverse, even of
+    the equilibrated matrix, is worse still). Each solve is one batched LU
+    solve, the same arithmetic for one member as for many, so that a
+    member's result does not depend on its batch. Members whose matrix is
+    singular are flagged (:attr:`singular`) and get zero directions.
     """
-    factor, info = dpotrf(M, lower=1, clean=0)
-    if info == 0:
-        return lambda rhs: dpotrs(factor, rhs, lower=1)[0]
-    lu, pivots, info = dgetrf(M)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"singular Schur complement (LAPACK getrf info {info})")
-    return lambda rhs: dgetrs(lu, pivots, rhs)[0]
+
+    def __init__(self, M):
+        size = np.abs(np.einsum("bii->bi", M))
+        size = np.where(size > 0, size, np.abs(M).max(axis=2))
+        self.scale = 1.0 / np.sqrt(np.where(size > 0, size, 1.0))
+        self.scaled = M * self.scale[:, :, None] * self.scale[:, None, :]
+        self.singular = np.zeros(M.shape[0], dtype=bool)
+
+    def solve(self, rhs):
+        """``M^-1 rhs`` for rhs of shape (B, m)."""
+        columns = (rhs * self.scale)[:, :, None]
+        try:
+            out = np.linalg.solve(self.scaled, columns)
+        except np.linalg.LinAlgError:
+            out = np.zeros_like(columns)
+            for k in range(columns.shape[0]):
+                try:
+                    out[k] = np.linalg.solve(self.scaled[k], columns[k])
+                except np.linalg.LinAlgError:
+                    self.singular[k] = True
+        return out[:, :, 0] * self.scale
+
+
+def _positive_step(points, factors, directions, alphas):
+    """``points + alpha directions`` per side and member, ``alpha`` shrunk until every block passes Cholesky.
+
+    Parameters
+    ----------
+    points, factors, directions : list of numpy.ndarray, shape (2, B, nb, d, d)
+        Per group: X and Z stacked, their Cholesky factors, dX and dZ.
+    alphas : numpy.ndarray, shape (2, B)
+        Primal and dual step lengths.
+
+    Returns
+    -------
+    (list, list, numpy.ndarray, numpy.ndarray)
+        New stacks, their Cholesky factors, the steps taken (2, B) and the
+        members for which no allowed shrink worked (left where they were).
+    """
+    alphas = alphas.copy()
+    moved = [P + alphas[:, :, None, None, None] * D for P, D in zip(points, directions)]
+    new_factors, failed = cholesky_members(moved)
+    if not failed.any():
+        return moved, new_factors, alphas, np.zeros(alphas.shape[1], dtype=bool)
+    taken = ((alphas > 0) & ~failed)[:, :, None, None, None]
+    out = [np.where(taken, M, P) for M, P in zip(moved, points)]
+    out_factors = [np.where(taken, N, F) for N, F in zip(new_factors, factors)]
+    pending = np.argwhere(failed & (alphas > 0))
+    for _ in range(_MAX_BACKTRACKS - 1):
+        if not pending.size:
+            break
+        alphas[pending[:, 0], pending[:, 1]] *= _BACKTRACK
+        still = []
+        for side, member in pending:
+            a = alphas[side, member]
+            candidate = [P[side, member] + a * D[side, member] for P, D in zip(points, directions)]
+            try:
+                chol = [np.linalg.cholesky(C) for C in candidate]
+            except np.linalg.LinAlgError:
+                still.append((side, member))
+                continue
+            for k in range(len(points)):
+                out[k][side, member] = candidate[k]
+                out_factors[k][side, member] = chol[k]
+        pending = np.array(still, dtype=int).reshape(-1, 2)
+    stuck = np.zeros(alphas.shape[1], dtype=bool)
+    if pending.size:
+        stuck[pending[:, 1]] = True
+        alphas[pending[:, 0], pending[:, 1]] = 0.0
+    return out, out_factors, alphas, stuck
+
+
+#: Per-group lists whose arrays have the member axis second (side first).
+_SIDE_FIRST = ("XZ", "L", "XZi")
+
+
+def _subset(arrays, keep):
+    """A dict of per-member arrays (or per-group lists of them, or such dicts) restricted to the members ``keep``."""
+    out = {}
+    for name, value in arrays.items():
+        if isinstance(value, dict):
+            out[name] = _subset(value, keep)
+        elif isinstance(value, list):
+            out[name] = [np.take(v, np.flatnonzero(keep), axis=1) if name in _SIDE_FIRST else v[keep] for v in value]  # C order kept
+        else:
+            out[name] = value[keep]
+    return out
+
+
+def _take(keep, data, members, state, track):
+    """Drop the members not in ``keep`` from everything the iteration carries."""
+    return data.take(np.flatnonzero(keep)), members[keep], _subset(state, keep), _subset(track, keep)
