@@ -143,3 +143,12 @@ def test_a_stack_of_evaluations_is_bit_for_bit_each_alone():
             assert np.array_equal(getattr(alone, field), getattr(evaluation, field)), field
     # and the numbers are the model's: the min over the points of E is the design's verified objective
     assert [e.min_reflected_power_w for e in stacked] == [d.certificate.objective for d in designs]
+
+
+def test_a_batch_with_blocks_past_the_exact_step_rule_is_bit_for_bit_its_designs_alone():
+    """Blocks larger than 24 take their step lengths from a Lanczos estimate, whose start must not depend on the batch."""
+    config = ScenarioConfig(n_cells=7, n_users_per_cell=3, n_tx=32, n_rx=32)  # blocks of d = Q + LK = 30
+    problems = [config.build(realization_rng(8, r)) for r in range(3)]
+    designer, receiver, detector = SDRDesigner(), TypeII(), Detector()
+    batched = design_batch(designer, problems, receiver, detector)
+    assert [_timeless(d) for d in batched] == [_timeless(designer.design(p, receiver, detector)) for p in problems]

@@ -108,9 +108,15 @@ def _lowest_eigenvalues_lanczos(apply, count, size, steps):
     -------
     numpy.ndarray, shape (count,)
         Ritz values: upper estimates of each lowest eigenvalue.
+
+    Notes
+    -----
+    Every operator starts from the same fixed vector, so that an operator's
+    estimate does not depend on how many others share the call (a member of
+    a batch gets what it gets alone).
     """
-    start = np.random.default_rng(0).standard_normal((count, size, 1)) + 0j
-    v = start / np.linalg.norm(start, axis=1, keepdims=True)
+    start = np.random.default_rng(0).standard_normal((size, 1)) + 0j
+    v = np.repeat((start / np.linalg.norm(start))[None], count, axis=0)
     previous = np.zeros_like(v)
     beta = np.zeros((count, 1, 1))
     alphas, betas = [], []
