@@ -9,7 +9,7 @@ worker processes instead.
 """
 from __future__ import annotations
 
-__all__ = ["single_threaded_blas"]
+__all__ = ["single_threaded_blas", "single_threaded_blas_from_now"]
 
 _controller = None
 
@@ -28,3 +28,19 @@ def single_threaded_blas():
 
         _controller = ThreadpoolController()
     return _controller.limit(limits=1, user_api="blas")
+
+
+def single_threaded_blas_from_now():
+    """Limit every BLAS loaded in this process to one thread, for the rest of its life.
+
+    For a freshly forked child process: its parent's BLAS threads did not
+    survive the fork, and re-creating a pool for every child (as entering and
+    leaving :func:`single_threaded_blas` would) costs far more than a small
+    design. Loads nothing that is not loaded yet.
+    """
+    from threadpoolctl import ThreadpoolController
+
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()
+    _controller.limit(limits=1, user_api="blas")  # kept: never restored

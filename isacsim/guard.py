@@ -113,7 +113,8 @@ def _plugin_of(designer):
 
 
 def _design(designer, problem, receiver, detector):
-    return designer.design(problem, receiver, detector)
+    """The call a child process makes (its copy of the problem made read-only there too)."""
+    return designer.design(read_only(problem), receiver, detector)
 
 
 def run_designer(designer, problem, receiver, detector, *, timeout=_UNSET):
@@ -153,13 +154,12 @@ def run_designer(designer, problem, receiver, detector, *, timeout=_UNSET):
     name = getattr(designer, "name", type(designer).__name__)
     plugin = _plugin_of(designer)
     source = describe_source("designer", name, plugin)
-    view = read_only(problem)
     if plugin == BUILTIN_NAME and limit is None:  # isacsim's own: in this process, timed by itself
-        result, seconds = designer.design(view, receiver, detector), None
+        result, seconds = designer.design(read_only(problem), receiver, detector), None
     else:
         started = time.perf_counter()
         try:
-            result, seconds = call_isolated(_design, designer, view, receiver, detector, timeout=limit, passes=(InputError,))
+            result, seconds = call_isolated(_design, designer, problem, receiver, detector, timeout=limit, passes=(InputError,))
         except TimedOut as error:
             reason = f"{source} {error}"
             return failed_design(problem, receiver, detector, designer=name, reason=reason, seconds=time.perf_counter() - started)

@@ -33,10 +33,15 @@ def isacsim_register_designers():
     Returns
     -------
     list of type
-        Classes with a unique, non-empty class attribute ``name`` and a
-        method ``design(problem, receiver, detector) -> Design``; usually
-        subclasses of :class:`isacsim.designers.Designer`. They are created
-        with no arguments, or with ``solver=...`` when the user picks one.
+        Classes with a unique, non-empty class attribute ``name`` (and
+        optionally ``label``, their name in legends) and a method
+        ``design(problem, receiver, detector) -> Design``; usually
+        subclasses of :class:`isacsim.designers.ClosedFormDesigner`,
+        :class:`~isacsim.designers.FixedDirectionDesigner` or
+        :class:`~isacsim.designers.Designer`. They are created with no
+        arguments, or with ``solver=...`` when the user picks one. isacsim
+        runs their designs in a child process and audits every one
+        (:mod:`isacsim.guard`).
     """
 
 

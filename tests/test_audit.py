@@ -118,3 +118,25 @@ def test_a_designer_gets_read_only_arrays_and_the_caller_keeps_its_own(designs):
     with pytest.raises(ValueError, match="read-only"):
         view.p_max[:] = 1e6
     assert run_designer(SDRDesigner(), problem, TypeI(), Detector()).status == "optimal"
+
+
+def test_with_a_time_limit_isacsims_own_designer_runs_in_a_child_and_gives_the_same_design(designs):
+    problem, alone = designs[0][0], designs[1][0]
+    limited = run_designer(SDRDesigner(), problem, TypeI(), Detector(), timeout=120)
+    assert limited.status == "optimal" and np.array_equal(limited.w, alone.w) and np.array_equal(limited.R, alone.R)
+
+
+def test_a_receiver_registered_from_a_script_serves_designs(designs):
+    from isacsim import Receiver, plugins, register
+
+    class Half(Receiver):
+        name, sensing_leakage = "half-leak", 0.5
+
+    try:
+        register(Half)
+        receiver = plugins.get_receiver("half-leak")()
+        design = run_designer(SDRDesigner(), designs[0][0], receiver, Detector())
+        assert design.status == "optimal" and design.receiver == receiver
+    finally:
+        plugins._REGISTERED.clear()
+        plugins._GENERATION[0] += 1

@@ -1,7 +1,6 @@
 """Designers from a script: closed-form designers, check_designer, registration that reaches
 every worker, a figure of one's own sweep, scenario scripts of one's own, and provenance."""
 import json
-import os
 import pathlib
 import re
 import subprocess
@@ -12,7 +11,8 @@ import attrs
 import numpy as np
 import pytest
 
-from isacsim import Detector, TypeI, TypeII, plugins, register
+from fault_plugin import fault_plugin_in_this_process
+from isacsim import Detector, TypeII, plugins, register
 from isacsim.designers import ClosedFormDesigner, SDRDesigner
 from isacsim.errors import InputError
 from isacsim.evaluation import transmit_power
@@ -23,7 +23,6 @@ from isacsim.testing import check_designer, small_problem
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-PLUGIN_DIR = pathlib.Path(__file__).parent / "plugins"
 
 
 @pytest.fixture
@@ -259,23 +258,7 @@ def test_a_scenario_script_of_ones_own_runs_through_the_shipped_entry_point(tmp_
 @pytest.fixture
 def versioned_plugin(tmp_path, monkeypatch):
     """The fault plugin (designing as the SDR) installed at a version the test sets."""
-    from test_plugin_faults import install_fault_plugin
-
-    site = tmp_path / "site"
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.syspath_prepend(str(PLUGIN_DIR))
-    monkeypatch.setenv("ISACSIM_FAULT", "")
-
-    def install(version):
-        install_fault_plugin(site, version)
-        sys.modules.pop("isacsim_fault_plugin", None)
-        plugins._DISTRIBUTIONS.clear()
-        plugins._cached_registries.cache_clear()
-
-    yield install
-    sys.modules.pop("isacsim_fault_plugin", None)
-    plugins._DISTRIBUTIONS.clear()
-    plugins._cached_registries.cache_clear()
+    yield from fault_plugin_in_this_process(tmp_path, monkeypatch)
 
 
 def _tiny(*schemes):
@@ -284,7 +267,7 @@ def _tiny(*schemes):
 
 
 def test_a_changed_plugin_version_is_refused_on_resume(versioned_plugin, tmp_path):
-    versioned_plugin("1.0")
+    versioned_plugin(version="1.0")
     sweep = _tiny(Scheme("faulty", "type-ii", True))
     run(sweep, tmp_path / "run", workers=1, progress=False)
     metadata = json.loads((tmp_path / "run" / "metadata.json").read_text())
@@ -292,7 +275,7 @@ def test_a_changed_plugin_version_is_refused_on_resume(versioned_plugin, tmp_pat
     assert metadata["description"]["schemes"][0]["designer_parameters"] == {"solver": "structured", "options": {}}
     assert run(_tiny(Scheme("faulty", "type-ii", True)), tmp_path / "run", workers=1, progress=False).n_resumed == 1
 
-    versioned_plugin("2.0")
+    versioned_plugin(version="2.0")
     with pytest.raises(ConfigMismatch, match=r"plugins\.faulty\.version: '1\.0' -> '2\.0'"):
         run(_tiny(Scheme("faulty", "type-ii", True)), tmp_path / "run", workers=1, progress=False)
 
@@ -357,3 +340,12 @@ def test_readme_closed_form_designer_runs_as_printed_in_under_30_lines(tmp_path)
         print(sorted({run_designer(MRT(), problem, r, Detector()).status for r in (TypeI(), TypeII())}))
     """)
     assert _run_as_script(tmp_path, example + check).stdout.strip() == "['feasible']"
+
+
+def test_the_designer_guide_examples_run_and_pass_check_designer(tmp_path):
+    guide = (ROOT / "docs" / "designers.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", guide, flags=re.S)
+    closed_form = next(block for block in blocks if "class MRT" in block)
+    optimal = next(block for block in blocks if "class RZF" in block)
+    check = "\nfrom isacsim.testing import check_designer\ncheck_designer(RZF)\nprint('ok')\n"
+    assert _run_as_script(tmp_path, closed_form + optimal + check).stdout.strip() == "ok"

@@ -17,12 +17,11 @@ import warnings
 
 import pytest
 
+from fault_plugin import fault_plugin_in_this_process
 from isacsim import cli, plugins
 from isacsim.figures import CurveFigure
 from isacsim.scenario import ScenarioConfig
 from isacsim.simulation import Scheme, Simulation
-
-PLUGIN_DIR = pathlib.Path(__file__).parent / "plugins"
 
 def _tiny(*designers):
     """A figure of ``designers`` at two SINR targets and two realizations: 4 tasks."""
@@ -43,25 +42,7 @@ def _tiny(*designers):
 @pytest.fixture
 def fault_plugin(tmp_path, monkeypatch):
     """Install the fault plugin's entry point; returns a function setting the fault."""
-    site = tmp_path / "site"
-    info = site / "isacsim_fault_plugin-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: isacsim-fault-plugin\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[isacsim]\nfaulty = isacsim_fault_plugin\n")
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.syspath_prepend(str(PLUGIN_DIR))
-    monkeypatch.setenv("ISACSIM_FAULT_MARKER", str(tmp_path / "fault-marker"))
-
-    def set_fault(fault):
-        monkeypatch.setenv("ISACSIM_FAULT", fault)
-        sys.modules.pop("isacsim_fault_plugin", None)  # the module reads the fault on import
-        plugins.BROKEN_PLUGINS.clear()
-        plugins._cached_registries.cache_clear()
-
-    yield set_fault
-    sys.modules.pop("isacsim_fault_plugin", None)
-    plugins.BROKEN_PLUGINS.clear()
-    plugins._cached_registries.cache_clear()
+    yield from fault_plugin_in_this_process(tmp_path, monkeypatch)
 
 
 def _reproduce(monkeypatch, figure, out, capsys):

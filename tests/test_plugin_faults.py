@@ -10,25 +10,16 @@ design breaking a constraint is never reported ``optimal``.
 import csv
 import json
 import os
-import pathlib
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
+from fault_plugin import PLUGIN_DIR, install_fault_plugin
 from isacsim.scenario import ScenarioConfig, realization_rng
 
-PLUGIN_DIR = pathlib.Path(__file__).parent / "plugins"
 NAMED = "designer 'faulty' of plugin 'faulty'"
-
-
-def install_fault_plugin(site, version="1.0"):
-    """Write the fault plugin's ``*.dist-info`` (distribution ``isacsim-fault-plugin``) into ``site``."""
-    info = site / "isacsim_fault_plugin-1.0.dist-info"
-    info.mkdir(parents=True, exist_ok=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: isacsim-fault-plugin\nVersion: {version}\n")
-    (info / "entry_points.txt").write_text("[isacsim]\nfaulty = isacsim_fault_plugin\n")
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +32,17 @@ def installed(tmp_path_factory):
     return root
 
 
+def _environment(installed, fault):
+    """This process's environment with the plugin on the path and ``ISACSIM_FAULT=fault``."""
+    paths = [str(installed / "site"), str(PLUGIN_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = dict(os.environ, ISACSIM_FAULT=fault, PYTHONPATH=os.pathsep.join(paths))
+    env.pop("ISACSIM_DESIGN_TIMEOUT", None)
+    return env
+
+
 def _isacsim(installed, fault, *args, cwd=None):
     """``isacsim ARGS`` in a fresh process with the plugin installed and ``ISACSIM_FAULT=fault``."""
-    env = dict(os.environ, ISACSIM_FAULT=fault, PYTHONPATH=os.pathsep.join([str(installed / "site"), str(PLUGIN_DIR)]))
-    env.pop("ISACSIM_DESIGN_TIMEOUT", None)
+    env = _environment(installed, fault)
     return subprocess.run([sys.executable, "-m", "isacsim.cli", *args], capture_output=True, text=True, timeout=120, env=env, cwd=cwd)
 
 
@@ -153,7 +151,7 @@ if __name__ == "__main__":
 )
 def test_with_one_worker_a_dying_plugin_costs_only_its_point(installed, tmp_path, fault, extra, message):
     (tmp_path / "faults.py").write_text(textwrap.dedent(SCRIPT))
-    env = dict(os.environ, ISACSIM_FAULT=fault, PYTHONPATH=os.pathsep.join([str(installed / "site"), str(PLUGIN_DIR)]))
+    env = _environment(installed, fault)
     command = [sys.executable, "faults.py", "--workers", "1", "--out", "run", "--quiet", *extra]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
     assert done.returncode == 4, done.stderr
@@ -162,3 +160,14 @@ def test_with_one_worker_a_dying_plugin_costs_only_its_point(installed, tmp_path
     with open(tmp_path / "run" / "results.csv", newline="") as handle:
         rows = {(row["designer"], row["x"]): row["status"] for row in csv.DictReader(handle)}
     assert rows == {("sdr", "5.0"): "optimal", ("sdr", "15.0"): "optimal", ("faulty", "5.0"): "optimal", ("faulty", "15.0"): "error"}
+
+
+@pytest.mark.parametrize("args, variable, field", [(("--timeout", "0"), None, "--timeout"), ((), "soon", "ISACSIM_DESIGN_TIMEOUT")])
+def test_a_bad_time_limit_is_bad_input_naming_where_it_came_from(installed, monkeypatch, capsys, args, variable, field):
+    from isacsim import cli
+
+    if variable:
+        monkeypatch.setenv("ISACSIM_DESIGN_TIMEOUT", variable)
+    assert cli.main(["solve", str(installed / "p15.npz"), *args]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"isacsim: error: {field}: expected a positive number of seconds")
