@@ -60,6 +60,8 @@ def sabotaged_solver(monkeypatch):
     monkeypatch.setattr(registry, "program_solver", program_solver)
     monkeypatch.setattr(registry, "program_batch_solver", program_batch_solver)
     monkeypatch.setattr("isacsim.designers.base.program_solver", program_solver)
+    monkeypatch.setattr("isacsim.designers.batch.program_solver", program_solver)
+    monkeypatch.setattr("isacsim.designers.batch.program_batch_solver", program_batch_solver)
 
 
 def _problem(seed, kind):

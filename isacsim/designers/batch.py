@@ -12,6 +12,19 @@ import time
 
 import numpy as np
 
+from ..blas import single_threaded_blas
+from ..detection import Detector
+from ..errors import InputError
+from ..receivers import TypeI
+from ..scenario import realization_rng
+from ..solvers.memory import structured_bytes
+from ..solvers.registry import PROGRAM_SOLVERS, program_batch_solver, program_solver
+from ..stack import stack_problems
+from .base import Designer, _load_solver
+from .rankone import rank_one_beams
+from .sdr import SDRDesigner
+from .verify import check_designs
+
 __all__ = ["design_batch", "relaxation_programs", "solve_programs", "batch_limit", "BATCH_MEMORY_BYTES"]
 
 #: Memory the solves of a batch of designs may use [bytes].
@@ -36,12 +49,6 @@ def batch_limit(config, budget=BATCH_MEMORY_BYTES):
     -------
     int
     """
-    from ..detection import Detector
-    from ..receivers import TypeI
-    from ..scenario import realization_rng
-    from ..solvers.memory import structured_bytes
-    from .sdr import SDRDesigner
-
     program = SDRDesigner()._program(config.build(realization_rng(0, 0)), TypeI(), Detector(), None)
     member = structured_bytes(program, batch=2) - structured_bytes(program, batch=1)
     return max(1, int(budget // member))
@@ -49,9 +56,6 @@ def batch_limit(config, budget=BATCH_MEMORY_BYTES):
 
 def _batchable(designer):
     """Whether ``designer`` designs through the template of :class:`Designer` with a solver of programs."""
-    from ..solvers.registry import PROGRAM_SOLVERS
-    from .base import Designer
-
     template = ("design", "_design", "_prepare", "_conclude", "_relax_with", "_program", "_empty")
     return (
         isinstance(designer, Designer)
@@ -77,9 +81,6 @@ def solve_programs(name, programs, options):
         What the solver refuses as the user's input (e.g. a memory estimate
         over the limit), as :meth:`Designer.design` does.
     """
-    from ..errors import InputError
-    from ..solvers.registry import program_batch_solver, program_solver
-
     try:
         return list(program_batch_solver(name)(programs, options))
     except InputError:
@@ -175,9 +176,6 @@ def design_batch(designer, problems, receiver, detector):
     problems = list(problems)
     if not problems or not _batchable(designer):
         return [designer.design(problem, receiver, detector) for problem in problems]
-    from ..blas import single_threaded_blas
-    from .base import _load_solver
-
     _load_solver(designer.solver)
     with single_threaded_blas():
         started = time.perf_counter()
@@ -211,10 +209,6 @@ def _beams(problems, receiver, solved):
         For every member with a primal solution (:func:`~.base._finish`'s
         ``beams``), each as it gets them alone.
     """
-    from ..stack import stack_problems
-    from .rankone import rank_one_beams
-    from .verify import check_designs
-
     groups = {}
     for i, (detector, solution) in solved.items():
         if not isinstance(solution, Exception) and solution.status != "infeasible" and solution.W is not None:
