@@ -186,7 +186,7 @@ def _as_rcs(value):
 def _check_rcs(instance, attribute, value):
     array = np.asarray(value, dtype=float)
     if not (np.all(np.isfinite(array)) and np.all(array >= 0)):
-        raise InputError(f"rcs: expected finite reflection coefficients >= 0, got {value!r}")
+        raise InputError(f"rcs: expected finite reflection coefficients >= 0, got {v.shown(value)}")
     if array.ndim not in (0, 2):
         raise InputError(f"rcs: expected a number or an (L, L) matrix, got shape {array.shape}")
 

@@ -105,10 +105,16 @@ class Detector:
             ``|a_{q,l}^T w_{l,i}|^2`` [W]; zeros without ``information_echoes``.
         sensing : numpy.ndarray, float, shape (Q, L)
             ``a_{q,l}^T R_l a_{q,l}^*`` [W].
+
+        Raises
+        ------
+        ValueError
+            If ``w`` or ``R`` does not have the problem's shape (naming it).
         """
+        w, R = v.as_beams(problem, w, R)
         A = problem.A
-        sensing = np.einsum("...qln,...lnp,...qlp->...ql", A, np.asarray(R, dtype=complex), A.conj()).real
-        amplitude = np.einsum("...qln,...lin->...qli", A, np.asarray(w, dtype=complex))
+        sensing = np.einsum("...qln,...lnp,...qlp->...ql", A, R, A.conj()).real
+        amplitude = np.einsum("...qln,...lin->...qli", A, w)
         beams = amplitude.real**2 + amplitude.imag**2
         return (beams if self.information_echoes else np.zeros_like(beams)), sensing
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, InputTypeError
 from .stack import ProblemStack, stack_problems
 from .units import linear_to_db
 
@@ -61,6 +61,19 @@ class Evaluation:
         return float(self.detection_probability.min())
 
 
+def _check_sizes(problem, design):
+    """Refuse to evaluate a design on a problem of other sizes than the one it was made for."""
+    if not hasattr(problem, "n_users_per_cell"):
+        raise InputTypeError(f"problem: expected a DesignProblem, got {type(problem).__name__}")
+    sizes = (problem.n_bs, problem.n_users_per_cell, problem.n_tx)
+    made_for = tuple(np.shape(design.w))
+    if made_for != sizes or np.shape(design.R) != (problem.n_bs, problem.n_tx, problem.n_tx):
+        raise InputError(
+            f"problem: this design has w of shape {made_for} (L, K, Nt) and R of shape {tuple(np.shape(design.R))}, "
+            f"made for another problem; this one has L = {sizes[0]}, K = {sizes[1]}, Nt = {sizes[2]}"
+        )
+
+
 def evaluate(problem, design):
     """Evaluate a design with the receiver and detector it was made for.
 
@@ -77,7 +90,13 @@ def evaluate(problem, design):
     Evaluation
         The same, bit for bit, as :func:`evaluate_designs` gives it in any
         stack.
+
+    Raises
+    ------
+    ValueError
+        If the design was made for a problem of other sizes (naming them).
     """
+    _check_sizes(problem, design)
     return evaluate_designs([problem], [design])[0]
 
 

@@ -18,6 +18,7 @@ from .plotting import IMAGE_FORMATS
 from .scenario import ScenarioConfig
 from .simulation import SOLVE_TIME_COLUMNS, CoverageMap, Simulation, Topology, run, summarize_solve_times
 from .simulation.store import write_csv
+from .validation import shown
 
 __all__ = ["CurveFigure", "TopologyFigure", "CoverageFigure", "reproduce", "plot_report", "designer_labels", "figure_file", "IMAGE_FORMATS"]
 
@@ -31,7 +32,7 @@ def figure_file(name, image_format="png"):
         For a format not in :data:`IMAGE_FORMATS`.
     """
     if image_format not in IMAGE_FORMATS:
-        raise InputError(f"image_format: expected one of {', '.join(IMAGE_FORMATS)}, got {image_format!r}")
+        raise InputError(f"image_format: expected one of {', '.join(IMAGE_FORMATS)}, got {shown(image_format)}")
     return f"{name}.{image_format}"
 
 
@@ -59,7 +60,7 @@ def _evolve(job, quick_changes, quick, realizations, seed):
     changes = dict(quick_changes) if quick else {}
     if realizations is not None:
         if not (isinstance(realizations, int) and realizations >= 1):
-            raise InputError(f"--realizations: expected an integer >= 1, got {realizations!r}")
+            raise InputError(f"--realizations: expected an integer >= 1, got {shown(realizations)}")
         changes["n_realizations"] = realizations
     if seed is not None:
         changes["seed"] = seed

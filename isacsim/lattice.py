@@ -24,7 +24,7 @@ _STEPS = ((1, 0), (0, 1), (-1, 1), (-1, 0), (0, -1), (1, -1))
 
 def _check_rings(n_rings):
     if isinstance(n_rings, bool) or not (isinstance(n_rings, (int, np.integer)) and n_rings >= 1):
-        raise InputError(f"n_rings: expected an integer >= 1, got {n_rings!r}")
+        raise InputError(f"n_rings: expected an integer >= 1, got {v.shown(n_rings)}")
 
 
 def hexagonal_site_count(n_rings):
@@ -47,7 +47,7 @@ def hexagonal_rings(n_sites):
             n_rings += 1
         if hexagonal_site_count(n_rings) == n_sites:
             return n_rings
-    raise InputError(f"n_sites: expected a hexagonal site count 1 + 3 n (n + 1) (7, 19, 37, ...), got {n_sites!r}")
+    raise InputError(f"n_sites: expected a hexagonal site count 1 + 3 n (n + 1) (7, 19, 37, ...), got {v.shown(n_sites)}")
 
 
 def _axial(n_rings):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from . import validation as v
 from .errors import InputError
 from .stats import q_inverse, wilson_interval
 
@@ -142,17 +143,23 @@ def simulate_detection(detector, problem, w, R, *, n_trials=20000, rng=None, con
     rng : numpy.random.Generator or int or None
         Noise source.
     confidence : float
-        Level of the Wilson intervals.
+        Level of the Wilson intervals, 0 < confidence < 1.
 
     Returns
     -------
     MonteCarloResult
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: ``n_trials`` not an integer >= 1, ``confidence``
+        outside (0, 1), or ``w`` or ``R`` not of the problem's shape.
     """
-    if not (isinstance(n_trials, (int, np.integer)) and n_trials >= 1):
-        raise InputError(f"n_trials: expected an integer >= 1, got {n_trials!r}")
+    if isinstance(n_trials, bool) or not (isinstance(n_trials, (int, np.integer)) and n_trials >= 1):
+        raise InputError(f"n_trials: expected an integer >= 1, got {v.shown(n_trials)}")
+    v.require_probability("confidence", confidence)
+    w, R = v.as_beams(problem, w, R)
     rng = np.random.default_rng(rng)
-    w = np.asarray(w, dtype=complex)
-    R = np.asarray(R, dtype=complex)
     p_fa = detector.false_alarm(problem)
     detections, alarms, dimension = [], [], 0
     for q in range(problem.n_points):

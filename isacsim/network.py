@@ -119,8 +119,21 @@ class Network:
             values = {getattr(bs, field) for bs in self.base_stations}
             if len(values) > 1:
                 raise InputError(f"base_stations: expected one common {field}, got {sorted(values)}")
+        self._check_users_off_the_sites()
         for l in range(self.n_bs):  # no BS without an orientation
             self.broadside(l)
+
+    def _check_users_off_the_sites(self):
+        """Refuse a user standing on a BS: its path loss, and so its channel, would be infinite."""
+        users = np.array([u.position for u in self.users])
+        sites = np.array([bs.position for bs in self.base_stations])
+        on_site = np.argwhere(np.all(users[:, None, :] == sites[None, :, :], axis=2))
+        if on_site.size:
+            i, l = on_site[0]
+            raise InputError(
+                f"users[{i}].position: {self.users[i].position} is where BS {l} stands; a user needs a distance > 0 [m] "
+                "from every BS (the path loss is infinite there)"
+            )
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -227,7 +240,7 @@ class Network:
             Distance from the serving BS [m], > 0.
         """
         if not distance > 0:
-            raise InputError(f"distance: expected a distance > 0 [m], got {distance!r}")
+            raise InputError(f"distance: expected a distance > 0 [m], got {v.shown(distance)}")
         users = []
         for u in self.users:
             bs = self.base_stations[u.cell]
@@ -320,11 +333,14 @@ class Network:
             positions = v.as_array("user_positions", user_positions, kind="float", shape=(len(sites), None, 2))
             if n_users_per_cell is not None and n_users_per_cell != positions.shape[1]:
                 raise InputError(
-                    f"n_users_per_cell: expected the K = {positions.shape[1]} of user_positions, got {n_users_per_cell!r}"
+                    f"n_users_per_cell: expected the K = {positions.shape[1]} of user_positions, got {v.shown(n_users_per_cell)}"
                 )
             users = [CommUser(position=p, cell=m, sinr_target_db=sinr_target_db) for m in range(len(sites)) for p in positions[m]]
             return cls(base_stations=stations, users=users)
-        skeleton = cls(base_stations=stations, users=[CommUser(position=(0.0, 0.0), cell=m) for m in range(len(sites))])
+        sites = np.asarray(sites, dtype=float)
+        gaps = np.hypot(*(sites[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+        step = 0.5 * gaps[gaps > 0].min() if np.any(gaps > 0) else 1.0  # a placeholder user off every site
+        skeleton = cls(base_stations=stations, users=[CommUser(position=(x + step, y), cell=m) for m, (x, y) in enumerate(sites)])
         return skeleton.with_random_users(
             1 if n_users_per_cell is None else n_users_per_cell, seed=user_seed, distance=user_distance, sinr_target_db=sinr_target_db
         )
@@ -404,9 +420,9 @@ class Network:
             As for :meth:`paper_layout`.
         """
         if not (isinstance(n_bs, int) and n_bs >= 2):
-            raise InputError(f"n_bs: expected an integer >= 2, got {n_bs!r}")
+            raise InputError(f"n_bs: expected an integer >= 2, got {v.shown(n_bs)}")
         if not radius > 0:
-            raise InputError(f"radius: expected a radius > 0 [m], got {radius!r}")
+            raise InputError(f"radius: expected a radius > 0 [m], got {v.shown(radius)}")
         angles = 2.0 * np.pi * np.arange(n_bs) / n_bs
         sites = np.array([(radius * np.cos(a), radius * np.sin(a)) for a in angles])
         users = np.empty((n_bs, n_users_per_cell, 2))
@@ -489,7 +505,7 @@ class Network:
         elif not max(user_distance) <= inter_site_distance / 2:
             raise InputError(
                 f"user_distance: expected a maximum <= inter_site_distance / 2 = {inter_site_distance / 2:.6g} m "
-                f"(users inside their own cell), got {user_distance!r}"
+                f"(users inside their own cell), got {v.shown(user_distance)}"
             )
         return cls.from_sites(
             sites,
@@ -520,10 +536,10 @@ class Network:
             existing user's.
         """
         if not (isinstance(n_users_per_cell, (int, np.integer)) and n_users_per_cell >= 1):
-            raise InputError(f"n_users_per_cell: expected an integer >= 1, got {n_users_per_cell!r}")
+            raise InputError(f"n_users_per_cell: expected an integer >= 1, got {v.shown(n_users_per_cell)}")
         r_min, r_max = distance
         if not 0 < r_min <= r_max:
-            raise InputError(f"distance: expected 0 < min <= max [m], got {distance!r}")
+            raise InputError(f"distance: expected 0 < min <= max [m], got {v.shown(distance)}")
         target = self.users[0].sinr_target_db if sinr_target_db is None else sinr_target_db
         rng = np.random.default_rng(np.random.SeedSequence(seed))
         users = []

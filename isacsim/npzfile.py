@@ -1,4 +1,4 @@
-"""Reading an ``.npz`` archive without trusting it.
+"""Reading an ``.npz`` archive without trusting it, and writing one that reads back as written.
 
 :func:`read_npz` opens only a regular file (a FIFO would block forever),
 reads every member's ``.npy`` header before any data, and refuses, with one
@@ -13,6 +13,10 @@ line naming the file and the member:
   size, or whose data is corrupt (CRC).
 
 Memory use is bounded by the limit however the file lies.
+
+:func:`write_npz` writes every named array as it is, whatever its name
+(``numpy.savez`` takes some names, such as ``file`` or ``allow_pickle``, as
+its own arguments).
 """
 from __future__ import annotations
 
@@ -27,10 +31,10 @@ import attrs
 import numpy as np
 from numpy.lib import format as npy_format
 
-from .solvers.memory import format_bytes
+from .limits import format_bytes
 from .errors import InputError
 
-__all__ = ["read_npz", "max_bytes", "MAX_BYTES_ENV", "DEFAULT_MAX_BYTES"]
+__all__ = ["read_npz", "write_npz", "max_bytes", "MAX_BYTES_ENV", "DEFAULT_MAX_BYTES"]
 
 #: Environment variable: the most bytes of array data a file may declare.
 MAX_BYTES_ENV = "ISACSIM_MAX_PROBLEM_BYTES"
@@ -231,3 +235,30 @@ def _read_data(path, archive, member):
 
 def _reason(error):
     return " ".join(f"{type(error).__name__}: {error}".split())[:200]
+
+
+def write_npz(handle, arrays):
+    """Write ``arrays`` to the binary file ``handle`` as an uncompressed ``.npz`` archive.
+
+    The archive is the one ``numpy.savez`` writes (one ``NAME.npy`` member
+    per array, zip64 allowed), but every name is a member, never an argument.
+
+    Parameters
+    ----------
+    handle : binary file
+        Open for writing.
+    arrays : dict of str -> array_like
+        Plain numeric or text arrays; never pickled.
+
+    Raises
+    ------
+    InputError
+        If a value holds Python objects (it would need a pickle).
+    """
+    with zipfile.ZipFile(handle, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, value in arrays.items():
+            array = np.asanyarray(value)
+            if array.dtype.hasobject:
+                raise InputError(f"{name}: expected a plain numeric or text array, got Python objects (dtype {array.dtype})")
+            with archive.open(f"{name}.npy", mode="w", force_zip64=True) as member:
+                npy_format.write_array(member, array, allow_pickle=False)

@@ -10,11 +10,11 @@ import os
 import attrs
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, InputTypeError
 from . import validation as v
 from .atomic import atomic_write
 from .channels import steering_matrix
-from .npzfile import read_npz
+from .npzfile import read_npz, write_npz
 from .units import dbm_to_watt, linear_to_db, watt_to_dbm
 
 __all__ = ["DesignProblem"]
@@ -179,6 +179,26 @@ class DesignProblem:
         """Number of target sample points Q."""
         return self.A.shape[0]
 
+    @staticmethod
+    def array_bytes(n_bs, n_users_per_cell, n_tx, n_points):
+        """Bytes of the arrays of a problem of these sizes built by :meth:`from_network` (its ``.npz`` data).
+
+        Parameters
+        ----------
+        n_bs, n_users_per_cell, n_tx, n_points : int
+            L, K, Nt and Q.
+
+        Returns
+        -------
+        int
+            ``H`` (L, L, K, Nt) and ``A`` (Q, L, Nt) complex, ``G`` (Q, L, L)
+            and the rest real, geometry extras included [bytes].
+        """
+        L, K, Nt, Q = (int(n) for n in (n_bs, n_users_per_cell, n_tx, n_points))
+        complex_entries = L * L * K * Nt + Q * L * Nt
+        real_entries = Q * L * L + L * K + L + 4 + 2 * L + 2 * L * K + 2 * Q + L  # G, gamma, p_max, scalars, geometry
+        return 16 * complex_entries + 8 * real_entries
+
     @property
     def gamma_db(self):
         """SINR targets, shape (L, K) [dB]."""
@@ -211,7 +231,14 @@ class DesignProblem:
         Returns
         -------
         DesignProblem
+
+        Raises
+        ------
+        TypeError
+            Naming the argument, if ``network`` is not a Network, ``grid`` not
+            a TargetGrid, ``channel`` has no ``draw`` or ``radar`` no ``gains``.
         """
+        _check_models(network, grid, channel, radar)
         rng = np.random.default_rng(rng)
         geometry = {
             "bs_positions": network.bs_positions,
@@ -252,7 +279,7 @@ class DesignProblem:
             Destination; written exactly there (no suffix is added).
         """
         arrays = self.to_arrays()
-        atomic_write(path, lambda handle: np.savez(handle, **arrays), binary=True)
+        atomic_write(path, lambda handle: write_npz(handle, arrays), binary=True)
 
     @classmethod
     def load(cls, path):
@@ -297,6 +324,19 @@ class DesignProblem:
         if self.extras:
             lines.append(f"  extras            {', '.join(sorted(self.extras))}")
         return "\n".join(lines)
+
+
+def _check_models(network, grid, channel, radar):
+    """The arguments of :meth:`DesignProblem.from_network` are what it needs; errors name them."""
+    from .network import Network
+    from .targets import TargetGrid
+
+    for name, value, expected in (("network", network, Network), ("grid", grid, TargetGrid)):
+        if not isinstance(value, expected):
+            raise InputTypeError(f"{name}: expected a {expected.__name__}, got {type(value).__name__}")
+    for name, value, method in (("channel", channel, "draw"), ("radar", radar, "gains")):
+        if not callable(getattr(value, method, None)):
+            raise InputTypeError(f"{name}: expected a model with a {method}() method (e.g. RayleighFading, RadarLink), got {type(value).__name__}")
 
 
 def _span(values):

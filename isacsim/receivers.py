@@ -17,6 +17,8 @@ from typing import ClassVar
 import attrs
 import numpy as np
 
+from . import validation as v
+
 __all__ = ["Receiver", "TypeI", "TypeII", "received_powers", "sensing_interference", "sensing_interference_by_bs"]
 
 
@@ -101,15 +103,20 @@ class Receiver:
         -------
         numpy.ndarray, float, shape (L, K)
             SINR of user k of cell m [linear].
+
+        Raises
+        ------
+        ValueError
+            If ``w`` or ``R`` does not have the problem's shape (naming it).
         """
-        w = np.asarray(w, dtype=complex)
+        w, R = v.as_beams(problem, w, R)
         powers = received_powers(problem, w)
         users = np.arange(problem.n_users_per_cell)
         cells = np.arange(problem.n_bs)
         signal = powers[..., cells[:, None], users[None, :], cells[:, None], users[None, :]]
         interference = powers.sum(axis=(-4, -3)) - signal
         if self.sensing_leakage:
-            interference = interference + self.sensing_leakage * sensing_interference(problem, np.asarray(R, dtype=complex))
+            interference = interference + self.sensing_leakage * sensing_interference(problem, R)
         return signal / (interference + problem.sigma_c2)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from .errors import InputError
 from . import validation as v
+from .limits import require_memory
 
 __all__ = ["TargetGrid"]
 
@@ -14,7 +15,7 @@ def _as_points(value):
     try:
         return np.array(value, dtype=float, ndmin=2)
     except (TypeError, ValueError) as error:
-        raise InputError(f"points: expected an array of (x, y) positions [m], got {value!r}") from error
+        raise InputError(f"points: expected an array of (x, y) positions [m], got {v.shown(value)}") from error
 
 
 def _check_points(instance, attribute, value):
@@ -57,12 +58,21 @@ class TargetGrid:
             Side length [m], > 0.
         n_per_side : int
             Points per side, >= 1 (1 gives the centre only).
+
+        Raises
+        ------
+        ValueError
+            Naming the argument: ``side`` not > 0, ``n_per_side`` not an
+            integer >= 1, or a grid too large for the memory limit
+            (:mod:`isacsim.limits`).
         """
         center = v.require_point("center", center)
-        if not side > 0:
-            raise InputError(f"side: expected a length > 0 [m], got {side!r}")
-        if not (isinstance(n_per_side, (int, np.integer)) and n_per_side >= 1):
-            raise InputError(f"n_per_side: expected an integer >= 1, got {n_per_side!r}")
+        v.require_positive("side", side)
+        if isinstance(n_per_side, bool) or not (isinstance(n_per_side, (int, np.integer)) and n_per_side >= 1):
+            raise InputError(f"n_per_side: expected an integer >= 1, got {v.shown(n_per_side)}")
+        n_points = int(n_per_side) ** 2
+        # the points, and the meshgrid and stacking on the way: four (Q, 2) float arrays
+        require_memory(f"n_per_side: a grid of {n_per_side}^2 = {n_points} points", 4 * 16 * n_points, advice="use fewer points per side")
         offsets = np.linspace(-side / 2, side / 2, n_per_side) if n_per_side > 1 else np.zeros(1)
         xx, yy = np.meshgrid(center[0] + offsets, center[1] + offsets, indexing="xy")
         return cls(points=np.column_stack([xx.ravel(), yy.ravel()]))

@@ -312,3 +312,18 @@ def test_one_run_per_directory_and_a_killed_holder_never_blocks(tmp_path):
         holder.wait()
     report = run(small_sweep(n_realizations=1), out, workers=1)  # the dead holder's lock is gone
     assert report.n_computed == report.n_tasks > 0
+
+
+def test_deleting_the_lock_file_does_not_let_a_second_run_in(tmp_path):
+    """The lock is on the directory itself; ``DIR/.lock`` only names the holder."""
+    out = tmp_path / "held"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_DIRECTORY, str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        (out / ".lock").unlink()
+        with pytest.raises(ValueError, match=r"is in use by another isacsim run \(pid unknown\)"):
+            run(small_sweep(n_realizations=1), out, workers=1)
+        assert not (out / "results.csv").exists()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()

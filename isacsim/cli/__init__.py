@@ -2,16 +2,20 @@
 
 Exit codes: 0 success; 2 bad input or usage (one line on stderr naming the
 field, no traceback); 3 infeasible design; 4 a sweep finished with failed
-points (one line per distinct error on stderr; a re-run retries them); 1 an
-internal failure (one line; the traceback too when ``ISACSIM_DEBUG=1``).
+points (one line per distinct error on stderr; a re-run retries them); 5 an
+output could not be written (one line naming the path or stream and the
+cause); 1 an internal failure (one line; the traceback too when
+``ISACSIM_DEBUG=1``); 128 + N ended by signal N (130 Ctrl-C, 129 SIGHUP,
+143 SIGTERM), with one line.
 Nothing in the library imports this package; it sits on top.
 """
 from __future__ import annotations
 
+import errno
 import sys
 import traceback
 
-from ..errors import InputError, PluginFailure
+from ..errors import InputError, OutputError, PluginFailure
 from . import bench, dataset, designers, problem, reproduce, solve
 from .common import (
     DEBUG_ENV,
@@ -19,14 +23,23 @@ from .common import (
     EXIT_FAILURE,
     EXIT_INFEASIBLE,
     EXIT_OK,
+    EXIT_OUTPUT,
     EXIT_USAGE,
     Parser,
     debugging,
     numerical_warnings_hidden,
     one_line,
 )
+from .signals import Terminated, terminations_raised
+from .streams import flush_stdout, require_stdout, standard_streams
 
-__all__ = ["main", "build_parser", "script", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "DEBUG_ENV"]
+__all__ = [
+    "main", "build_parser", "script",
+    "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "EXIT_OUTPUT", "DEBUG_ENV",
+]
+
+#: Errors of the system that refuse an output rather than a user's choice of path.
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 #: The subcommands, in the order of the help.
 SUBCOMMANDS = (reproduce, problem, solve, dataset, designers, bench)
@@ -47,33 +60,65 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of the ``isacsim`` console script; returns the exit code."""
+    with standard_streams() as stdout_closed, terminations_raised():
+        return _main(argv, stdout_closed)
+
+
+def _say(line):
+    """Print one line on stderr; a stderr that fails too is given up on."""
+    try:
+        print(line, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def _main(argv, stdout_closed):
     try:
         args = build_parser().parse_args(argv)
+        if not getattr(args, "quiet", False):  # every command but a quiet sweep reports on stdout
+            require_stdout(stdout_closed)
         with numerical_warnings_hidden():
-            return args.handler(args)
+            code = args.handler(args)
+        flush_stdout()
+        return code
     except InputError as error:  # bad input, named by the validators
-        print(f"isacsim: error: {one_line(error)}", file=sys.stderr)
+        _say(f"isacsim: error: {one_line(error)}")
         return EXIT_USAGE
+    except OutputError as error:  # the system refused an output: named, with its cause
+        _say(f"isacsim: error: {one_line(error)}")
+        return EXIT_OUTPUT
     except KeyboardInterrupt:
-        print("isacsim: interrupted", file=sys.stderr)
+        _say("isacsim: interrupted")
         return 130
+    except Terminated as stop:
+        _say(f"isacsim: terminated ({stop.name})")
+        return stop.exit_code
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         return EXIT_OK
     except PluginFailure as error:  # a third-party plugin's bug: named, not ours to report
         if debugging():
             traceback.print_exc()
-        print(f"isacsim: failed: {one_line(error)}", file=sys.stderr)
+        _say(f"isacsim: failed: {one_line(error)}")
         return EXIT_FAILURE
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRNOS:
+            return _internal_error(error)
+        where = error.filename or "an output"
+        _say(f"isacsim: error: {where}: cannot be written ({error.strerror})")
+        return EXIT_OUTPUT
     except Exception as error:  # noqa: BLE001 - an internal failure: one line, exit 1
-        if debugging():
-            traceback.print_exc()
-        print(
-            f"isacsim: internal error: {type(error).__name__}: {one_line(error)} "
-            f"(please report it; {DEBUG_ENV}=1 prints the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_FAILURE
+        return _internal_error(error)
+
+
+def _internal_error(error):
+    if debugging():
+        traceback.print_exc()
+    _say(
+        f"isacsim: internal error: {type(error).__name__}: {one_line(error)} "
+        f"(please report it; {DEBUG_ENV}=1 prints the traceback)"
+    )
+    return EXIT_FAILURE
 
 
 def script(figure):

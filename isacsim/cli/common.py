@@ -2,25 +2,28 @@
 
 Exit codes: 0 success; 2 bad input or usage (one line on stderr naming the
 field, no traceback); 3 infeasible design; 4 a sweep finished with failed
-points (one line per distinct error on stderr; a re-run retries them); 1 an
-internal failure (one line; the traceback too when ``ISACSIM_DEBUG=1``).
+points (one line per distinct error on stderr; a re-run retries them); 5 an
+output could not be written (a full disk, an I/O error, a closed or full
+standard output: one line naming the path and the cause); 1 an internal
+failure (one line; the traceback too when ``ISACSIM_DEBUG=1``); 128 + N
+ended by signal N (130 Ctrl-C, 129 SIGHUP, 143 SIGTERM; one line).
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
-import math
 import os
 import warnings
 
 from ..errors import InputError
+from ..strictjson import finite as finite_json
 
 __all__ = [
-    "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "DEBUG_ENV",
+    "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "EXIT_OUTPUT", "DEBUG_ENV",
     "UsageError", "Parser", "subcommand", "add_scheme_arguments", "finite_json", "one_line", "debugging", "numerical_warnings_hidden",
 ]
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_FAILED_POINTS = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_FAILED_POINTS, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
 
 #: Set to 1 to print the traceback of an internal failure.
 DEBUG_ENV = "ISACSIM_DEBUG"
@@ -53,13 +56,6 @@ def add_scheme_arguments(parser):
     sync = parser.add_mutually_exclusive_group()
     sync.add_argument("--sync", dest="synchronized", action="store_true", default=True, help="Scenario I: synchronized BSs (default)")
     sync.add_argument("--no-sync", dest="synchronized", action="store_false", help="Scenario II: unsynchronized BSs")
-
-
-def finite_json(value):
-    """NaN/inf -> None so the JSON is standard."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 @contextlib.contextmanager

@@ -60,8 +60,24 @@ def run(args):
         channel=args.channel,
         user_angle_deg=args.user_angle,
     )
+    config.check_memory()  # before anything is built
+    _require_readable_size(config)
     problem = config.build(realization_rng(args.seed, 0))
     problem.save(args.out)
     print(problem.summary())
     print(f"saved to {args.out}")
     return EXIT_OK
+
+
+def _require_readable_size(config):
+    """Refuse to write a problem file that ``isacsim solve`` would refuse to read (ISACSIM_MAX_PROBLEM_BYTES)."""
+    from ..limits import format_bytes
+    from ..npzfile import MAX_BYTES_ENV, max_bytes
+    from ..problem import DesignProblem
+
+    size = DesignProblem.array_bytes(config.n_cells, config.n_users_per_cell, config.n_tx, config.points_per_side**2)
+    if size > max_bytes():
+        raise UsageError(
+            f"--users, --nt: the problem's arrays would take {format_bytes(size)}, over the {format_bytes(max_bytes())} "
+            f"that 'isacsim solve' reads ({MAX_BYTES_ENV}); use fewer users or antennas, or raise {MAX_BYTES_ENV}"
+        )

@@ -18,7 +18,8 @@ def add(subparsers):
         description="Compute a figure's numbers into --out (results.csv as tasks finish, summary.csv, metadata.json) "
         "and draw it. Re-running the same command resumes: finished points are kept, failed ones retried. "
         "Exit codes: 0 done; 2 bad input (one line); 4 some points failed (named on stderr; run again to retry "
-        "them); 1 internal failure.",
+        "them); 5 an output could not be written (full disk, I/O error; one line naming it); 1 internal failure; "
+        "128 + N ended by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP; run again to resume).",
         examples=(
             "isacsim reproduce --list",
             "isacsim reproduce fig3 --quick                    # a first look, about a minute",

@@ -1,13 +1,14 @@
 """``isacsim solve``: design the beams of a saved DesignProblem and report them."""
 from __future__ import annotations
 
-import json
+import os
 import sys
 
 import numpy as np
 
 from ..solvers.registry import DEFAULT_SOLVER
-from .common import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, UsageError, add_scheme_arguments, finite_json, subcommand
+from ..strictjson import dumps
+from .common import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, UsageError, add_scheme_arguments, subcommand
 
 __all__ = ["add", "run"]
 
@@ -18,7 +19,8 @@ EXIT_CODES = """exit codes:
   1  the design is inaccurate or failed (status 'inaccurate' or 'error': one line on stderr saying why, naming
      the plugin if the fault is a plugin's), or an internal failure
   2  bad input or usage, one line on stderr naming the field
-  3  infeasible: the SINR targets cannot all be met (the users concerned are named)"""
+  3  infeasible: the SINR targets cannot all be met (the users concerned are named)
+  5  an output could not be written (--out or standard output: full disk, I/O error, closed), one line naming it"""
 
 
 def add(subparsers):
@@ -68,6 +70,7 @@ def run(args):
 
     problem = DesignProblem.load(args.problem)  # a bad file fails before the solvers and plugins are imported
     if args.out:
+        _refuse_overwriting_the_input(args.out, args.problem)
         check_writable(args.out)  # before the solve, not after it
     from ..designers.design import reported_detection_probability
     from ..detection import Detector
@@ -94,15 +97,15 @@ def run(args):
         "receiver": receiver.name,
         "synchronized": args.synchronized,
         "min_reflected_power_w": evaluation.min_reflected_power_w,
-        "min_detection_probability": finite_json(reported_detection_probability(design.status, evaluation.min_detection_probability)),
-        "reflected_power_w": evaluation.reflected_power_w.tolist(),
-        "sinr_db": [[finite_json(float(x)) for x in row] for row in evaluation.sinr_db],
-        "tx_power_w": evaluation.tx_power_w.tolist(),
-        "certificate": {k: finite_json(v) for k, v in design.certificate.as_dict().items()},
+        "min_detection_probability": reported_detection_probability(design.status, evaluation.min_detection_probability),
+        "reflected_power_w": evaluation.reflected_power_w,
+        "sinr_db": evaluation.sinr_db,
+        "tx_power_w": evaluation.tx_power_w,
+        "certificate": design.certificate.as_dict(),
         "solve_seconds": design.certificate.solve_seconds,
     }
     if args.json:
-        print(json.dumps(report))
+        print(dumps(report))  # every NaN or infinity, anywhere, becomes null
     else:
         print(f"status: {design.status}" + (f" ({design.reason})" if design.reason else ""))
         if design.ok:
@@ -116,3 +119,13 @@ def run(args):
     if design.status == "infeasible":
         return EXIT_INFEASIBLE
     return EXIT_OK if design.ok else EXIT_FAILURE
+
+
+def _refuse_overwriting_the_input(out, problem):
+    """``--out`` naming the problem file itself (by any path or link) would destroy the input."""
+    try:
+        same = os.path.samefile(out, problem)
+    except OSError:  # --out does not exist yet
+        return
+    if same:
+        raise UsageError(f"--out {out}: is the input problem file {problem}; choose another file for the design")

@@ -10,7 +10,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from ..simulation.executors import default_workers, run_batches
+from ..simulation.executors import capped_workers, default_workers, run_batches
 from ..simulation.lock import exclusive_directory
 from ..simulation.outcomes import group_failures
 from ..simulation.progress import Progress
@@ -86,17 +86,22 @@ def generate(config, directory, *, workers=None, progress=None, label="dataset")
         If ``directory`` holds a dataset of another configuration.
     DirectoryInUse
         If another run holds ``directory``.
+    LockLost
+        If the directory or its lock was removed or replaced during the run;
+        the run stops before its next write.
     """
-    with exclusive_directory(directory):
-        return _generate(config, Path(directory), workers, progress, label)
+    with exclusive_directory(directory) as lock:
+        return _generate(config, Path(directory), workers, progress, label, lock)
 
 
-def _generate(config, directory, workers, progress, label):
+def _generate(config, directory, workers, progress, label, lock):
     started = time.monotonic()
     manifest = _open_manifest(config, directory)
     pending = [task for k, task in enumerate(config.tasks()) if str(k) not in manifest["shards"]]
     n_resumed = sum(entry["stop"] - entry["start"] for entry in manifest["shards"].values())
-    workers = default_workers() if workers is None else workers
+    workers, warning = capped_workers(default_workers() if workers is None else workers, len(pending))
+    if warning:
+        print(f"isacsim: warning: {warning}", file=sys.stderr)
     bar = Progress(config.n - n_resumed, label=label, enabled=progress, unit="sample")
     failed, computed, solve_seconds = [], 0, 0.0
     try:
@@ -109,6 +114,7 @@ def _generate(config, directory, workers, progress, label):
                 else:
                     arrays = {name: np.stack([sample[name] for sample in outcome.rows]) for name in FIELDS}
                     statuses = collections.Counter(str(status) for status in arrays["status"])
+                    lock.check()  # the directory is still this run's: never write into a replaced one
                     manifest["shards"][str(shard)] = {
                         "file": shard_file(shard),
                         "start": start,

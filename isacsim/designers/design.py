@@ -196,6 +196,7 @@ class Design:
     def save(self, path):
         """Write ``w`` and ``R`` (and the status) to an ``.npz`` file (atomically)."""
         from ..atomic import atomic_write
+        from ..npzfile import write_npz
 
         arrays = {"w": self.w, "R": self.R, "status": np.array(self.status), "reason": np.array(self.reason)}
-        atomic_write(path, lambda handle: np.savez(handle, **arrays), binary=True)
+        atomic_write(path, lambda handle: write_npz(handle, arrays), binary=True)

@@ -22,6 +22,7 @@ from .layout import _ARRAY_EQ, FrameLayout
 from .lrt import THRESHOLDS, Exceedances, asymptotic_threshold, calibrated_threshold, count_exceedances, echo_energies
 from .registry import get_alphabet, get_sensing, resolve
 from .sinr import empirical_sinr
+from ..validation import shown
 
 __all__ = ["FrameResult", "simulate_frames", "METHODS", "frame_seed"]
 
@@ -123,7 +124,7 @@ class FrameResult:
 
 def _positive_int(name, value, minimum=1):
     if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum):
-        raise InputError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+        raise InputError(f"{name}: expected an integer >= {minimum}, got {shown(value)}")
     return int(value)
 
 
@@ -199,7 +200,7 @@ def simulate_frames(problem, design, *, n_symbols, n_trials=10_000, alphabet="ga
     n_trials = _positive_int("n_trials", n_trials)
     calibration_trials = n_trials if calibration_trials is None else _positive_int("calibration_trials", calibration_trials, 0)
     if method not in METHODS:
-        raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+        raise InputError(f"method: expected one of {', '.join(METHODS)}, got {shown(method)}")
     alphabet, sensing = resolve(alphabet, get_alphabet), resolve(sensing, get_sensing)
     if method == "auto":
         method = "wishart" if alphabet.gaussian and sensing.gaussian else "streams"

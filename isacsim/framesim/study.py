@@ -38,7 +38,7 @@ from .. import validation as v
 from ..receivers import TypeI, TypeII
 from ..scenario import ScenarioConfig, realization_rng
 from ..simulation.aggregate import as_float
-from ..simulation.schemes import Scheme, describe_schemes
+from ..simulation.schemes import Scheme, describe_schemes, require_schemes
 from ..stats import wilson_interval
 from ..units import linear_to_db
 from .lrt import THRESHOLDS
@@ -72,7 +72,7 @@ def _as_lengths(values):
     except (TypeError, ValueError):
         lengths = ()
     if not lengths or len(lengths) != len(values) or min(lengths) < 1:
-        raise InputError(f"n_symbols: expected a non-empty sequence of integers >= 1, got {values!r}")
+        raise InputError(f"n_symbols: expected a non-empty sequence of integers >= 1, got {v.shown(values)}")
     return lengths
 
 
@@ -126,6 +126,7 @@ class FiniteNStudy:
     )
 
     def __attrs_post_init__(self):
+        require_schemes(self.schemes)
         get_alphabet(self.alphabet), get_sensing(self.sensing)  # unknown names fail now, not in every task
         for scheme in self.schemes:
             scheme.make()
@@ -150,6 +151,11 @@ class FiniteNStudy:
     def tasks(self):
         """Task ids ``"r{realization}-n{N}"``."""
         return [f"r{r}-n{n}" for r in range(self.n_realizations) for n in self.n_symbols]
+
+    def size(self):
+        """``(tasks, result rows)`` of the whole study, counted without listing them."""
+        n_tasks = self.n_realizations * len(self.n_symbols)
+        return n_tasks, n_tasks * self.rows_per_task("")
 
     def _shape(self):
         config = self.config

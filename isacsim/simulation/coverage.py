@@ -17,7 +17,7 @@ from ..guard import run_designer
 from ..scenario import ScenarioConfig, realization_rng
 from ..targets import TargetGrid
 from .aggregate import summarize_sweep
-from .schemes import Scheme, describe_schemes
+from .schemes import Scheme, describe_schemes, require_schemes
 
 __all__ = ["CoverageMap"]
 
@@ -57,6 +57,10 @@ class CoverageMap:
         "p_d_mean_feasible", "reflected_power_mean_w", "n_realizations", "n_ok", "n_feasible", "n_inaccurate", "n_infeasible", "n_error",
     )
 
+    def __attrs_post_init__(self):
+        require_schemes(self.schemes)
+        self.config.check_memory(self.n_per_side**2)  # the fine grid's problem fits, or nothing starts
+
     def describe(self):
         """JSON-friendly description."""
         return {
@@ -77,6 +81,10 @@ class CoverageMap:
     def tasks(self):
         """One task per realization."""
         return [f"r{r}" for r in range(self.n_realizations)]
+
+    def size(self):
+        """``(tasks, result rows)`` of the whole map, counted without listing them."""
+        return self.n_realizations, self.n_realizations * len(self.schemes) * self.n_per_side**2
 
     def rows_per_task(self, task):
         """One row per scheme and grid point."""

@@ -4,7 +4,8 @@ On a terminal, tqdm draws its bar. Anywhere else (a batch job, ``| tee``, a
 notebook's captured stderr) a bar's carriage returns would make one endless
 line, so a plain line ``fig8: 12/84 tasks [00:31<01:10, 2.6 s/task]``
 (tqdm's own meter text) is written when the run starts, every
-:data:`LOG_INTERVAL` seconds while it runs, and when it ends.
+:data:`LOG_INTERVAL` seconds while it runs, and when it ends. A stream that
+fails (``2> /dev/full``) silences the lines; the run goes on.
 """
 from __future__ import annotations
 
@@ -79,8 +80,11 @@ class Progress:
             self._write_line()
 
     def _write_line(self):
-        self.stream.write(self.line() + "\n")
-        self.stream.flush()
+        try:
+            self.stream.write(self.line() + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):  # a full or closed stream: progress is not worth stopping a run for
+            self.mode = "off"
         self.last_line = time.monotonic()
 
 

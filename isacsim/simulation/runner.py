@@ -13,7 +13,8 @@ from ..guard import parse_timeout, timeout_from_environment
 from ..plugins import installed_plugins
 from ..solvers.registry import solver_description
 from .batching import plan_batches
-from .executors import default_workers, run_batches
+from .budget import check_run_memory
+from .executors import capped_workers, check_scheduler, default_workers, run_batches
 from .lock import exclusive_directory
 from .outcomes import group_failures
 from .progress import Progress
@@ -131,22 +132,34 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
         If ``directory`` holds results of another job description.
     DirectoryInUse
         If another run holds ``directory`` (:mod:`.lock`).
+    LockLost
+        If the directory or its lock was removed or replaced during the run;
+        the run stops before its next write.
+    MemoryLimitError
+        If its results would not fit in memory (:mod:`.budget`); nothing starts.
     """
     timeout = parse_timeout(timeout, "timeout") if timeout is not None else timeout_from_environment()
-    with exclusive_directory(directory):
-        return _run(job, Path(directory), workers, scheduler, progress, label, extra_metadata, timeout)
+    if scheduler is not None:
+        scheduler = check_scheduler(scheduler)  # a bad address fails before the directory is touched
+    check_run_memory(job)  # and a run too large for memory
+    with exclusive_directory(directory) as lock:
+        return _run(job, Path(directory), workers, scheduler, progress, label, extra_metadata, timeout, lock)
 
 
-def _run(job, directory, workers, scheduler, progress, label, extra_metadata, timeout):
-    """:func:`run`, with the directory held."""
+def _run(job, directory, workers, scheduler, progress, label, extra_metadata, timeout, lock):
+    """:func:`run`, with the directory held by ``lock``."""
     started = time.monotonic()
-    store = ResultStore(directory, job.describe(), job.columns)
+    store = ResultStore(directory, job.describe(), job.columns, guard=lock.check)
     tasks = job.tasks()
     finished = store.open(job.rows_per_task, extendable=getattr(job, "extendable_fields", ()))
     for repair in store.repairs:  # a damaged results file, repaired: said once, before the run
         print(f"isacsim: warning: {repair}", file=sys.stderr)
     pending = [task for task in tasks if task not in finished]
     workers = default_workers() if workers is None else workers
+    if not scheduler:
+        workers, warning = capped_workers(workers, len(pending))  # never more than the machine holds
+        if warning:
+            print(f"isacsim: warning: {warning}", file=sys.stderr)
     bar = Progress(len(pending), label=label, enabled=progress)
     failed = []  # only the outcomes with a failure: the rows themselves stream to disk
     try:

@@ -4,7 +4,29 @@ from __future__ import annotations
 
 import attrs
 
-__all__ = ["Scheme", "PAPER_SCHEMES", "describe_schemes", "designer_parameters"]
+from ..errors import InputError, InputTypeError
+from ..validation import shown
+
+__all__ = ["Scheme", "PAPER_SCHEMES", "require_schemes", "describe_schemes", "designer_parameters"]
+
+
+def _name(instance, attribute, value):
+    if not isinstance(value, str) or not value:
+        raise InputTypeError(f"{attribute.name}: expected a registered name (a non-empty str), got {type(value).__name__} {shown(value)}")
+
+
+def _boolean(instance, attribute, value):
+    if not isinstance(value, bool):
+        raise InputTypeError(f"{attribute.name}: expected True (Scenario I) or False (Scenario II), got {type(value).__name__} {shown(value)}")
+
+
+def require_schemes(schemes):
+    """Check that ``schemes`` is a non-empty sequence of :class:`Scheme`; errors name ``schemes``."""
+    if not schemes:
+        raise InputError("schemes: expected at least one Scheme, got none")
+    for scheme in schemes:
+        if not isinstance(scheme, Scheme):
+            raise InputTypeError(f"schemes: expected Scheme objects, got {type(scheme).__name__}")
 
 
 @attrs.frozen
@@ -21,9 +43,9 @@ class Scheme:
         Scenario I (True) or Scenario II (False).
     """
 
-    designer: str
-    receiver: str
-    synchronized: bool
+    designer: str = attrs.field(validator=_name)
+    receiver: str = attrs.field(validator=_name)
+    synchronized: bool = attrs.field(validator=_boolean)
 
     @property
     def scenario(self):

@@ -30,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_write
+from ..atomic import atomic_write, writing
+from .. import strictjson
 from ..errors import InputError
 from .outcomes import is_failed_row
 
@@ -47,8 +48,8 @@ def _without(description, fields):
 
 
 def write_json(path, content):
-    """Write JSON atomically (temp file + rename)."""
-    text = json.dumps(content, indent=2, sort_keys=True, default=str) + "\n"
+    """Write JSON atomically (temp file + rename); NaN and infinities become null."""
+    text = strictjson.dumps(content, indent=2, sort_keys=True, default=str) + "\n"
     atomic_write(path, lambda handle: handle.write(text))
 
 
@@ -111,6 +112,11 @@ class ResultStore:
         one line each, ``"DIR/results.csv line N: ..."``; for the caller to
         print.
 
+    guard : callable or None
+        Called before every write of ``results.csv`` (an append, the final
+        sort); it raises to stop the run, e.g. when the directory's lock was
+        lost (:meth:`.lock.DirectoryLock.check`).
+
     Notes
     -----
     The kind of each column (integer, number or text) is learned from the
@@ -118,8 +124,9 @@ class ResultStore:
     parse as its column's kind marks its row malformed.
     """
 
-    def __init__(self, directory, description, columns):
+    def __init__(self, directory, description, columns, guard=None):
         self.directory = Path(directory)
+        self.guard = guard or (lambda: None)
         self.description = json.loads(json.dumps(description, default=str))
         self.columns = list(columns)
         self.results_path = self.directory / "results.csv"
@@ -289,14 +296,19 @@ class ResultStore:
         InputError
             If ``results.csv`` has been replaced by a symbolic link or a
             special file, or removed: it is never written through a link.
+        OutputError
+            If the system fails the write (a full disk, an I/O error); the
+            rows appended before stay, and a torn last line is repaired on
+            the next run.
         """
+        self.guard()
         kinds = _learn_kinds(self._kinds, rows, self.columns)
         if kinds != self._kinds:
             self._kinds = kinds
             self._write_record()
         buffer = io.StringIO()
         csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n").writerows(_one_line(row) for row in rows)
-        with _open_for_append(self.results_path) as handle:
+        with writing(self.results_path), _open_for_append(self.results_path) as handle:
             handle.write(buffer.getvalue().encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
@@ -316,6 +328,7 @@ class ResultStore:
         """
         rank = {task: i for i, task in enumerate(task_order)}
         rows = sorted(self.rows(), key=lambda row: rank.get(row["task"], len(rank)))
+        self.guard()
         write_csv(self.results_path, self.columns, rows)
         return rows
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import attrs
 
-from ..errors import InputError, InputTypeError
+from ..errors import InputError
 from .. import __version__
 from .. import validation as v
 from ..guard import run_designer, run_designer_batch
@@ -18,7 +18,7 @@ from ..plugins import get_designer, get_receiver
 from ..scenario import ScenarioConfig, realization_rng
 from .aggregate import SUMMARY_COLUMNS, summarize_sweep
 from .rows import SOLVE_COLUMNS, error_row, solve_row
-from .schemes import PAPER_SCHEMES, Scheme, describe_schemes
+from .schemes import PAPER_SCHEMES, Scheme, describe_schemes, require_schemes
 from ..designers.batch import batch_limit, design_batch
 from ..evaluation import evaluate_each
 
@@ -33,7 +33,7 @@ def _as_values(values):
     try:
         return tuple(float(x) for x in values)
     except (TypeError, ValueError):
-        raise InputError(f"x_values: expected a sequence of numbers, got {values!r}") from None
+        raise InputError(f"x_values: expected a sequence of numbers, got {v.shown(values)}") from None
 
 
 def _check_sweep(instance, attribute, value):
@@ -104,11 +104,10 @@ class Simulation:
     def __attrs_post_init__(self):
         if self.x_name not in attrs.fields_dict(ScenarioConfig):
             raise InputError(f"x_name: {self.x_name!r} is not a ScenarioConfig field")
-        for value in self.x_values:  # every point must be a valid configuration
-            self.config.evolve(**{self.x_name: value})
+        for value in self.x_values:  # every point must be a valid configuration, of a size that fits in memory
+            self.config.evolve(**{self.x_name: value}).check_memory()
+        require_schemes(self.schemes)
         for scheme in self.schemes:
-            if not isinstance(scheme, Scheme):
-                raise InputTypeError(f"schemes: expected Scheme objects, got {type(scheme).__name__}")
             # Unknown names fail now, not in every task; and the plugins load
             # (and a broken one is reported) once here, before any worker starts.
             get_designer(scheme.designer)
@@ -139,6 +138,11 @@ class Simulation:
         if self.x_name in EVALUATION_ONLY:
             return [f"r{r}-xall" for r in range(self.n_realizations)]
         return [f"r{r}-x{i}" for r in range(self.n_realizations) for i in range(len(self.x_values))]
+
+    def size(self):
+        """``(tasks, result rows)`` of the whole sweep, counted without listing them."""
+        n_values = len(self.x_values)
+        return self.n_realizations * (1 if self.x_name in EVALUATION_ONLY else n_values), self.n_realizations * n_values * len(self.schemes)
 
     def rows_per_task(self, task):
         """How many rows a finished task has written."""

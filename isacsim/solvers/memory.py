@@ -32,17 +32,13 @@ memory of single solves on a 2-core, 24 GiB machine; see
     of it grows linearly with the number of blocks and of programs solved
     in one batch (:func:`structured_bytes`).
 
-The limit is ``ISACSIM_SOLVER_MEMORY_LIMIT`` (bytes, or with a binary suffix
-such as ``8GiB``), by default the smaller of 4 GiB and half the physical
-memory.
+The limit is the one of every isacsim command (:mod:`isacsim.limits`):
+``ISACSIM_SOLVER_MEMORY_LIMIT`` (bytes, or with a binary suffix such as
+``8GiB``), by default the smaller of 4 GiB and half the physical memory.
 """
 from __future__ import annotations
 
-import math
-import os
-import re
-
-from ..errors import InputError
+from ..limits import DEFAULT_LIMIT, LIMIT_VARIABLE, MemoryLimitError, format_bytes, memory_limit
 
 __all__ = [
     "SolverMemoryError",
@@ -58,12 +54,6 @@ __all__ = [
     "check_memory",
     "format_bytes",
 ]
-
-#: Environment variable holding the limit [bytes].
-LIMIT_VARIABLE = "ISACSIM_SOLVER_MEMORY_LIMIT"
-#: Largest default limit [bytes]: 4 GiB.
-DEFAULT_LIMIT = 4 * 2**30
-_MIB = 2**20
 
 #: Primal model: bytes per D^2, by PICOS solver and ``dualize``, fitted to
 #: peaks at L = 3, K = 1, 2, Nt = 8..32: CVXOPT 40-46 with its Cholesky KKT
@@ -81,12 +71,12 @@ _PRIMAL_BYTES_PER_D2 = {
 #: (CVXOPT sdp, dual.py), 10.7-11.9 (PICOS + CVXOPT: sparse model copies
 #: besides the dense ones), 4.2-5.0 (PICOS + QICS, which stays complex).
 _DUAL_COPIES = {"cvxopt": 4.0, "picos-cvxopt": 13.0, "picos-qics": 6.0}
+_MIB = 2**20
 #: Fixed overhead of a solve [bytes], by solver.
 _OVERHEAD = {"cvxopt": 16 * _MIB, "qics": 96 * _MIB}
-_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 
-class SolverMemoryError(InputError):
+class SolverMemoryError(MemoryLimitError):
     """A solver path refused before building its model: the estimated memory exceeds the limit.
 
     Attributes
@@ -96,56 +86,6 @@ class SolverMemoryError(InputError):
     limit : float
         The limit in force [bytes].
     """
-
-    def __init__(self, message, *, estimate, limit):
-        super().__init__(message)
-        self.estimate = estimate
-        self.limit = limit
-
-
-def format_bytes(n_bytes):
-    """``n_bytes`` as a short binary-prefixed string, e.g. ``'4.0 GiB'``."""
-    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if n_bytes >= size:
-            return f"{n_bytes / size:.1f} {unit}"
-    return f"{n_bytes:.0f} B"
-
-
-def _physical_memory():
-    """Physical memory [bytes], or None where the platform does not say."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def memory_limit():
-    """The memory limit of a solve [bytes].
-
-    Returns
-    -------
-    float
-        ``ISACSIM_SOLVER_MEMORY_LIMIT`` if set (a number of bytes, optionally
-        with a binary suffix ``K``, ``M``, ``G``, ``T``, ``KiB``, ... ; ``inf``
-        disables the check), else ``min(4 GiB, physical memory / 2)``.
-
-    Raises
-    ------
-    ValueError
-        If the variable is set but is not a positive size.
-    """
-    text = os.environ.get(LIMIT_VARIABLE, "").strip()
-    if not text:
-        physical = _physical_memory()
-        return float(min(DEFAULT_LIMIT, physical / 2) if physical else DEFAULT_LIMIT)
-    match = re.fullmatch(r"([0-9.eE+]+|inf)\s*([kKmMgGtT]?)(i?[bB])?", text)
-    try:
-        value = float(match.group(1)) * _UNITS[match.group(2).lower()] if match else math.nan
-    except ValueError:
-        value = math.nan
-    if not value > 0:
-        raise InputError(f"{LIMIT_VARIABLE}: expected a positive size in bytes such as 8589934592 or 8GiB, got {text!r}")
-    return value
 
 
 def primal_model_bytes(hermitian_dims, solver, dualize):
