@@ -27,8 +27,11 @@ from .verify import check_designs
 
 __all__ = ["design_batch", "relaxation_programs", "solve_programs", "batch_limit", "BATCH_MEMORY_BYTES"]
 
-#: Memory the solves of a batch of designs may use [bytes].
-BATCH_MEMORY_BYTES = 512 * 2**20
+#: Memory the solves of a batch of designs may use [bytes]. Batching pays
+#: where Python's per-call overhead dominates (the paper's size: a member
+#: takes 0.3-2 MB); at L = 7 (50 MB a member) the arithmetic dominates and
+#: large batches gain nothing (``isacsim bench --batch``), so they stay small.
+BATCH_MEMORY_BYTES = 128 * 2**20
 
 
 def batch_limit(config, budget=BATCH_MEMORY_BYTES):
