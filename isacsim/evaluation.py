@@ -5,9 +5,10 @@ import attrs
 import numpy as np
 
 from .errors import InputError, InputTypeError
+from .stack import ProblemStack, stack_problems
 from .units import linear_to_db
 
-__all__ = ["Evaluation", "evaluate", "transmit_power", "antenna_powers"]
+__all__ = ["Evaluation", "evaluate", "evaluate_designs", "evaluate_each", "transmit_power", "antenna_powers"]
 
 
 def transmit_power(w, R):
@@ -103,6 +104,8 @@ def evaluate(problem, design):
     Returns
     -------
     Evaluation
+        The same, bit for bit, as :func:`evaluate_designs` gives it in any
+        stack.
 
     Raises
     ------
@@ -110,12 +113,81 @@ def evaluate(problem, design):
         If the design was made for a problem of other sizes (naming them).
     """
     _check_sizes(problem, design)
-    detector, receiver = design.detector, design.receiver
+    return evaluate_designs([problem], [design])[0]
+
+
+def evaluate_designs(problems, designs):
+    """Evaluate designs of one receiver and detector on problems of one shape, in one vectorized pass.
+
+    Parameters
+    ----------
+    problems : sequence of DesignProblem, or ProblemStack
+        Of one shape (:func:`isacsim.stack.stack_problems`).
+    designs : sequence of Design
+        One per problem, all made for one receiver and one detector.
+
+    Returns
+    -------
+    list of Evaluation
+        One per design, in order, each as :func:`evaluate` gives it.
+
+    Raises
+    ------
+    InputError
+        If the designs were made for more than one receiver or detector.
+    """
+    designs = list(designs)
+    stack = problems if isinstance(problems, ProblemStack) else stack_problems(problems)
+    receiver, detector = designs[0].receiver, designs[0].detector
+    if any(d.receiver != receiver or d.detector != detector for d in designs):
+        raise InputError("designs: expected one receiver and one detector for a stack, got several")
+    w = np.stack([np.asarray(d.w, dtype=complex) for d in designs])  # np.stack: C-contiguous
+    R = np.stack([np.asarray(d.R, dtype=complex) for d in designs])
     with np.errstate(divide="ignore"):
-        sinr_db = linear_to_db(receiver.sinr(problem, design.w, design.R))
-    return Evaluation(
-        reflected_power_w=detector.reflected_power(problem, design.w, design.R),
-        detection_probability=detector.detection_probability(problem, design.w, design.R),
-        sinr_db=np.atleast_2d(sinr_db),
-        tx_power_w=transmit_power(design.w, design.R),
-    )
+        sinr_db = linear_to_db(receiver.sinr(stack, w, R))
+    reflected = detector.reflected_power(stack, w, R)
+    probability = detector.detection_probability(stack, w, R)
+    power = transmit_power(w, R)
+    return [
+        Evaluation(reflected_power_w=reflected[b], detection_probability=probability[b], sinr_db=sinr_db[b], tx_power_w=power[b])
+        for b in range(len(designs))
+    ]
+
+
+def evaluate_each(problems, designs):
+    """Evaluate many designs, those of one receiver and detector in one pass, a failure alone.
+
+    Parameters
+    ----------
+    problems : sequence of DesignProblem
+        Of one shape.
+    designs : sequence of Design or Exception
+        One per problem; an exception stands for a design that failed.
+
+    Returns
+    -------
+    list of Evaluation or Exception
+        One per design, in order, each as :func:`evaluate` gives it; a
+        failed design stays its exception, and an evaluation that raises is
+        the exception of its own design alone.
+    """
+    problems, out = list(problems), list(designs)
+    groups = {}
+    for i, design in enumerate(designs):
+        if not isinstance(design, Exception):
+            groups.setdefault((design.receiver, design.detector), []).append(i)
+    for members in groups.values():
+        try:
+            evaluations = evaluate_designs([problems[i] for i in members], [designs[i] for i in members])
+        except Exception:  # noqa: BLE001 - one by one, so that a failure is its own design's
+            evaluations = [_evaluate_alone(problems[i], designs[i]) for i in members]
+        for i, evaluation in zip(members, evaluations):
+            out[i] = evaluation
+    return out
+
+
+def _evaluate_alone(problem, design):
+    try:
+        return evaluate(problem, design)
+    except Exception as error:  # noqa: BLE001 - this design's failure
+        return error

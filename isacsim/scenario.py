@@ -6,6 +6,7 @@ It is plain data (JSON-friendly), so a sweep changes one field with
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import attrs
@@ -165,7 +166,10 @@ class ScenarioConfig:
         return attrs.asdict(self)
 
     def network(self):
-        """The :class:`Network` of this configuration."""
+        """The :class:`Network` of this configuration (built once per process: it is immutable)."""
+        return _network(self)
+
+    def _build_network(self):
         common = dict(n_tx=self.n_tx, n_rx=self.n_rx, p_max=self.p_max_w, sinr_target_db=self.sinr_target_db, user_seed=self.user_seed)
         if self.n_cells == 3:
             network = Network.paper_layout(self.n_users_per_cell, **common)
@@ -185,7 +189,10 @@ class ScenarioConfig:
         return network
 
     def grid(self):
-        """The Q sample points (:class:`TargetGrid`)."""
+        """The Q sample points (:class:`TargetGrid`), built once per process."""
+        return _grid(self)
+
+    def _build_grid(self):
         return TargetGrid.square(center=AREA_CENTRE, side=self.area_side_m, n_per_side=self.points_per_side)
 
     def channel_model(self):
@@ -326,6 +333,18 @@ def realization_seed(seed, realization):
     """
     state = np.random.SeedSequence(seed, spawn_key=(realization,)).generate_state(1, np.uint64)
     return int(state[0]) >> 1
+@functools.lru_cache(maxsize=64)
+def _network(config):
+    """:meth:`ScenarioConfig.network`, once per configuration: a sweep builds it for every realization."""
+    return config._build_network()
+
+
+@functools.lru_cache(maxsize=64)
+def _grid(config):
+    """:meth:`ScenarioConfig.grid`, once per configuration; its points read-only, as every problem shares them."""
+    grid = config._build_grid()
+    grid.points.flags.writeable = False
+    return grid
 
 
 def realization_rng(seed, realization):

@@ -222,11 +222,11 @@ def as_beams(problem, w, R):
 
     Parameters
     ----------
-    problem : DesignProblem
-        Gives L, K and Nt (or a stack of problems, whose leading batch axes
-        ``w`` and ``R`` then have too).
+    problem : DesignProblem or ProblemStack
+        Gives L, K and Nt (and, for a stack, its leading batch axes).
     w, R : array_like, complex
-        Information beams (L, K, Nt) and sensing covariances (L, Nt, Nt).
+        Information beams (L, K, Nt) and sensing covariances (L, Nt, Nt),
+        with a stack's leading axes.
 
     Returns
     -------
@@ -244,13 +244,13 @@ def as_beams(problem, w, R):
     except AttributeError:
         raise InputTypeError(f"problem: expected a DesignProblem, got {type(problem).__name__}") from None
     batch = tuple(np.shape(problem.H)[:-4])  # () for one problem; (B,) for a stack
+    lead = "B, " * len(batch)
     arrays = []
-    for name, value, shape, axes in (("w", w, (n_bs, n_users, n_tx), "(L, K, Nt)"), ("R", R, (n_bs, n_tx, n_tx), "(L, Nt, Nt)")):
+    for name, value, shape, axes in (("w", w, batch + (n_bs, n_users, n_tx), f"({lead}L, K, Nt)"), ("R", R, batch + (n_bs, n_tx, n_tx), f"({lead}L, Nt, Nt)")):
         try:
             array = np.asarray(value, dtype=complex)
         except (TypeError, ValueError):
             raise InputTypeError(f"{name}: expected a complex array of shape {axes} = {shape}, got {type(value).__name__}") from None
-        shape = batch + shape
         if array.shape != shape:
             raise InputError(f"{name}: expected shape {axes} = {shape} for this problem, got {array.shape}")
         arrays.append(array)

@@ -5,7 +5,7 @@ import pytest
 
 from isacsim import cli
 
-SUBCOMMANDS = ("reproduce", "problem", "solve", "designers", "bench")
+SUBCOMMANDS = ("reproduce", "problem", "solve", "dataset", "designers", "bench")
 
 
 def _help(capsys, *args):

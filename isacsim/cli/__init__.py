@@ -18,7 +18,7 @@ import traceback
 
 from ..errors import InputError, OutputError, PluginFailure
 from ..names import resolve_name
-from . import bench, designers, export, problem, reproduce, solve
+from . import bench, dataset, designers, export, problem, reproduce, solve
 from .common import (
     DEBUG_ENV,
     EXIT_FAILED_POINTS,
@@ -44,7 +44,7 @@ __all__ = [
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 #: The subcommands, in the order of the help.
-SUBCOMMANDS = (reproduce, problem, solve, designers, bench, export)
+SUBCOMMANDS = (reproduce, problem, solve, dataset, designers, bench, export)
 
 
 def build_parser():

@@ -25,7 +25,7 @@ def add(subparsers):
         "at paper size (default) or against L and Nt (--scale); or the clutter-aware designer against the SDR (--clutter). "
         + TARGETS_NOTE,
         examples=("isacsim bench --quick", "isacsim bench --check", "isacsim bench --scale --out results/bench-scale.png",
-                  "isacsim bench --clutter"),
+                  "isacsim bench --clutter", "isacsim bench --batch --quick", "isacsim bench --profile fig3"),
     )
     exit_codes(
         p,
@@ -44,7 +44,7 @@ def add(subparsers):
     )
     p.add_argument("--clutter", action="store_true",
                    help="time the clutter-aware designer (bisection of certified steps) against the SDR at paper size (target: <= 10x)")
-    p.add_argument("--instances", type=int, default=None, help="seeded instances per case (default: 10; with --scale 3)")
+    p.add_argument("--instances", type=int, default=None, help="seeded instances per case (default: 10; with --scale 3; with --profile: tasks, 48)")
     p.add_argument("--quick", action="store_true", help="a first look: 3 instances; with --scale tiny sizes, 1 instance")
     p.add_argument(
         "--csi",
@@ -53,6 +53,14 @@ def add(subparsers):
     )
     p.add_argument("--check", action="store_true", help="exit with 1 if any target is missed (time, memory, agreement, status)")
     p.add_argument("--primal", action="store_true", help="also time the straightforward primal models on a small instance")
+    p.add_argument(
+        "--profile", metavar="NAME", default=None,
+        help="where a figure's time goes: its first tasks, phase by phase (problems, spans, compilation, solves, beams, checks, rows)",
+    )
+    p.add_argument(
+        "--batch", action="store_true",
+        help="amortized time per solve and per design against the batch size (1 ... 256), beside the unbatched solver",
+    )
     p.add_argument("--out", default=None, help="--scale: the PNG; the CSV goes beside it (default: results/bench-scale.png)")
     p.add_argument("--budget", type=float, default=None, help="--scale: seconds allowed per solve (default: 120)")
     p.add_argument("--memory-cap", type=float, default=None, help="--scale: address space per solve [GiB] (default: 4)")
@@ -89,8 +97,23 @@ def run(args):
 
         timings = run_clutter_benchmark(n_instances=args.instances or (1 if args.quick else 5))
         return _verdict([line for timing in timings for line in timing.failures()]) if args.check else EXIT_OK
+    if args.batch and (args.scale or args.primal or args.instances is not None):
+        raise UsageError("--batch: not with --scale, --primal or --instances (it times its own batches)")
     if not args.scale and scale_only:
         raise UsageError(f"{', '.join(scale_only)}: only with --scale")
+    if args.profile:
+        if args.batch or args.scale or args.primal or args.check:
+            raise UsageError("--profile: not with --batch, --scale, --primal or --check")
+        from ..bench.profile import run_profile
+
+        run_profile(args.profile, n_tasks=args.instances or (12 if args.quick else 48))
+        return EXIT_OK
+    if args.batch:
+        from ..bench.batch import BATCH_SIZES, CASES, QUICK_CASES, QUICK_SIZES, run_batch_benchmark
+
+        results = run_batch_benchmark(QUICK_SIZES, QUICK_CASES) if args.quick else run_batch_benchmark(BATCH_SIZES, CASES)
+        missed = [line for result in results for line in result.failures()]
+        return _verdict(missed) if args.check else EXIT_OK
     if args.scale:
         from ..bench.scale import QUICK_SETUP, ScaleSetup, run_scale
 

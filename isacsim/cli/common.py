@@ -22,7 +22,7 @@ __all__ = [
     "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INFEASIBLE", "EXIT_FAILED_POINTS", "EXIT_OUTPUT", "DEBUG_ENV",
     "USAGE_CODE", "INTERNAL_CODE", "OUTPUT_CODE",
     "UsageError", "Parser", "subcommand", "exit_codes", "add_set_argument", "finite_json", "one_line", "debugging",
-    "numerical_warnings_hidden",
+    "numerical_warnings_hidden", "add_scheme_arguments",
 ]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INFEASIBLE, EXIT_FAILED_POINTS, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
@@ -74,6 +74,13 @@ def add_set_argument(parser, help):
 USAGE_CODE = {EXIT_USAGE: "bad input or usage: one line on stderr naming the field"}
 INTERNAL_CODE = {EXIT_FAILURE: f"an internal failure: one line ({DEBUG_ENV}=1 prints the traceback)"}
 OUTPUT_CODE = {EXIT_OUTPUT: "an output could not be written (--out or standard output: full disk, I/O error, closed), one line naming it"}
+def add_scheme_arguments(parser):
+    """``--designer``, ``--receiver`` and ``--sync``/``--no-sync`` (``synchronized``): what designs a problem."""
+    parser.add_argument("--designer", default="sdr", help="registered designer, any case (see 'isacsim designers') (default: %(default)s)")
+    parser.add_argument("--receiver", default="type-ii", help="the users' receiver: type-i or type-ii, any case (default: %(default)s)")
+    sync = parser.add_mutually_exclusive_group()
+    sync.add_argument("--sync", dest="synchronized", action="store_true", default=True, help="Scenario I: synchronized BSs (default)")
+    sync.add_argument("--no-sync", dest="synchronized", action="store_false", help="Scenario II: unsynchronized BSs")
 
 
 @contextlib.contextmanager

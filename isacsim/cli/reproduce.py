@@ -5,7 +5,7 @@ import sys
 
 from .common import add_set_argument, EXIT_FAILED_POINTS, EXIT_OK, UsageError, subcommand
 
-__all__ = ["add", "run"]
+__all__ = ["add", "run", "report_failures"]
 
 
 def add(subparsers):
@@ -107,11 +107,15 @@ def run(args):
             f"in {report.wall_seconds:.1f} s -> {report.directory}/ (results.csv, summary.csv, "
             f"{figure_file(figure.name, args.format)}, metadata.json)"
         )
-    return _report_failures(report)
+    return report_failures(report)
 
 
-def _report_failures(report):
-    """Name a run's failed points on stderr, one line per cause; the exit code."""
+def report_failures(report):
+    """Name a run's failed points on stderr, one line per cause; the exit code.
+
+    ``report`` is a :class:`~isacsim.simulation.RunReport` or a
+    :class:`~isacsim.dataset.DatasetReport` (``failures``, ``n_failed``).
+    """
     if not report.failures:
         return EXIT_OK
     print(

@@ -11,7 +11,7 @@ from ..errors import InputError
 from ..fluctuation import TARGET_MODELS
 from ..solvers.registry import DEFAULT_SOLVER
 from ..strictjson import dumps
-from .common import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, UsageError, subcommand
+from .common import EXIT_FAILURE, EXIT_INFEASIBLE, EXIT_OK, UsageError, add_scheme_arguments, subcommand
 
 __all__ = ["add", "run"]
 
@@ -49,11 +49,7 @@ def add(subparsers):
     )
     p.epilog += "\n\n" + EXIT_CODES
     p.add_argument("problem", help="DesignProblem .npz file (from 'isacsim problem' or DesignProblem.save)")
-    p.add_argument("--designer", default="sdr", help="registered designer, any case (see 'isacsim designers') (default: %(default)s)")
-    p.add_argument("--receiver", default="type-ii", help="the users' receiver: type-i or type-ii, any case (default: %(default)s)")
-    sync = p.add_mutually_exclusive_group()
-    sync.add_argument("--sync", dest="synchronized", action="store_true", default=True, help="Scenario I: synchronized BSs (default)")
-    sync.add_argument("--no-sync", dest="synchronized", action="store_false", help="Scenario II: unsynchronized BSs")
+    add_scheme_arguments(p)
     p.add_argument(
         "--target",
         default="deterministic",

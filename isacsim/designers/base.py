@@ -133,15 +133,30 @@ def describe_rows(labels):
     return " and ".join(parts)
 
 
-def _checked(problem, receiver, detector, w, R, limits=None):
+def _load_solver(name):
+    """Import the modules of the solver ``name`` (once per process; later calls cost nothing).
+
+    Raises
+    ------
+    InputError
+        For an unknown solver name.
+    """
+    check_solver_name(name)
+    (primal_solver if name.startswith(PICOS_PREFIX) else program_solver)(name)
+
+
+def _checked(problem, receiver, detector, w, R, limits=None, check=None):
     """Beams checked against ``limits`` and repaired when they miss (a repair is kept only when it helps).
+
+    ``check``, when given, is the beams' check already computed (for a
+    batch, together: :func:`~isacsim.designers.verify.check_designs`).
 
     Returns
     -------
     (w, R, Check, bool)
         Beams, sensing covariances, their check, and whether a repair was kept.
     """
-    check = check_design(problem, receiver, detector, w, R, limits)
+    check = check_design(problem, receiver, detector, w, R, limits) if check is None else check
     if check.worst <= _REPAIR_TRIGGER or not check.finite:  # NaN beams cannot be repaired
         return w, R, check, False
     w_fixed, R_fixed = repair_design(problem, receiver, detector, w, R, limits)
@@ -347,20 +362,38 @@ class Designer:
             For bad input (wrong object kinds, an unknown solver, a problem
             the designer cannot handle), naming the field.
         """
-        started = time.perf_counter()
-        with single_threaded_blas():
+        _load_solver(self.solver)  # once per process: imports are not part of the solve
+        with single_threaded_blas():  # its first use loads SciPy's BLAS, also once per process
+            started = time.perf_counter()
             return self._design(problem, receiver, detector, started)
 
     def _design(self, problem, receiver, detector, started):
+        detector, formulation, empty = self._prepare(problem, receiver, detector, started)
+        if empty is not None:
+            return empty
+        relax = self._relaxation(formulation)  # input errors raise here
+        return self._from_relaxation(formulation, receiver, detector, relax, started)
+
+    def _prepare(self, problem, receiver, detector, started):
+        """Check the input and formulate: ``(detector, formulation, None)``, or ``(detector, None, design without beams)``."""
         _check_types(problem, receiver, detector)
         detector = self.detector_for(detector)
         try:
             directions = self._unit_directions(problem)
         except NoBeamDirection as error:
             reason = f"no beam direction exists for {_describe_users(error.users)}: {error}"
-            return self._empty(problem, receiver, detector, "infeasible", reason, started)
-        formulation = self._compose(problem, receiver, detector, directions)
-        relax = self._relaxation(formulation)  # input errors raise here
+            return detector, None, self._empty(problem, receiver, detector, "infeasible", reason, started)
+        return detector, self._compose(problem, receiver, detector, directions), None
+
+    def _from_relaxation(self, formulation, receiver, detector, relax, started, beams=None):
+        """The design from ``relax(formulation, TARGET_MARGIN)``: rank-one beams, verified, repaired, certified.
+
+        ``beams``, when given, is ``(solution, w, R, check)``: the rank-one
+        beams of a relaxed solution and their check, already computed (for a
+        batch, together); they are used if the relaxation returns that
+        solution.
+        """
+        problem = formulation.problem
         try:
             relaxed = relax(formulation, TARGET_MARGIN)
         except InputError:  # e.g. a generic solver refused by its memory estimate: the user's choice to change
@@ -374,7 +407,8 @@ class Designer:
         if relaxed.W is None:
             return self._empty(problem, receiver, detector, "error", relaxed.message or "no solution returned", started, relaxed)
         limits = limits_of(formulation)
-        beams = self._rank_one(formulation, receiver, detector, limits, relaxed)
+        computed = beams[1:] if beams is not None and beams[0] is relaxed else None
+        beams = self._rank_one(formulation, receiver, detector, limits, relaxed, computed)
         if beams.check.worst > TOLERANCE:
             beams = self._tightened(formulation, receiver, detector, limits, relax, beams)
         return self._conclude(formulation, receiver, detector, relaxed, beams, started)
@@ -394,23 +428,35 @@ class Designer:
             raise NoBeamDirection("zero-length direction", [tuple(int(v) for v in u) for u in np.argwhere(norms == 0)])
         return directions / norms[..., None]
 
-    def _relaxation(self, formulation):
-        """A callable ``relax(formulation, margin)`` of the chosen solver; the solver, its options and the formulation are checked now."""
+    def _relaxation(self, formulation, first=None, solved=None):
+        """A callable ``relax(formulation, margin)`` of the chosen solver; the solver, its options and the formulation are checked now.
+
+        ``first`` is the formulation's program without lazy rows at the
+        target margin (:meth:`_first_program`) when already compiled, and
+        ``solved`` its solution (or the exception its solve raised) when
+        already solved (for a batch, together).
+        """
         check_solver_name(self.solver)
         check_options(self.solver, self.options)
         if self.solver.startswith(PICOS_PREFIX):
             solve_primal = primal_solver(self.solver)
             return lambda formulation, margin: solve_primal(formulation, options=self.options, margin=margin)
         solve = program_solver(self.solver)
-        eager, _ = split_lazy(formulation)
-        first = compile_program(attrs.evolve(formulation, rows=eager), TARGET_MARGIN)  # raises for bad input
+        first = self._first_program(formulation) if first is None else first  # raises for bad input
 
         def relax(candidate, margin):
-            return self._solve_lazily(candidate, margin, solve, first if candidate is formulation and margin == TARGET_MARGIN else None)
+            initial = candidate is formulation and margin == TARGET_MARGIN
+            return self._solve_lazily(candidate, margin, solve, first if initial else None, solved if initial else None)
 
         return relax
 
-    def _solve_lazily(self, formulation, margin, solve, first=None):
+    @staticmethod
+    def _first_program(formulation):
+        """The formulation without its lazy rows, compiled at the target margin (what is solved first)."""
+        eager, _ = split_lazy(formulation)
+        return compile_program(attrs.evolve(formulation, rows=eager), TARGET_MARGIN)
+
+    def _solve_lazily(self, formulation, margin, solve, first=None, solved=None):
         """Solve a formulation, its lazy rows added only where a relaxed solution violates them.
 
         The program is solved without the lazy rows
@@ -418,7 +464,8 @@ class Designer:
         the rows its solution violates, until none is: the last solution
         solves the whole program, and its bound (or infeasibility
         certificate, on fewer rows) holds for the whole program. ``first`` is
-        the compiled program without lazy rows, when already compiled.
+        the compiled program without lazy rows, when already compiled, and
+        ``solved`` its solution (or the exception its solve raised).
         """
         eager, lazy = split_lazy(formulation)
         chosen = [np.zeros(rows.n_rows, dtype=bool) for rows in lazy]
@@ -426,7 +473,12 @@ class Designer:
         for _ in range(_LAZY_ROUNDS):
             active = eager + tuple(select_rows(rows, mask) for rows, mask in zip(lazy, chosen) if mask.any())
             program = first if first is not None and len(active) == len(eager) else compile_program(attrs.evolve(formulation, rows=active), margin)
-            solution = solve(program, self.options)
+            if solved is not None and program is first:
+                if isinstance(solved, Exception):
+                    raise solved
+                solution = solved
+            else:
+                solution = solve(program, self.options)
             if solution.W is None or solution.status == "infeasible":
                 return solution
             new = [violated_rows(rows, solution.W, solution.R, power_unit) & ~mask for rows, mask in zip(lazy, chosen)]
@@ -442,13 +494,13 @@ class Designer:
             return [solve_primal(f, options=self.options, margin=margin) for f in formulations]
         return program_batch_solver(self.solver)([compile_program(f, margin) for f in formulations], self.options)
 
-    def _verified(self, formulation, receiver, detector, limits, w, R, solution, method):
-        """Beams checked against the limits, repaired when they miss, with their objective value."""
-        w, R, check, repaired = _checked(formulation.problem, receiver, detector, w, R, limits)
+    def _verified(self, formulation, receiver, detector, limits, w, R, solution, method, check=None):
+        """Beams checked against the limits (``check``, if already computed), repaired when they miss, with their objective value."""
+        w, R, check, repaired = _checked(formulation.problem, receiver, detector, w, R, limits, check)
         value = check.objective if limits.maximizes_echo else check.transmit
         return _Beams(w, R, check, repaired, solution, method, value)
 
-    def _rank_one(self, formulation, receiver, detector, limits, relaxed):
+    def _rank_one(self, formulation, receiver, detector, limits, relaxed, computed=None):
         """Rank-one beams: the construction of Propositions 1/2, or the best candidate where it falls short.
 
         The construction keeps the relaxed solution's value for every
@@ -458,12 +510,13 @@ class Designer:
         directions of :func:`~isacsim.designers.rankone.candidate_directions`
         get their powers and sensing covariances re-optimized exactly (the
         same formulation with those directions fixed, solved in one batch),
-        and the best verified design is kept.
+        and the best verified design is kept. ``computed`` is the
+        construction's ``(w, R, check)`` when already computed.
         """
         problem, sense = formulation.problem, formulation.objective.sense
-        w, R = rank_one_beams(problem, relaxed.W, relaxed.R)
+        w, R, check = computed if computed is not None else (*rank_one_beams(problem, relaxed.W, relaxed.R), None)
         fixed = formulation.directions is not None
-        beams = self._verified(formulation, receiver, detector, limits, w, R, relaxed, "fixed directions" if fixed else "construction")
+        beams = self._verified(formulation, receiver, detector, limits, w, R, relaxed, "fixed directions" if fixed else "construction", check)
         if fixed or not np.isfinite(relaxed.value) or (beams.check.worst <= TOLERANCE and _keeps_relaxed_value(beams, relaxed, sense)):
             return beams
         candidates = list(candidate_directions(problem, relaxed.W, self.randomizations, np.random.default_rng(_RANDOMIZATION_SEED)))

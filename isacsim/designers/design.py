@@ -134,7 +134,10 @@ class Certificate:
         powers re-optimized exactly, where the construction fell short of the
         bound, e.g. under a statistical CSI error).
     solve_seconds : float
-        Wall time of the whole design call [s].
+        Wall time of the design [s]: relaxation, rank-one construction,
+        verification and repair, without the one-time work of a process
+        (imports, loading the BLAS); a design of a batch reports its share
+        of the batch's time.
     solver : str
         Which solver path produced it.
     iterations : int

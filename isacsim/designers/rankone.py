@@ -31,26 +31,33 @@ def rank_one_beams(problem, W, R):
 
     Parameters
     ----------
-    problem : DesignProblem
-    W : numpy.ndarray, complex, shape (L, K, Nt, Nt)
+    problem : DesignProblem or ProblemStack
+        One problem, or a stack of B (:func:`isacsim.stack.stack_problems`).
+    W : numpy.ndarray, complex, shape (L, K, Nt, Nt), or (B, L, K, Nt, Nt)
         Relaxed information covariances [W].
-    R : numpy.ndarray, complex, shape (L, Nt, Nt)
+    R : numpy.ndarray, complex, shape (L, Nt, Nt), or (B, L, Nt, Nt)
         Relaxed sensing covariances [W].
 
     Returns
     -------
-    w : numpy.ndarray, complex, shape (L, K, Nt)
+    w : numpy.ndarray, complex, shape (L, K, Nt), or (B, L, K, Nt)
         Beams [sqrt(W)].
-    R : numpy.ndarray, complex, shape (L, Nt, Nt)
-        Sensing covariances [W], Hermitian.
+    R : numpy.ndarray, complex, shape (L, Nt, Nt), or (B, L, Nt, Nt)
+        Sensing covariances [W], Hermitian. A member of a stack gets, bit
+        for bit, what it gets alone.
     """
-    own = np.einsum("llkn->lkn", problem.H)  # h_{l,l,k}
-    Wh = np.einsum("lknp,lkp->lkn", W, own)
-    gain = np.einsum("lkn,lkn->lk", own.conj(), Wh).real
+    H, W, R = np.asarray(problem.H), np.asarray(W), np.asarray(R)
+    single = H.ndim == 4
+    if single:  # one problem is a stack of one: the same arithmetic as in any stack
+        H, W, R = H[None], W[None], R[None]
+    own = np.einsum("bllkn->blkn", H)  # h_{l,l,k}
+    Wh = np.einsum("blknp,blkp->blkn", W, own)
+    gain = np.einsum("blkn,blkn->blk", own.conj(), Wh).real
     safe = np.where(gain > 0, gain, 1.0)
     w = np.where((gain > 0)[..., None], Wh / np.sqrt(safe)[..., None], 0.0)
-    R_new = R + W.sum(axis=1) - np.einsum("lkn,lkp->lnp", w, w.conj())
-    return w, (R_new + np.conj(np.swapaxes(R_new, 1, 2))) / 2
+    R_new = R + W.sum(axis=2) - np.einsum("blkn,blkp->blnp", w, w.conj())
+    R_new = np.ascontiguousarray((R_new + np.conj(np.swapaxes(R_new, -1, -2))) / 2)  # its layout would follow the stack's
+    return (w[0], R_new[0]) if single else (w, R_new)
 
 
 def candidate_directions(problem, W, n_random, rng):

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import attrs
 import numpy as np
+from scipy.optimize import linprog
 
 from ..evaluation import antenna_powers, transmit_power
+from ..stack import ProblemStack, contiguous, stack_problems
 from ..receivers import received_powers, sensing_interference_by_bs
 from ..units import linear_to_db
 
@@ -141,94 +143,6 @@ class Check:
         return max(self.sinr_violation, self.power_violation, self.antenna_violation, self.floor_violation, self.other_violation, self.psd_violation)
 
 
-@attrs.frozen
-class ProblemStack:
-    """Problems of one shape stacked on a leading axis, for one vectorized check.
-
-    It has the attributes of a :class:`~isacsim.DesignProblem` that the model's
-    functions read, each with a leading batch axis of length B (scalars as
-    shape ``(B, 1, 1)`` or ``(B, 1)`` so that they broadcast).
-
-    Attributes
-    ----------
-    H : numpy.ndarray, complex, shape (B, L, L, K, Nt)
-    A : numpy.ndarray, complex, shape (B, Q, L, Nt)
-    G : numpy.ndarray, float, shape (B, Q, L, L)
-    gamma : numpy.ndarray, float, shape (B, L, K)
-    p_max : numpy.ndarray, float, shape (B, L) [W]
-    sigma_c2 : numpy.ndarray, float, shape (B, 1, 1) [W]
-    n_rx : numpy.ndarray, int, shape (B, 1)
-    csi_error_var : numpy.ndarray or None, float, shape (B, L, L, K) [W]
-        Statistical CSI error (zeros for a member without; None if no member has one).
-    members : tuple of DesignProblem
-        The problems stacked (for their limits, :meth:`Limits.of_problem`).
-    """
-
-    H: np.ndarray
-    A: np.ndarray
-    G: np.ndarray
-    gamma: np.ndarray
-    p_max: np.ndarray
-    sigma_c2: np.ndarray
-    n_rx: np.ndarray
-    csi_error_var: np.ndarray | None = None
-    members: tuple = attrs.field(default=(), eq=False, repr=False)
-
-    @property
-    def n_bs(self):
-        return self.H.shape[-4]
-
-    @property
-    def n_users_per_cell(self):
-        return self.H.shape[-2]
-
-    @property
-    def n_tx(self):
-        return self.H.shape[-1]
-
-    @property
-    def n_points(self):
-        return self.A.shape[-3]
-
-
-def stack_problems(problems):
-    """Stack problems of one shape into a :class:`ProblemStack`.
-
-    Parameters
-    ----------
-    problems : sequence of DesignProblem
-        At least one; all with the same L, K, Nt and Q.
-
-    Returns
-    -------
-    ProblemStack
-
-    Raises
-    ------
-    ValueError
-        If the problems differ in shape.
-    """
-    problems = list(problems)
-    shapes = {(p.H.shape, p.A.shape) for p in problems}
-    if len(shapes) != 1:
-        raise ValueError(f"problems: expected one shape (H, A) to stack, got {sorted(shapes)}")
-
-    def stacked(name):
-        arrays = [getattr(p, name) for p in problems]
-        return arrays[0][None] if len(arrays) == 1 else np.stack(arrays)
-
-    errors = [p.csi_error_var for p in problems]
-    csi_error_var = None
-    if any(e is not None for e in errors):
-        csi_error_var = np.stack([np.zeros(p.gamma.shape[:1] + p.gamma.shape) if e is None else e for p, e in zip(problems, errors)])
-    return ProblemStack(
-        H=stacked("H"), A=stacked("A"), G=stacked("G"), gamma=stacked("gamma"), p_max=stacked("p_max"),
-        sigma_c2=np.array([p.sigma_c2 for p in problems], dtype=float)[:, None, None],
-        n_rx=np.array([p.n_rx for p in problems])[:, None], csi_error_var=csi_error_var, members=tuple(problems),
-    )
-
-
-
 def _relative_excess(value, limit):
     """``max(0, max (value - limit) / limit)`` over the entries (0 without limits)."""
     return 0.0 if limit is None else float(max(0.0, np.max((value - limit) / limit)))
@@ -352,8 +266,7 @@ def check_designs(problems, receiver, detector, w, R, limits=None):
     list of Check
         One per design, in order.
     """
-    w = np.asarray(w, dtype=complex)
-    R = np.asarray(R, dtype=complex)
+    w, R = contiguous(w), contiguous(R)  # the sums of a member then do not depend on its stack
     limits = [Limits.of_problem(problem, detector) for problem in problems.members] if limits is None else limits
     with np.errstate(all="ignore"):  # a non-finite value is caught below, not warned about
         sinr = receiver.sinr(problems, w, R)  # (B, L, K)
@@ -444,8 +357,6 @@ def _rescale_powers(problem, receiver, detector, w, R, limits):
     by its value at that point. Returns the factors or None when the LP
     fails.
     """
-    from scipy.optimize import linprog
-
     n_users = problem.gamma.size
     n_bs, n_per_cell = problem.n_bs, problem.n_users_per_cell
     received = received_powers(problem, w).reshape(n_users, n_users).T  # [at user u, from beam v]

@@ -1,9 +1,11 @@
 """Where tasks run: in-process, local worker processes, or a Dask cluster.
 
-All three call the same pure function on each task and hand its outcome
-back to the main process, which alone writes the rows, as each task finishes.
-A task that raises, or whose worker dies twice (:mod:`.workers`), becomes a
-failed :class:`~.outcomes.TaskOutcome`: it never stops the other tasks.
+All three call the same pure function on each batch of tasks
+(:func:`~.batching.execute_batch`) and hand its outcomes back to the main
+process, which alone writes the rows, as each batch finishes. A task that
+raises, or whose worker dies twice (:mod:`.workers`), becomes a failed
+:class:`~.outcomes.TaskOutcome`: it never stops the other tasks, those of
+its batch included.
 
 Wherever a task runs, it runs with the designers, receivers and waveforms
 registered in this process from a script (:func:`isacsim.register`; forked
@@ -26,10 +28,11 @@ import attrs
 from ..errors import InputError
 from ..guard import time_limit
 from ..plugins import adopt, registered_plugins
+from .batching import execute_batch
 from .outcomes import TaskOutcome, describe_exception
 from .workers import run_in_workers
 
-__all__ = ["run_tasks", "default_workers", "ConfiguredJob", "capped_workers", "worker_capacity", "WORKER_BYTES", "check_scheduler", "NO_WORKERS_ENV", "DEFAULT_NO_WORKERS_SECONDS"]
+__all__ = ["run_tasks", "run_batches", "default_workers", "ConfiguredJob", "capped_workers", "worker_capacity", "WORKER_BYTES", "check_scheduler", "NO_WORKERS_ENV", "DEFAULT_NO_WORKERS_SECONDS"]
 
 #: Environment variable: seconds a Dask run waits while its cluster has no
 #: worker at all before it fails its remaining tasks (``inf``: forever).
@@ -51,31 +54,6 @@ _SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_
 def default_workers():
     """All local cores."""
     return os.cpu_count() or 1
-
-
-@attrs.frozen
-class ConfiguredJob:
-    """A job whose tasks run with a script's registrations and a design time limit, in any process.
-
-    Attributes
-    ----------
-    job : object
-        With ``run_task(task)``.
-    timeout : float or None
-        Design time limit [s] (None: none).
-    plugins : tuple
-        :func:`isacsim.plugins.registered_plugins` of the process that made it.
-    """
-
-    job: object
-    timeout: float | None = None
-    plugins: tuple = ()
-
-    def run_task(self, task):
-        """``job.run_task(task)`` with the registrations and the time limit in force."""
-        adopt(self.plugins)
-        with time_limit(self.timeout):
-            return self.job.run_task(task)
 
 
 #: Memory of one local worker process [bytes]: a forked worker holds about
@@ -135,19 +113,47 @@ def capped_workers(requested, n_tasks):
     return capacity, f"--workers {requested}: this machine holds about {capacity} worker processes ({bound}); using {capacity}"
 
 
-def _execute(job, task):
-    try:
-        return TaskOutcome(task, rows=job.run_task(task))
-    except Exception as error:  # noqa: BLE001 - the task's failure, not the run's
-        return TaskOutcome(task, failure=describe_exception(error))
+@attrs.frozen
+class ConfiguredJob:
+    """A job whose tasks run with a script's registrations and a design time limit, in any process.
+
+    Attributes
+    ----------
+    job : object
+        With ``run_task(task)`` (and ``run_batch(tasks)`` for batches).
+    timeout : float or None
+        Design time limit [s] (None: none).
+    plugins : tuple
+        :func:`isacsim.plugins.registered_plugins` of the process that made it.
+    """
+
+    job: object
+    timeout: float | None = None
+    plugins: tuple = ()
+
+    @contextlib.contextmanager
+    def _configured(self):
+        adopt(self.plugins)
+        with time_limit(self.timeout):
+            yield
+
+    def run_task(self, task):
+        """``job.run_task(task)`` with the registrations and the time limit in force."""
+        with self._configured():
+            return self.job.run_task(task)
+
+    def run_batch(self, tasks):
+        """``job.run_batch(tasks)`` with the registrations and the time limit in force."""
+        with self._configured():
+            return self.job.run_batch(tasks)
 
 
-def _execute_checked(job, task, expected):
-    """:func:`_execute` on a Dask worker whose isacsim and plugins match ``expected``; else the task fails."""
+def _execute_checked(job, batch, expected):
+    """:func:`.batching.execute_batch` on a Dask worker whose isacsim and plugins match ``expected``; else every task fails."""
     from .cluster import worker_mismatch
 
     mismatch = worker_mismatch(expected)
-    return TaskOutcome(task, failure=mismatch) if mismatch else _execute(job, task)
+    return [TaskOutcome(task, failure=mismatch) for task in batch] if mismatch else execute_batch(job, batch)
 
 
 @contextlib.contextmanager
@@ -164,12 +170,12 @@ def _environment(values):
                 os.environ[key] = value
 
 
-def _serial(job, tasks):
-    for task in tasks:
-        yield _execute(job, task)
+def _serial(job, batches):
+    for batch in batches:
+        yield execute_batch(job, batch)
 
 
-def _processes(job, tasks, workers):
+def _processes(job, batches, workers):
     import multiprocessing
 
     # fork (POSIX) starts workers instantly and needs no `if __name__ == "__main__"`
@@ -177,7 +183,7 @@ def _processes(job, tasks, workers):
     # before the workers import numpy.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with _environment(_SINGLE_THREAD):
-        yield from run_in_workers(job, tasks, workers, multiprocessing.get_context(method))
+        yield from run_in_workers(job, batches, workers, multiprocessing.get_context(method))
 
 
 def check_scheduler(address):
@@ -260,7 +266,7 @@ class _WorkerWatch:
         return now - self.last_seen
 
 
-def _dask(job, tasks, address):
+def _dask(job, batches, address):
     from distributed import Client, as_completed
 
     grace = _no_workers_timeout()
@@ -273,12 +279,13 @@ def _dask(job, tasks, address):
 
         check_worker_versions(client)  # mixed versions would mix results
         expected = installed_versions()  # and a worker that joins later checks itself
-        # Dask reruns a task whose worker dies; after too many deaths the
-        # future raises (KilledWorker), which fails that task alone.
-        futures = {
-            client.submit(_execute_checked, job, task, expected, pure=False, key=f"isacsim-{task}-{os.getpid()}"): task
-            for task in tasks
-        }
+        # Dask reruns a batch whose worker dies; after too many deaths the
+        # future raises (KilledWorker): each task of the batch is then
+        # submitted alone, and a task that fails alone fails by itself.
+        def submit(batch):
+            return client.submit(_execute_checked, job, batch, expected, pure=False, key=f"isacsim-{batch[0]}-{len(batch)}-{os.getpid()}")
+
+        futures = {submit(tuple(batch)): tuple(batch) for batch in batches}
         unfinished, watch = dict(futures), _WorkerWatch(client)
         try:
             completed = as_completed(futures)
@@ -289,48 +296,71 @@ def _dask(job, tasks, address):
                     time.sleep(_POLL_SECONDS)
                     continue
                 for future in completed.next_batch(block=False):
-                    unfinished.pop(future, None)
+                    batch = unfinished.pop(future, futures[future])
                     try:
                         yield future.result()
-                    except Exception as error:  # noqa: BLE001 - the task's failure, not the run's
-                        yield TaskOutcome(futures[future], failure=describe_exception(error))
+                    except Exception as error:  # noqa: BLE001 - the batch's failure, not the run's
+                        if len(batch) == 1:
+                            yield [TaskOutcome(batch[0], failure=describe_exception(error))]
+                            continue
+                        for task in batch:
+                            alone = submit((task,))
+                            futures[alone] = unfinished[alone] = (task,)
+                            completed.add(alone)
             reason = (
                 f"NoDaskWorkers: the Dask cluster at {address} has had no worker for {grace:g} s "
                 f"(wait longer with {NO_WORKERS_ENV}=SECONDS)"
             )
-            for task in unfinished.values():  # not run: failed, so that the next run retries them
-                yield TaskOutcome(task, failure=reason)
+            stranded = [task for batch in unfinished.values() for task in batch]
+            if stranded:  # not run: failed, so that the next run retries them
+                yield [TaskOutcome(task, failure=reason) for task in stranded]
         finally:
             client.cancel(list(futures))
 
 
-def run_tasks(job, tasks, *, workers=1, scheduler=None, timeout=None):
-    """Run ``job.run_task`` on every task.
+def run_batches(job, batches, *, workers=1, scheduler=None, timeout=None):
+    """Run every batch of tasks (:func:`~.batching.execute_batch`).
 
     Parameters
     ----------
     job : object
-        Picklable, with ``run_task(task) -> list of rows``.
-    tasks : list of str
-        Task ids.
+        Picklable, with ``run_task(task) -> list of rows`` (and, for batches
+        of several tasks, ``run_batch``; see :mod:`.batching`).
+    batches : list of tuple of str
+        Task ids, grouped (:func:`~.batching.plan_batches`).
     workers : int
         Local worker processes (1: in this process).
     scheduler : str or None
-        Address of a Dask distributed scheduler (``tcp://host:port``); when
-        given, ``workers`` is ignored and the cluster's workers are used.
+        Address of a Dask distributed scheduler (``tcp://host:port``,
+        :func:`check_scheduler`); when given, ``workers`` is ignored and the
+        cluster's workers are used.
     timeout : float or None
         Design time limit [s] of every design of the tasks (None: none).
+
+    Yields
+    ------
+    list of TaskOutcome
+        The outcomes of one batch, or of one task of a batch that was split
+        after its worker died, in completion order.
+    """
+    if not batches:
+        return iter(())
+    job = ConfiguredJob(job, timeout, registered_plugins())
+    if scheduler:
+        return _dask(job, batches, check_scheduler(scheduler))
+    if workers <= 1:
+        return _serial(job, batches)
+    return _processes(job, batches, min(workers, len(batches)))
+
+
+def run_tasks(job, tasks, *, workers=1, scheduler=None, timeout=None):
+    """Run ``job.run_task`` on every task, one task at a time: :func:`run_batches` with a batch per task.
 
     Yields
     ------
     TaskOutcome
         One per task, in completion order: its rows, or why it failed.
     """
-    if not tasks:
-        return iter(())
-    job = ConfiguredJob(job, timeout, registered_plugins())
-    if scheduler:
-        return _dask(job, tasks, check_scheduler(scheduler))
-    if workers <= 1:
-        return _serial(job, tasks)
-    return _processes(job, tasks, min(workers, len(tasks)))
+    batches = [(task,) for task in tasks]
+    outcomes = run_batches(job, batches, workers=workers, scheduler=scheduler, timeout=timeout)
+    return (outcome for batch in outcomes for outcome in batch)

@@ -42,17 +42,20 @@ class Progress:
         otherwise.
     interval : float
         Seconds between two lines off a terminal.
+    unit : str
+        What is counted (``task``, ``sample``).
     """
 
-    def __init__(self, total, label="", stream=None, enabled=None, interval=LOG_INTERVAL):
+    def __init__(self, total, label="", stream=None, enabled=None, interval=LOG_INTERVAL, unit="task"):
         self.total = total
         self.label = label
+        self.unit = unit
         self.stream = sys.stderr if stream is None else stream
         self.interval = interval
         self.done = 0
         self.started = self.last_line = time.monotonic()
         self.mode = "off" if enabled is False or total == 0 else ("bar" if _is_terminal(self.stream) else "lines")
-        self.bar = _Bar(total=total, desc=label, file=self.stream, unit="task", dynamic_ncols=True) if self.mode == "bar" else None
+        self.bar = _Bar(total=total, desc=label, file=self.stream, unit=unit, dynamic_ncols=True) if self.mode == "bar" else None
         if self.mode == "lines":
             self._write_line()
 
@@ -67,7 +70,7 @@ class Progress:
     def line(self):
         """Done/total, elapsed time, time left and rate, as text."""
         elapsed = time.monotonic() - self.started
-        return tqdm.format_meter(self.done, self.total, elapsed, prefix=self.label, unit="task", ncols=0)
+        return tqdm.format_meter(self.done, self.total, elapsed, prefix=self.label, unit=self.unit, ncols=0)
 
     def close(self):
         """End the bar, or write the last line."""

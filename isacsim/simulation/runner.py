@@ -12,8 +12,9 @@ import attrs
 from ..guard import parse_timeout, timeout_from_environment
 from ..plugins import installed_plugins
 from ..solvers.registry import solver_description
+from .batching import plan_batches
 from .budget import check_run_memory
-from .executors import capped_workers, check_scheduler, default_workers, run_tasks
+from .executors import capped_workers, check_scheduler, default_workers, run_batches
 from .lock import exclusive_directory
 from .outcomes import group_failures
 from .progress import Progress
@@ -91,7 +92,7 @@ def package_versions():
 def run(job, directory, *, workers=None, scheduler=None, progress=None, label="", extra_metadata=None, timeout=None):
     """Run every unfinished task of ``job`` and write the results.
 
-    Writes ``results.csv`` (appended as tasks finish, sorted at the end),
+    Writes ``results.csv`` (appended as batches of tasks finish, sorted at the end),
     ``summary.csv``, ``run.json`` (the job's description, checked on resume)
     and ``metadata.json`` (description, versions, every loaded plugin's
     distribution and version, solver, wall time, failed points).
@@ -99,6 +100,10 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
     A job with ``extendable_fields = ("n_realizations",)`` may be re-run into
     its directory with another number of realizations: more computes only the
     new ones (the others stay bit-identical), fewer summarizes the first ones.
+
+    A job with ``batch_key`` and ``run_batch`` runs its tasks of one shape in
+    batches (:mod:`.batching`), whose size adapts to the pending tasks, the
+    workers and the memory; the results do not depend on it.
 
     A task that fails never stops the others. Its ``error`` rows are written,
     so that the failure can be read, but the task does not count as finished
@@ -110,7 +115,8 @@ def run(job, directory, *, workers=None, scheduler=None, progress=None, label=""
     ----------
     job : object
         With ``describe()``, ``columns``, ``summary_columns``, ``tasks()``,
-        ``rows_per_task(task)``, ``run_task(task)`` and ``summarize(rows)``.
+        ``rows_per_task(task)``, ``run_task(task)`` and ``summarize(rows)``;
+        optionally ``batch_key``, ``run_batch`` and ``batch_limit``.
     directory : str or Path
         Output directory; re-running with the same directory resumes.
     workers : int or None
@@ -170,12 +176,10 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata, lo
     bar = Progress(len(pending), label=label, enabled=progress)
     failed = []  # only the outcomes with a failure: the rows themselves stream to disk
     try:
-        for outcome in run_tasks(job, pending, workers=workers, scheduler=scheduler, timeout=timeout):
-            if outcome.rows is not None:
-                store.append(outcome.rows)
-            if outcome.failed:
-                failed.append(outcome)
-            bar.advance()
+        batches = plan_batches(job, pending, workers)
+        for outcomes in run_batches(job, batches, workers=workers, scheduler=scheduler, timeout=timeout):
+            _record(store, outcomes, failed)
+            bar.advance(len(outcomes))
     finally:
         bar.close()
     failures = group_failures(failed)
@@ -199,3 +203,11 @@ def _run(job, directory, workers, scheduler, progress, label, extra_metadata, lo
         },
     )
     return RunReport(directory, len(tasks), len(pending), len(tasks) - len(pending), wall, summary, failures, rows)
+
+
+def _record(store, outcomes, failed):
+    """Append the rows of a batch's outcomes in one durable write; keep the failed outcomes in ``failed``."""
+    rows = [row for outcome in outcomes if outcome.rows is not None for row in outcome.rows]
+    if rows:
+        store.append(rows)
+    failed.extend(outcome for outcome in outcomes if outcome.failed)

@@ -35,7 +35,7 @@ from .. import strictjson
 from ..errors import InputError
 from .outcomes import is_failed_row
 
-__all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv", "read_csv", "RESULTS_FORMAT"]
+__all__ = ["ResultStore", "ConfigMismatch", "write_json", "write_csv", "read_csv", "describe_differences", "RESULTS_FORMAT"]
 
 #: Version of the results files' meaning, kept in ``run.json``. 1 (no
 #: record): the ``seed`` column held the run's root seed on every row; 2: each
@@ -80,7 +80,7 @@ def write_csv(path, columns, rows):
     atomic_write(path, lambda handle: handle.write(buffer.getvalue().encode("utf-8")), binary=True)
 
 
-def _differences(old, new, prefix=""):
+def describe_differences(old, new, prefix=""):
     """``"path: old -> new"`` for every leaf that differs (into dicts, and lists of one length)."""
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         old, new = dict(enumerate(old)), dict(enumerate(new))
@@ -93,7 +93,7 @@ def _differences(old, new, prefix=""):
     for key in sorted(set(old) | set(new), key=str):
         a, b = old.get(key), new.get(key)
         if isinstance(a, (dict, list)) and type(a) is type(b):
-            out.extend(_differences(a, b, f"{label(key)}."))
+            out.extend(describe_differences(a, b, f"{label(key)}."))
         elif a != b:
             out.append(f"{label(key)}: {a!r} -> {b!r}")
     return out
@@ -192,7 +192,7 @@ class ResultStore:
                     "each row's realization seed); choose another --out or delete the directory"
                 )
             if _without(recorded, extendable) != _without(self.description, extendable):
-                changes = "; ".join(_differences(_without(recorded, extendable), _without(self.description, extendable))[:6])
+                changes = "; ".join(describe_differences(_without(recorded, extendable), _without(self.description, extendable))[:6])
                 raise ConfigMismatch(
                     f"{self.directory}: holds results of a different configuration ({changes}); "
                     "choose another --out or delete the directory"

@@ -13,12 +13,14 @@ import attrs
 from ..errors import InputError
 from .. import __version__
 from .. import validation as v
-from ..guard import run_designer
+from ..guard import run_designer, run_designer_batch
 from ..plugins import get_designer, get_receiver
 from ..scenario import ScenarioConfig, realization_rng, realization_seed
 from .aggregate import SUMMARY_COLUMNS, summarize_sweep
 from .rows import SOLVE_COLUMNS, error_row, solve_row
-from .schemes import PAPER_SCHEMES, describe_schemes, require_schemes
+from .schemes import PAPER_SCHEMES, Scheme, describe_schemes, require_schemes
+from ..designers.batch import batch_limit, design_batch
+from ..evaluation import evaluate_each
 
 __all__ = ["Simulation", "EVALUATION_ONLY"]
 
@@ -37,6 +39,38 @@ def _as_values(values):
 def _check_sweep(instance, attribute, value):
     if not value:
         raise InputError("x_values: expected at least one value")
+
+
+@attrs.frozen
+class _Point:
+    """One swept value of one task, with its problem (or why it could not be built)."""
+
+    position: int
+    task: str
+    realization: int
+    x_index: int
+    x: float
+    evaluation_only: bool
+    problem: object
+
+
+def _designs(scheme, problems):
+    """The scheme's design of every problem, in one batch; a design that failed is its exception."""
+    if not problems:
+        return []
+    try:
+        designer, receiver, detector = scheme.make()
+        return run_designer_batch(designer, problems, receiver, detector, batch=design_batch)
+    except Exception:  # noqa: BLE001 - one by one, so that a failure is its own problem's
+        pass
+    designs = []
+    for problem in problems:
+        try:
+            designer, receiver, detector = scheme.make()
+            designs.append(run_designer(designer, problem, receiver, detector))
+        except Exception as error:  # noqa: BLE001 - recorded in the problem's row
+            designs.append(error)
+    return designs
 
 
 @attrs.frozen(kw_only=True)
@@ -114,6 +148,21 @@ class Simulation:
         """How many rows a finished task has written."""
         return len(self.schemes) * (len(self.x_values) if task.endswith("xall") else 1)
 
+    def batch_key(self, task):
+        """Tasks of one swept value share a shape and may run in one batch (:mod:`.batching`).
+
+        Returns
+        -------
+        str
+            The index of the swept value (``"all"`` for every task of an
+            evaluation-only sweep).
+        """
+        return task.rsplit("-x", 1)[1]
+
+    def batch_limit(self, key):
+        """The largest batch of swept value ``key`` (:meth:`batch_key`) that fits a worker's memory."""
+        return batch_limit(self.config if key == "all" else self.config.evolve(**{self.x_name: self.x_values[int(key)]}))
+
     def run_task(self, task):
         """Solve one task; never raises for a failed solve (the row says so).
 
@@ -122,38 +171,71 @@ class Simulation:
         list of dict
             One row per (scheme, swept value) of the task.
         """
+        return self.run_batch([task])[0]
+
+    def run_batch(self, tasks):
+        """Solve several tasks, each scheme's designs of all of them in one batch.
+
+        A task's rows do not depend on the other tasks of the batch
+        (:func:`isacsim.designers.batch.design_batch`).
+
+        Parameters
+        ----------
+        tasks : sequence of str
+            Task ids (:meth:`tasks`).
+
+        Returns
+        -------
+        list of list of dict
+            Each task's rows, one per (scheme, swept value), as :meth:`run_task`.
+        """
+        points = [point for position, task in enumerate(tasks) for point in self._points(position, task)]
+        # The problem each point's design is made for: its own, or in an
+        # evaluation-only sweep (the swept value changes only the evaluation)
+        # the first problem of its task that could be built.
+        requests, request_of, first = [], {}, {}
+        for index, point in enumerate(points):
+            if isinstance(point.problem, Exception):
+                continue
+            first.setdefault(point.position, index)
+            key = first[point.position] if point.evaluation_only else index
+            if key not in request_of:
+                request_of[key] = len(requests)
+                requests.append(points[key].problem)
+            request_of[index] = request_of[key]
+        built = [index for index, point in enumerate(points) if not isinstance(point.problem, Exception)]
+        evaluated = {}  # (scheme, point index) -> (design, evaluation) or the exception of either
+        for scheme in self.schemes:
+            designs = _designs(scheme, requests)
+            chosen = [designs[request_of[i]] for i in built]
+            evaluations = evaluate_each([points[i].problem for i in built], chosen)
+            for i, design, evaluation in zip(built, chosen, evaluations):
+                failure = next((x for x in (design, evaluation) if isinstance(x, Exception)), None)
+                evaluated[scheme, i] = failure or (design, evaluation)
+        rows = [[] for _ in tasks]
+        seeds = {point.realization: realization_seed(self.seed, point.realization) for point in points}
+        for index, point in enumerate(points):
+            for scheme in self.schemes:
+                coordinates = (point.task, scheme, self.x_name, point.x, point.x_index, point.realization, seeds[point.realization])
+                outcome = point.problem if isinstance(point.problem, Exception) else evaluated[scheme, index]
+                if isinstance(outcome, Exception):  # a failed point never kills the sweep
+                    rows[point.position].append(error_row(*coordinates, outcome))
+                else:
+                    rows[point.position].append(solve_row(*coordinates, *outcome))
+        return rows
+
+    def _points(self, position, task):
+        """The (swept value, problem) points of one task; a problem that cannot be built is its exception."""
         realization, index = task[1:].split("-x")
         realization = int(realization)
         evaluation_only = index == "all"
-        indices = range(len(self.x_values)) if evaluation_only else [int(index)]
-
-        def build(value):
-            return self.config.evolve(**{self.x_name: value}).build(realization_rng(self.seed, realization))
-
-        # An evaluation-only sweep keeps each scheme's design from its first
-        # problem (the swept value changes only the evaluation); others redesign.
-        rows, designs = [], {}
-        seed = realization_seed(self.seed, realization)
-        for i in indices:
+        for i in range(len(self.x_values)) if evaluation_only else [int(index)]:
             x = self.x_values[i]
             try:
-                problem = build(x)
+                problem = self.config.evolve(**{self.x_name: x}).build(realization_rng(self.seed, realization))
             except Exception as error:  # noqa: BLE001 - a point that cannot be built is recorded
-                rows.extend(error_row(task, scheme, self.x_name, x, i, realization, seed, error) for scheme in self.schemes)
-                continue
-            for scheme in self.schemes:
-                coordinates = (task, scheme, self.x_name, x, i, realization, seed)
-                try:
-                    if scheme not in designs:
-                        designer, receiver, detector = scheme.make()
-                        designs[scheme] = run_designer(designer, problem, receiver, detector)
-                    design = designs[scheme]
-                    rows.append(solve_row(*coordinates, design, design.evaluate(problem)))
-                except Exception as error:  # noqa: BLE001 - a failed point never kills the sweep
-                    rows.append(error_row(*coordinates, error))
-            if not evaluation_only:
-                designs.clear()
-        return rows
+                problem = error
+            yield _Point(position, task, realization, i, x, evaluation_only, problem)
 
     def summarize(self, rows):
         """Aggregate rows into the summary table (see :func:`summarize_sweep`)."""

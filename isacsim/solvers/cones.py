@@ -24,10 +24,6 @@ __all__ = [
 _EXACT_STEP_MAX_DIM = 24
 #: Lanczos steps of the estimate.
 _LANCZOS_STEPS = 12
-#: Up to this many matrices, inverses of triangular factors go through
-#: LAPACK trtri one by one (a third of a general inverse); more are inverted
-#: in one batched call, where the call count, not the arithmetic, sets the time.
-_TRTRI_MAX_COUNT = 128
 
 
 def conjugate_transpose(Y):
@@ -43,6 +39,12 @@ def hermitian_part(Y):
 def triangular_inverse(factors):
     """Inverses of lower-triangular matrices, shape (..., d, d).
 
+    Up to d = 16 one batched general inverse (there the call count, not the
+    arithmetic, sets the time); larger factors go through LAPACK trtri one
+    by one (a third of a general inverse). The method depends on d alone,
+    never on how many matrices there are, so that a member of a batch gets
+    what it gets alone.
+
     Raises
     ------
     numpy.linalg.LinAlgError
@@ -50,7 +52,7 @@ def triangular_inverse(factors):
     """
     shape = factors.shape
     flat = factors.reshape(-1, shape[-2], shape[-1])
-    if shape[-1] <= 16 or flat.shape[0] > _TRTRI_MAX_COUNT:
+    if shape[-1] <= 16:
         return np.linalg.inv(factors)
     out = np.empty_like(flat)
     for slot, factor in enumerate(flat):
@@ -108,9 +110,15 @@ def _lowest_eigenvalues_lanczos(apply, count, size, steps):
     -------
     numpy.ndarray, shape (count,)
         Ritz values: upper estimates of each lowest eigenvalue.
+
+    Notes
+    -----
+    Every operator starts from the same fixed vector, so that an operator's
+    estimate does not depend on how many others share the call (a member of
+    a batch gets what it gets alone).
     """
-    start = np.random.default_rng(0).standard_normal((count, size, 1)) + 0j
-    v = start / np.linalg.norm(start, axis=1, keepdims=True)
+    start = np.random.default_rng(0).standard_normal((size, 1)) + 0j
+    v = np.repeat((start / np.linalg.norm(start))[None], count, axis=0)
     previous = np.zeros_like(v)
     beta = np.zeros((count, 1, 1))
     alphas, betas = [], []
