@@ -56,7 +56,7 @@ GENERATED = HERE / "_generated"
 #: The user guide, in order. Adding a page is one line here; a listed page
 #: that does not exist (yet) is left out, so a page written on another
 #: branch appears as soon as it is merged.
-GUIDE = ["model", "conventions", "formats", "cli", "clusters", "robustness", "formulations", "designers", "datasets", "targets"]
+GUIDE = ["model", "conventions", "formats", "cli", "clusters", "robustness", "formulations", "solvers", "designers", "datasets", "targets"]
 
 
 def _guide_toctree():

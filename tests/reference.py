@@ -88,3 +88,70 @@ def antenna_powers_loop(w, R):
     """Power radiated by every antenna n of every BS l: sum_i |w_li[n]|^2 + R_l[n, n]. Returns (L, Nt)."""
     L, K, Nt = w.shape
     return np.array([[sum(abs(w[l, i, n]) ** 2 for i in range(K)) + R[l, n, n].real for n in range(Nt)] for l in range(L)])
+def _max_budget_use(problem, scale, directions=None):
+    """``min max_l P_l / p_max,l`` over beams meeting the targets ``scale * gamma`` (R = 0), by an SOCP in PICOS.
+
+    Free beams: the classic SOCP (each user's own term made real); fixed
+    directions: amplitudes only. ``inf`` when no power meets the targets.
+    """
+    import picos
+
+    L, K, n_tx = problem.n_bs, problem.n_users_per_cell, problem.n_tx
+    model = picos.Problem()
+    use = picos.RealVariable("u")
+    noise = 1.0 / np.sqrt(problem.sigma_c2)
+    if directions is None:
+        beams = [[picos.ComplexVariable(f"w{l}{i}", n_tx) for i in range(K)] for l in range(L)]
+    else:
+        amplitudes = [[picos.RealVariable(f"q{l}{i}", lower=0) for i in range(K)] for l in range(L)]
+        gains = np.abs(np.einsum("lmkn,lin->lmki", problem.H.conj(), directions))
+    for m in range(L):
+        for k in range(K):
+            target = float(np.sqrt(scale * problem.gamma[m, k]))
+            if directions is None:
+                own = picos.Constant(problem.H[m, m, k].conj()[None, :] * noise) * beams[m][k]
+                others = [picos.Constant(problem.H[l, m, k].conj()[None, :] * noise) * beams[l][i]
+                          for l in range(L) for i in range(K) if (l, i) != (m, k)]
+                model.add_constraint(own.imag == 0)
+                own, parts = own.real, [o.real for o in others] + [o.imag for o in others]
+            else:
+                own = gains[m, m, k, k] * noise * amplitudes[m][k]
+                parts = [gains[l, m, k, i] * noise * amplitudes[l][i] for l in range(L) for i in range(K) if (l, i) != (m, k)]
+            stacked = picos.Constant([1.0])
+            for part in parts:
+                stacked = stacked // part
+            model.add_constraint(own >= target * abs(stacked))
+    for l in range(L):
+        per_bs = beams[l] if directions is None else amplitudes[l]
+        stacked = per_bs[0]
+        for item in per_bs[1:]:
+            stacked = stacked // item
+        model.add_constraint(abs(stacked) ** 2 <= use * problem.p_max[l])
+    model.set_objective("min", use)
+    tight = {name: 1e-10 for name in ("abs_prim_fsb_tol", "rel_prim_fsb_tol", "abs_dual_fsb_tol", "rel_dual_fsb_tol", "abs_ipm_opt_tol", "rel_ipm_opt_tol")}
+    for options in (tight, {}):  # tight first; a stalled solve is retried with the defaults, never read as infeasible
+        try:
+            solution = model.solve(solver="cvxopt", verbosity=0, primals=True, duals=False, **options)
+        except Exception:  # noqa: BLE001 - retried
+            continue
+        if solution.problemStatus == picos.modeling.solution.PS_INFEASIBLE:
+            return np.inf
+        if solution.problemStatus == picos.modeling.solution.PS_FEASIBLE and use.value is not None:
+            return float(use.value)
+    raise RuntimeError(f"reference SOCP failed at scale {scale}")
+
+
+def sinr_threshold(problem, directions=None, rtol=1e-9):
+    """The factor ``s*`` with the targets ``s gamma`` feasible within the budgets for ``s < s*`` and not above.
+
+    Bisection on the SOCP of :func:`_max_budget_use` (R = 0: a sensing
+    covariance only adds interference) to ``rtol`` relative; independent of
+    the semidefinite programs the designers solve.
+    """
+    low, high = 0.0, 1.0
+    while _max_budget_use(problem, high, directions) <= 1.0:
+        low, high = high, 2.0 * high
+    while high - low > rtol * high:
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if _max_budget_use(problem, middle, directions) <= 1.0 else (low, middle)
+    return 0.5 * (low + high)

@@ -59,6 +59,7 @@ from ..receivers import Receiver
 from ..solvers.compile import compile_program
 from ..solvers.formulation import Formulation, echo_rows, max_min_reflected_power
 from ..solvers.program import TARGET_MARGIN
+from ..solvers.relaxed import RelaxedSolution
 from ..solvers.registry import DEFAULT_SOLVER, PICOS_PREFIX, check_options, check_solver_name, primal_solver, program_batch_solver, program_solver
 from .compose import limits_of, requirement_rows, select_rows, sensing_redundant, split_lazy, violated_rows
 from .design import Certificate, Design, NoBeamDirection
@@ -76,6 +77,14 @@ _MAX_MARGIN = 1e-3
 OPTIMALITY_GAP = 1e-6
 #: A design missing a constraint by more than this is unusable: status error.
 _UNUSABLE = 1e-3
+#: Relative loosening, then tightening, of the SINR targets of the solves
+#: that decide a first solve that stalled (half the design tolerance). Next
+#: to the feasibility threshold the interior point stalls (the multipliers of
+#: the SINR rows grow without bound) while the optimum moves like the square
+#: root of the targets' distance to it: loosened, the design meets the user's
+#: targets within TOLERANCE and reaches the user's certified bound; tightened,
+#: an infeasible program has a Farkas certificate that holds on the user's rows.
+_THRESHOLD_MARGIN = 0.5 * TOLERANCE
 #: Seed of the randomized rank-one candidates (a design is reproducible).
 _RANDOMIZATION_SEED = 0
 #: Solves with lazy rows added before all of them are solved at once.
@@ -192,8 +201,8 @@ def _proven(beams, bound, sense):
     solver's iteration count (e.g. with a vanishing noise power, whose SINR
     rows leave the dual multipliers unbounded and the iterations slow).
     """
-    gap = _worse_by(beams.value, bound, sense)
-    return bool(beams.check.finite and np.isfinite(gap) and gap <= OPTIMALITY_GAP)
+    gap = _worse_by(beams.value, bound, sense)  # both ways: a design past a bound is not proven by it
+    return bool(beams.check.finite and np.isfinite(gap) and abs(gap) <= OPTIMALITY_GAP)
 
 
 def _keeps_relaxed_value(beams, relaxed, sense):
@@ -210,10 +219,21 @@ def _keeps_relaxed_value(beams, relaxed, sense):
     return bool(beams.check.finite and np.isfinite(loss) and loss <= slack)
 
 
+def _unsettled(beams, relaxed, sense):
+    """Whether a finite design is left undecided: the solver stalled, or a repair or a miss took it off the
+    solver's optimum, and no certified bound proves it optimal."""
+    if not beams.check.finite or _optimal(beams, relaxed, sense):
+        return False
+    exact = not beams.method.startswith("randomization")  # the construction keeps the relaxed value
+    return beams.solution.status != "optimal" or beams.repaired or beams.check.worst > TOLERANCE or exact
+
+
 def _optimal(beams, relaxed, sense):
-    """Whether the rank-one design is optimal: it keeps the value of a converged relaxation, or a certified bound proves it."""
-    bound = relaxed.bound if relaxed.bound_certified else float("nan")
-    return (relaxed.status == "optimal" and _keeps_relaxed_value(beams, relaxed, sense)) or _proven(beams, bound, sense)
+    """Whether the rank-one design is optimal: a certified bound proves it, or (a solver without certified bounds)
+    it keeps the value of a converged relaxation."""
+    if relaxed.bound_certified and np.isfinite(relaxed.bound) and relaxed.bound > 0:
+        return _proven(beams, relaxed.bound, sense)
+    return relaxed.status == "optimal" and _keeps_relaxed_value(beams, relaxed, sense)
 
 
 @attrs.frozen(kw_only=True)
@@ -411,7 +431,60 @@ class Designer:
         beams = self._rank_one(formulation, receiver, detector, limits, relaxed, computed)
         if beams.check.worst > TOLERANCE:
             beams = self._tightened(formulation, receiver, detector, limits, relax, beams)
+        if _unsettled(beams, relaxed, formulation.objective.sense):
+            outcome = self._decide_near_threshold(formulation, receiver, detector, limits, relax, relaxed)
+            if isinstance(outcome, RelaxedSolution):
+                who = describe_rows(outcome.rows) if outcome.rows else "no rows (not identified by this solver)"
+                reason = f"the targets cannot all be met within the budgets (certified); the certificate names {who}"
+                return self._empty(problem, receiver, detector, "infeasible", reason, started, outcome)
+            if outcome is not None:
+                beams = outcome
+                relaxed = outcome.solution
         return self._conclude(formulation, receiver, detector, relaxed, beams, started)
+
+    def _decide_near_threshold(self, formulation, receiver, detector, limits, relax, relaxed):
+        """A certified design or infeasibility from up to two more solves, for a first solve that stalled
+        (or whose design a repair moved off the solver's optimum).
+
+        The targets are loosened by :data:`_THRESHOLD_MARGIN` (within the
+        design tolerance): its rank-one design, when it meets the user's
+        targets within TOLERANCE and reaches that program's certified bound
+        (a bound on the user's problem too), is optimal. Failing that, the targets
+        are tightened by as much: a Farkas certificate there that holds on
+        the user's rows (the solver checks it on them) proves the user's
+        problem infeasible.
+
+        Returns
+        -------
+        None, RelaxedSolution or _Beams
+            None when neither decides; an ``infeasible`` solution; or the
+            loosened solve's beams, with its solution (whose certified bound
+            is the design's).
+        """
+        sense = formulation.objective.sense
+        for margin in (-_THRESHOLD_MARGIN, _THRESHOLD_MARGIN):
+            try:
+                solution = relax(formulation, margin)
+            except Exception:  # noqa: BLE001 - keep the first design
+                continue
+            if solution.status == "infeasible" and (margin < 0 or solution.infeasibility_certified):
+                return solution  # loosened and infeasible, or a certificate on the user's rows
+            if margin > 0 or solution.W is None:
+                continue
+            w, R = rank_one_beams(formulation.problem, solution.W, solution.R)
+            # Not repaired: a repair meets the user's targets exactly, at the
+            # cost of the objective that the loosening is there to keep. The
+            # loosened program's certified bound bounds every design that
+            # meets the targets to within the loosening, this one and the
+            # user's optimum among them.
+            check = check_design(formulation.problem, receiver, detector, w, R, limits)
+            value = check.objective if limits.maximizes_echo else check.transmit
+            beams = _Beams(w, R, check, False, solution, "construction", value)
+            bound = solution.bound if solution.bound_certified else np.nan
+            gap = _worse_by(beams.value, bound, sense)
+            if beams.check.finite and beams.check.worst <= TOLERANCE and abs(gap) <= OPTIMALITY_GAP:
+                return beams
+        return None
 
     # ----------------------------------------------------------- the steps
     def _unit_directions(self, problem):
@@ -563,15 +636,17 @@ class Designer:
         bound = relaxed.bound if relaxed.bound_certified else float("nan")
         gap = _worse_by(beams.value, bound, sense)
         status, reasons = "optimal", []
-        if used.status != "optimal" and not _proven(beams, bound, sense):
-            status = "inaccurate"
-            reasons.append(f"solver did not converge ({used.message})")
-        elif check.finite and check.worst <= TOLERANCE and not _optimal(beams, used, sense):
-            status = "feasible"  # verified, optimality not proven
-            reasons.append(
-                f"rank-one design not proven optimal: {_worse_by(beams.value, used.value, sense):.2e} from the relaxation "
-                f"({beams.method}; the rank-one construction is not exact here, e.g. under a statistical CSI error)"
-            )
+        if not (_optimal(beams, relaxed, sense) or _optimal(beams, used, sense)):
+            verified = check.finite and check.worst <= TOLERANCE
+            status = "feasible" if verified else "inaccurate"  # feasible: verified, optimality not proven
+            if used.status != "optimal":
+                reasons.append(f"solver did not converge ({used.message})"
+                               + (f"; the verified design is {gap:.2e} from the certified bound" if verified and np.isfinite(gap) else ""))
+            elif verified:
+                reasons.append(
+                    f"rank-one design not proven optimal: {_worse_by(beams.value, used.value, sense):.2e} from the relaxation, "
+                    f"{gap:.2e} from the certified bound ({beams.method})"
+                )
         if not check.finite:
             status = "error"
             reasons.append("the design or its SINRs, powers or objective are not finite (NaN or inf)")

@@ -31,6 +31,9 @@ from .program import TARGET_MARGIN, Block, BlockGroup, Program, Units, span_basi
 
 __all__ = ["compile_program", "TARGET_MARGIN", "PAD_RATIO"]
 
+#: A row whose largest coefficient exceeds its scale hint by this factor is scaled by that coefficient.
+_LARGEST_COEFFICIENT = 1e3
+
 #: Largest factor of ``d^3`` work that padding blocks into one group may cost
 #: (padding costs iterations too: at L = 7, padding the sensing blocks took
 #: 19 iterations, not padding them 16).
@@ -39,9 +42,38 @@ PAD_RATIO = 1.1
 _ALWAYS_PAD = 16
 
 
+def _row_units(sets, offsets, power, scale, rhs):
+    """Each row's unit [row unit]: ``P0 scale``, or what keeps an extreme row O(1).
+
+    The row set's ``scale`` sets it in the usual case (the rows' terms and
+    right-hand side O(1) in program units); a row whose largest coefficient
+    is more than :data:`_LARGEST_COEFFICIENT` times larger (e.g. ``1 / gamma``
+    of a target of -200 dB) is divided by that coefficient instead, and one
+    whose right-hand side is larger still (a noise power of 1e300 W) by that,
+    so that no compiled number is huge (and none overflows). Moderate
+    coefficients keep the hint's scale: rescaling every row by its largest
+    coefficient (a strong interferer's gain) cost random 19-cell networks
+    twice the iterations.
+    """
+    largest = np.zeros(rhs.size)
+    for rows, offset in zip(sets, offsets):
+        used = rows.atom_rows >= 0
+        if used.any():
+            gains = np.einsum("lpn,lpn->lp", rows.atoms.conj(), rows.atoms).real
+            size = np.maximum(np.abs(rows.beam).max(axis=1, initial=0.0), np.abs(rows.sensing)) * gains
+            np.maximum.at(largest, rows.atom_rows[used] + offset, size[used])
+        for identity in (rows.beam_identity, rows.sensing_identity):
+            if identity is not None:
+                span = slice(offset, offset + rows.n_rows)
+                largest[span] = np.maximum(largest[span], np.abs(identity).reshape(rows.n_rows, -1).max(axis=1))
+    unit = power * scale
+    unit = np.where(largest > _LARGEST_COEFFICIENT * scale, power * largest, unit)
+    return np.maximum(unit, np.abs(rhs))
+
+
 def _tightened(values, rows_tightened, margin):
-    """Positive entries of tightened rows divided by ``1 + margin``."""
-    if margin <= 0 or not np.any(rows_tightened):
+    """Positive entries of tightened rows divided by ``1 + margin`` (a negative margin loosens them)."""
+    if margin == 0 or not np.any(rows_tightened):
         return values
     return np.where(rows_tightened & (values > 0), values / (1.0 + margin), values)
 
@@ -81,7 +113,7 @@ def compile_program(formulation, margin=TARGET_MARGIN, pad_ratio=PAD_RATIO):
     scale = np.concatenate([np.asarray(rows.scale, float) for rows in sets]) if sets else np.zeros(0)
     t_phys = np.concatenate([np.asarray(rows.t, float) for rows in sets]) if sets else np.zeros(0)
     tighten = np.concatenate([np.full(rows.n_rows, bool(rows.tighten)) for rows in sets]) if sets else np.zeros(0, bool)
-    row_unit = power * scale
+    row_unit = _row_units(sets, offsets, power, scale, rhs)
 
     # ---- t and the objective
     c_t = float(objective.t)
@@ -107,33 +139,43 @@ def compile_program(formulation, margin=TARGET_MARGIN, pad_ratio=PAD_RATIO):
     sensing_identity = np.concatenate(
         [np.zeros((rows.n_rows, n_bs)) if rows.sensing_identity is None else np.asarray(rows.sensing_identity, float) for rows in sets]
     ) if sets else np.zeros((0, n_bs))
-    beam_identity = beam_identity / scale[:, None, None]
-    sensing_identity = sensing_identity / scale[:, None]
+    beam_identity = beam_identity * (power / row_unit)[:, None, None]
+    sensing_identity = sensing_identity * (power / row_unit)[:, None]
     solve_beam_identity = _tightened(beam_identity, tighten[:, None, None], margin)
     solve_sensing_identity = _tightened(sensing_identity, tighten[:, None], margin)
 
+    # ---- atoms of every BS at once: (L, P) over the row sets' atoms in row order
+    if sets:
+        atoms = np.concatenate([rows.atoms for rows in sets], axis=1)
+        atom_rows = np.concatenate([np.where(rows.atom_rows >= 0, rows.atom_rows + offset, -1) for rows, offset in zip(sets, offsets)], axis=1)
+        beam_all = np.concatenate([rows.beam for rows in sets], axis=2)
+        sensing_all = np.concatenate([rows.sensing for rows in sets], axis=1)
+    else:
+        atoms, atom_rows = np.zeros((n_bs, 0, n_tx), complex), np.zeros((n_bs, 0), int)
+        beam_all, sensing_all = np.zeros((n_bs, n_users, 0)), np.zeros((n_bs, 0))
+    norms2 = np.einsum("lpn,lpn->lp", atoms.conj(), atoms).real
+    keep = (atom_rows >= 0) & (norms2 > 0)
+    safe_rows = np.where(keep, atom_rows, 0)
+    factor = np.where(keep, norms2 * power / row_unit[safe_rows], 0.0)
+    unit_all = atoms / np.sqrt(np.where(keep, norms2, 1.0))[..., None]
+    beam_all = beam_all * factor[:, None, :]
+    sensing_all = sensing_all * factor
+    tight = tighten[safe_rows] & keep
+    solve_beam_all = _tightened(beam_all, tight[:, None, :], margin)
+    solve_sensing_all = _tightened(sensing_all, tight, margin)
+    sorted_rows = bool(np.all(np.diff(np.where(keep, atom_rows, -1), axis=1) >= 0) or not keep.any()) if atom_rows.shape[1] > 1 else True
     records = []
     for l in range(n_bs):
-        atoms = np.concatenate([rows.atoms[l] for rows in sets]) if sets else np.zeros((0, n_tx), complex)
-        atom_rows = np.concatenate([np.where(rows.atom_rows[l] >= 0, rows.atom_rows[l] + offset, -1) for rows, offset in zip(sets, offsets)]) if sets else np.zeros(0, int)
-        beam = np.concatenate([rows.beam[l] for rows in sets], axis=1) if sets else np.zeros((n_users, 0))
-        sensing = np.concatenate([rows.sensing[l] for rows in sets]) if sets else np.zeros(0)
-        norms2 = np.einsum("pn,pn->p", atoms.conj(), atoms).real
-        keep = (atom_rows >= 0) & (norms2 > 0)
-        atoms, atom_rows, norms2 = atoms[keep], atom_rows[keep], norms2[keep]
-        unit = atoms / np.sqrt(norms2)[:, None]
-        factor = norms2 / scale[atom_rows]
-        beam = beam[:, keep] * factor
-        sensing = sensing[keep] * factor
-        order = np.argsort(atom_rows, kind="stable")
-        unit, atom_rows, beam, sensing = unit[order], atom_rows[order], beam[:, order], sensing[order]
-        tight = tighten[atom_rows]
-        solve_beam, solve_sensing = _tightened(beam, tight[None, :], margin), _tightened(sensing, tight, margin)
-
+        picked = np.flatnonzero(keep[l])
+        if not sorted_rows:
+            picked = picked[np.argsort(atom_rows[l, picked], kind="stable")]
+        unit, rows_l = unit_all[l, picked], atom_rows[l, picked]
+        beam, sensing = beam_all[l][:, picked], sensing_all[l, picked]
+        solve_beam, solve_sensing = solve_beam_all[l][:, picked], solve_sensing_all[l, picked]
         used = np.any(beam != 0, axis=0)
         if formulation.directions is None:
             full = np.any(beam_identity[:, l, :] > 0) or np.any(objective_beam[l] > 0)
-            shared = np.eye(n_tx, dtype=complex) if full else span_basis(unit[used])
+            shared = np.eye(n_tx, dtype=complex) if full else span_basis(unit[used], normalized=True)
             bases = [shared] * n_users
         else:
             direction = np.asarray(formulation.directions[l], dtype=complex)
@@ -147,26 +189,24 @@ def compile_program(formulation, margin=TARGET_MARGIN, pad_ratio=PAD_RATIO):
                 if vectors_shared is None:
                     vectors_shared = basis.conj().T @ unit[used].T
                 vectors = vectors_shared
-                family = ("W", l)
             else:
                 vectors = basis.conj().T @ unit[used].T
-                family = ("W", l, i)
             records.append(dict(
-                key=("W", l, i), basis=basis, columns=atom_rows[used], vectors=vectors,
+                key=("W", l, i), basis=basis, columns=rows_l[used], vectors=vectors,
                 coefficients=solve_beam[i, used], reference=beam[i, used],
                 identity=solve_beam_identity[:, l, i], reference_identity=beam_identity[:, l, i],
-                objective=objective_beam[l, i], family=family,
+                objective=objective_beam[l, i],
             ))
         if formulation.sensing:
             used_s = sensing != 0
             full = np.any(sensing_identity[:, l] > 0) or objective_sensing[l] > 0
-            basis = np.eye(n_tx, dtype=complex) if full else span_basis(unit[used_s])
+            basis = np.eye(n_tx, dtype=complex) if full else span_basis(unit[used_s], normalized=True)
             if basis.shape[1]:
                 records.append(dict(
-                    key=("R", l), basis=basis, columns=atom_rows[used_s], vectors=basis.conj().T @ unit[used_s].T,
+                    key=("R", l), basis=basis, columns=rows_l[used_s], vectors=basis.conj().T @ unit[used_s].T,
                     coefficients=solve_sensing[used_s], reference=sensing[used_s],
                     identity=solve_sensing_identity[:, l], reference_identity=sensing_identity[:, l],
-                    objective=objective_sensing[l], family=("R", l),
+                    objective=objective_sensing[l],
                 ))
 
     blocks = tuple(Block(record["key"], record["basis"]) for record in records)
@@ -232,27 +272,38 @@ def _groups(records, covering, pad_ratio):
 
 
 def _column_keys(columns):
-    """``(row, occurrence)`` of each column (columns sorted by row)."""
-    keys, seen = [], {}
-    for row in columns:
-        seen[int(row)] = seen.get(int(row), -1) + 1
-        keys.append((int(row), seen[int(row)]))
-    return keys
+    """``(row, occurrence)`` of each column (columns sorted by row), as one integer array (p, 2)."""
+    occurrence = np.zeros(columns.size, dtype=int)
+    if columns.size:
+        starts = np.r_[0, np.flatnonzero(np.diff(columns)) + 1]  # first column of each row
+        occurrence = np.arange(columns.size) - np.repeat(starts, np.diff(np.r_[starts, columns.size]))
+    return np.stack([columns, occurrence], axis=1)
 
 
 def _stack(records, members):
     """One :class:`BlockGroup` of the blocks ``members``, padded to their largest dimension and union of columns."""
     size = max(records[b]["vectors"].shape[0] for b in members)
-    keys = sorted({key for b in members for key in _column_keys(records[b]["columns"])})
-    position = {key: slot for slot, key in enumerate(keys)}
+    columns = [records[b]["columns"] for b in members]
+    if all(c.size < 2 or np.all(np.diff(c) > 0) for c in columns):  # every row once per block: the rows are the keys
+        union = columns[0] if all(np.array_equal(c, columns[0]) for c in columns) else np.unique(np.concatenate(columns))
+        keys = np.stack([union, np.zeros_like(union)], axis=1)
+        own_keys = [np.stack([c, np.zeros_like(c)], axis=1) for c in columns]
+    else:
+        own_keys = [_column_keys(c) for c in columns]
+        keys = np.unique(np.concatenate(own_keys), axis=0)
     vectors = np.zeros((len(members), size, len(keys)), dtype=complex)
     coefficients = np.zeros((len(members), len(keys)))
     reference = np.zeros((len(members), len(keys)))
-    for s, b in enumerate(members):
+    for s, (b, own) in enumerate(zip(members, own_keys)):
         record = records[b]
-        slots = [position[key] for key in _column_keys(record["columns"])]
         d = record["vectors"].shape[0]
-        vectors[s, :d, slots] = record["vectors"].T
+        if len(own) == len(keys) and np.array_equal(own, keys):  # the usual case: the group's own columns
+            vectors[s, :d] = record["vectors"]
+            coefficients[s] = record["coefficients"]
+            reference[s] = record["reference"]
+            continue
+        slots = _positions(keys, own)
+        vectors[s, :d, slots] = record["vectors"].T  # the advanced index comes first
         coefficients[s, slots] = record["coefficients"]
         reference[s, slots] = record["reference"]
     identity = np.array([records[b]["identity"] for b in members])
@@ -261,14 +312,10 @@ def _stack(records, members):
     identity, reference_identity = identity[:, identity_rows], reference_identity[:, identity_rows]
     objective = np.array([records[b]["objective"] for b in members], dtype=float)
     dims = np.array([records[b]["vectors"].shape[0] for b in members])
-    tokens = {}
-    family = np.array(
-        [tokens.setdefault((records[b]["family"], dims[s], identity[s].tobytes(), objective[s]), len(tokens)) for s, b in enumerate(members)]
-    )
     return BlockGroup(
         blocks=np.array(members),
         dims=dims,
-        columns=np.array([row for row, _ in keys], dtype=int),
+        columns=keys[:, 0].copy(),
         vectors=vectors,
         coefficients=coefficients,
         reference=reference,
@@ -276,8 +323,13 @@ def _stack(records, members):
         identity=identity,
         reference_identity=reference_identity,
         objective=objective,
-        family=family,
     )
+
+
+def _positions(keys, own):
+    """Where each of ``own`` (q, 2) sits in the sorted unique ``keys`` (p, 2)."""
+    scale = int(max(keys[:, 1].max(initial=0), own[:, 1].max(initial=0))) + 1
+    return np.searchsorted(keys[:, 0] * scale + keys[:, 1], own[:, 0] * scale + own[:, 1])
 
 
 def _start_levels(groups, rhs, component, components, n_blocks):
@@ -307,10 +359,15 @@ def _start_levels(groups, rhs, component, components, n_blocks):
 def _covering(records, n_rows, a, t_free):
     """Covering rows, the component of each block, the rows of each component, and each block's coverage."""
     largest = np.full(n_rows, -np.inf)
-    for record in records:
+    touches = np.zeros((len(records), n_rows), dtype=bool)  # block b has data in row j
+    for b, record in enumerate(records):
         np.maximum.at(largest, record["columns"], record["reference"])
         largest = np.maximum(largest, np.where(record["reference_identity"] != 0, record["reference_identity"], -np.inf))
+        touches[b, record["columns"][record["reference"] != 0]] = True
+        touches[b] |= record["reference_identity"] != 0
     covering = np.isfinite(largest) & (largest <= 0) & ((a == 0) if t_free else (a <= 0))
+    touching = touches & covering
+    # components: covering rows connected through the blocks they share (union-find over a small graph)
     parent = np.arange(n_rows)
 
     def root(j):
@@ -319,25 +376,26 @@ def _covering(records, n_rows, a, t_free):
             j = parent[j]
         return j
 
-    touching = []
-    for record in records:
-        rows = set(int(j) for j in record["columns"][record["reference"] != 0] if covering[j])
-        rows.update(int(j) for j in np.flatnonzero(record["reference_identity"]) if covering[j])
-        rows = sorted(rows)
+    for row_set in touching:
+        rows = np.flatnonzero(row_set)
         for j in rows[1:]:
             parent[root(j)] = root(rows[0])
-        touching.append(rows)
-    roots = sorted({root(j) for j in np.flatnonzero(covering)})
-    number = {r: c for c, r in enumerate(roots)}
-    components = tuple(np.array([j for j in np.flatnonzero(covering) if root(j) == r], dtype=int) for r in roots)
-    component = np.array([number[root(rows[0])] if rows else -1 for rows in touching], dtype=int)
+    roots = np.array([root(j) for j in range(n_rows)])
+    covering_rows = np.flatnonzero(covering)
+    numbers = {r: c for c, r in enumerate(sorted(set(roots[covering_rows].tolist())))}
+    components = tuple(covering_rows[roots[covering_rows] == r] for r in sorted(numbers))
+    component = np.array([numbers[roots[np.flatnonzero(row_set)[0]]] if row_set.any() else -1 for row_set in touching], dtype=int)
     coverage = np.zeros(len(records))
-    for b, (record, rows) in enumerate(zip(records, touching)):
-        if not rows:
+    for b, (record, row_set) in enumerate(zip(records, touching)):
+        if not row_set.any():
             continue
-        picked = np.isin(record["columns"], rows)
+        identity = -float(record["reference_identity"][row_set].sum())
+        picked = row_set[record["columns"]] & (record["reference"] != 0)
+        if not picked.any():  # identity terms only (the budgets): the coverage is their sum
+            coverage[b] = identity
+            continue
         G = record["vectors"][:, picked]
         data = -(G * record["reference"][picked]) @ G.conj().T
-        data[np.diag_indices_from(data)] -= record["reference_identity"][rows].sum()
+        data[np.diag_indices_from(data)] += identity
         coverage[b] = float(np.linalg.eigvalsh(data)[0])
     return covering, component, components, coverage

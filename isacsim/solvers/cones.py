@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg.lapack import ztrtri
 
+from .kernels import lowest_scaled_eigenvalues
+
 __all__ = [
     "hermitian_part",
     "conjugate_transpose",
@@ -140,7 +142,7 @@ def _lowest_eigenvalues_lanczos(apply, count, size, steps):
     return np.linalg.eigvalsh(tridiagonal)[:, 0]
 
 
-def cone_steps(inverse_factors, inverse_factors_h, delta, fraction):
+def cone_steps(inverse_factors, inverse_factors_h, delta, fraction, steps=None):
     """Per side and member, ``fraction`` of the largest step in (0, 1] keeping ``X + a dX`` positive definite.
 
     Parameters
@@ -150,27 +152,34 @@ def cone_steps(inverse_factors, inverse_factors_h, delta, fraction):
     delta : numpy.ndarray, complex, shape (S, B, nb, d, d)
         Hermitian ``dX``.
     fraction : float
+    steps : int or None
+        Lanczos steps for ``d > 24`` (default :data:`_LANCZOS_STEPS`).
 
     Returns
     -------
     numpy.ndarray, shape (S, B)
-        Exact for ``d <= 24``; otherwise from a Lanczos estimate, which may
-        overshoot slightly: the caller verifies the new point by Cholesky.
+        Exact for ``d <= 24`` (eigenvalues of ``L^-1 dX L^-H``); otherwise a
+        Lanczos estimate on that operator, applied as three matrix-vector
+        products (``O(d^2)`` a step instead of ``O(d^3)`` to form it), which
+        may overshoot slightly: the caller verifies the new point by Cholesky.
     """
     sides, n_members, count, size = delta.shape[:4]
     if count == 0:
         return np.ones((sides, n_members))
-    scaled = (inverse_factors @ delta @ inverse_factors_h).reshape(-1, size, size)
     if size <= _EXACT_STEP_MAX_DIM:
-        lowest = np.linalg.eigvalsh(scaled)[:, 0]
+        lowest = lowest_scaled_eigenvalues(*(A.reshape(-1, size, size) for A in (inverse_factors, delta, inverse_factors_h)))
     else:
-        lowest = _lowest_eigenvalues_lanczos(lambda v: scaled @ v, scaled.shape[0], size, _LANCZOS_STEPS)
+        F, D, Fh = (A.reshape(-1, size, size) for A in (inverse_factors, delta, inverse_factors_h))
+        lowest = _lowest_eigenvalues_lanczos(lambda v: F @ (D @ (Fh @ v)), F.shape[0], size, steps or _LANCZOS_STEPS)
     lowest = lowest.reshape(sides, n_members, count).min(axis=2)
     return np.where(lowest >= 0, 1.0, np.minimum(1.0, -fraction / np.minimum(lowest, -1e-300)))
 
 
 def orthant_steps(x, dx, fraction):
-    """Per member (rows), ``fraction`` of the largest step in (0, 1] keeping ``x + a dx > 0``; shape (B,)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        limits = np.where(dx < 0, -x / dx, np.inf)
-    return np.minimum(1.0, fraction * limits.min(axis=1))
+    """``fraction`` of the largest step in (0, 1] keeping ``x + a dx > 0``, reduced over the last axis.
+
+    With the largest rate of decrease ``rate = max(-dx / x)`` (x > 0) the step
+    is ``min(1, fraction / rate)``; no division by a vanishing ``dx``.
+    """
+    rate = (-dx / x).max(axis=-1)
+    return np.minimum(1.0, fraction / np.maximum(rate, fraction))

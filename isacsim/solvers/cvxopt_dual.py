@@ -120,7 +120,13 @@ def solve_dual(program, options=None):
     if status == "dual infeasible":
         # A ray of the dual: it weights the rows that cannot hold together.
         ray = np.asarray(result["x"]).ravel()
-        return RelaxedSolution(status="infeasible", rows=program.named_rows(ray * program.rhs), iterations=iterations, solver=SOLVER_NAME)
+        return RelaxedSolution(
+            status="infeasible",
+            rows=program.named_rows(ray * program.rhs),
+            infeasibility_certified=program.farkas_ray(ray) is not None,
+            iterations=iterations,
+            solver=SOLVER_NAME,
+        )
     if result["x"] is None or result["zs"] is None:
         return RelaxedSolution(status="unknown", message=f"CVXOPT status {status!r}", iterations=iterations, solver=SOLVER_NAME)
     matrices = []

@@ -111,8 +111,10 @@ def solve_picos_dual(program, options=None, *, solver=None):
     if solution.problemStatus == picos_solution.PS_UNBOUNDED:
         # The dual is always feasible, so unbounded means no point meets every row.
         ray = handles["y"].value
-        rows = program.named_rows(np.asarray(ray, dtype=float).ravel() * program.rhs) if ray is not None else ()
-        return RelaxedSolution(status="infeasible", rows=rows, solver=label, message=solution.claimedStatus)
+        ray = np.asarray(ray, dtype=float).ravel() if ray is not None else None
+        rows = program.named_rows(ray * program.rhs) if ray is not None else ()
+        certified = ray is not None and program.farkas_ray(ray) is not None
+        return RelaxedSolution(status="infeasible", rows=rows, infeasibility_certified=certified, solver=label, message=solution.claimedStatus)
     duals = [constraint.dual for constraint in handles["blocks"]]
     if solution.primalStatus != picos_solution.SS_OPTIMAL or any(dual is None for dual in duals):
         return RelaxedSolution(status="unknown", solver=label, message=f"PICOS status {solution.claimedStatus}")

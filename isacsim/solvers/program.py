@@ -77,18 +77,20 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-__all__ = ["Program", "Block", "BlockGroup", "Units", "span_basis", "TARGET_MARGIN", "SPAN_RTOL"]
+__all__ = ["Program", "Block", "BlockGroup", "Units", "span_basis", "TARGET_MARGIN", "FARKAS_MARGIN", "SPAN_RTOL"]
 
 #: Relative tightening of the rows that allow it (the SINR targets), so that
 #: the interior-point residuals land inside the true feasible set.
 TARGET_MARGIN = 1e-7
+#: A Farkas ray needs ``r^T y`` above this fraction of ``sum_j |r_j| y_j``.
+FARKAS_MARGIN = 1e-9
 #: Relative singular-value cut of the subspace reduction. Restricting the
 #: beams to the kept span perturbs the data by at most ~``Q * SPAN_RTOL``
 #: relative, and the optimum by the same order (far below 1e-5).
 SPAN_RTOL = 1e-8
 
 
-def span_basis(vectors, rtol=SPAN_RTOL):
+def span_basis(vectors, rtol=SPAN_RTOL, normalized=False):
     """Orthonormal basis of the span of some vectors.
 
     Parameters
@@ -97,14 +99,19 @@ def span_basis(vectors, rtol=SPAN_RTOL):
         Spanning vectors (rows); each is normalised first.
     rtol : float
         Singular values below ``rtol * largest`` are dropped.
+    normalized : bool
+        Whether the rows are already unit vectors (skips the normalisation).
 
     Returns
     -------
     numpy.ndarray, complex, shape (Nt, d)
         Orthonormal columns, ``d <= min(n_vectors, Nt)``.
     """
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    rows = vectors[norms[:, 0] > 0] / norms[norms[:, 0] > 0]
+    if normalized:
+        rows = vectors
+    else:
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        rows = vectors[norms[:, 0] > 0] / norms[norms[:, 0] > 0]
     if not rows.size:
         return np.zeros((vectors.shape[1], 0), dtype=complex)
     u, s, _ = np.linalg.svd(rows.T, full_matrices=False)
@@ -166,10 +173,6 @@ class BlockGroup:
         ``e_bj`` of the user's problem.
     objective : numpy.ndarray, float, shape (nb,)
         ``c_b``: coefficient of ``tr Y_b`` in the maximized objective.
-    family : numpy.ndarray, int, shape (nb,)
-        Blocks with the same vectors, identity and objective terms share a
-        family number: their dual slacks differ only through the columns
-        whose coefficients differ (``Z_b = Z_family - low rank``).
     """
 
     blocks: np.ndarray
@@ -182,7 +185,6 @@ class BlockGroup:
     identity: np.ndarray
     reference_identity: np.ndarray
     objective: np.ndarray
-    family: np.ndarray
 
     @property
     def count(self):
@@ -196,7 +198,7 @@ class BlockGroup:
 
     def signature(self):
         """What two programs' groups must share to be solved in one batch."""
-        return (self.count, self.size, self.dims.tobytes(), self.columns.tobytes(), self.identity_rows.tobytes(), self.family.tobytes())
+        return (self.count, self.size, self.dims.tobytes(), self.columns.tobytes(), self.identity_rows.tobytes())
 
 
 @attrs.frozen
@@ -370,6 +372,20 @@ class Program:
             raise_by[rows] = np.maximum(raise_by[rows], need[block] / self.coverage[block])
         y = y + raise_by
         return -float(self.rhs @ y), y, certified
+
+    def farkas_ray(self, y, reference=True):
+        """The certified Farkas ray near ``y`` (program units), or None.
+
+        ``y`` is certified as a ray (:meth:`certify` with ``ray=True``) and
+        accepted when ``r^T y' > 0`` by more than :data:`FARKAS_MARGIN` of
+        ``sum_j |r_j| y'_j`` (not a rounding of zero): then no point meets
+        every row of the user's data (``reference=True``, the default) or of
+        the data as solved.
+        """
+        value, ray, certified = self.certify(y, ray=True, reference=reference)
+        if certified and -value > FARKAS_MARGIN * float(np.abs(self.rhs) @ ray):
+            return ray
+        return None
 
     def untightened(self):
         """The same program with every row as the user gave it (no tightening)."""

@@ -37,6 +37,10 @@ class RelaxedSolution:
         its tightened rows), ``(dual - value) / |dual|`` (NaN if unknown).
     iterations : int
         Solver iterations (-1 if unknown).
+    infeasibility_certified : bool
+        For ``"infeasible"``: whether the solver's Farkas certificate was
+        checked on the user's (untightened) rows, so that it proves the
+        user's problem infeasible whatever tightening was solved.
     rows : tuple of tuple
         For ``"infeasible"``: labels of the rows (e.g. ``("sinr", m, k)``)
         named by the infeasibility certificate, strongest first (empty if
@@ -55,6 +59,7 @@ class RelaxedSolution:
     bound_certified: bool = False
     gap: float = math.nan
     iterations: int = -1
+    infeasibility_certified: bool = False
     rows: tuple = ()
     message: str = ""
     solver: str = ""

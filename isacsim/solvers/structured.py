@@ -61,10 +61,13 @@ batch of one.
 """
 from __future__ import annotations
 
+import attrs
 import numpy as np
+from scipy.linalg.lapack import dgetrf, dgetrs, dpotrf, dpotrs
 
 from ..errors import InputError
 from .cones import cholesky_members, cone_steps, conjugate_transpose, hermitian_part, orthant_steps, triangular_inverse
+from .program import FARKAS_MARGIN
 from .relaxed import RelaxedSolution
 
 __all__ = ["solve_structured", "solve_structured_batch", "check_options", "DEFAULT_OPTIONS", "SOLVER_NAME"]
@@ -91,9 +94,6 @@ DEFAULT_OPTIONS = {
 _PATIENCE = 3
 #: The best iterate is optimal if within this factor of both tolerances.
 _ACCEPT = 10.0
-#: A Farkas certificate needs ``r^T y`` above this fraction of ``sum |r_j| y_j``
-#: (not a rounding of zero).
-_CERTIFICATE_MARGIN = 1e-9
 #: Relative gaps are taken against the bound or this (program units: the
 #: objective is O(1)), so that an optimum of zero, or nearly so, converges to
 #: an absolute gap instead of never.
@@ -101,6 +101,8 @@ _GAP_FLOOR = 1e-3
 #: A row's residual is relative to its terms or to this (program units), so
 #: that a row whose terms all vanish at the optimum converges too.
 _RESIDUAL_FLOOR = 1e-12
+#: Lanczos steps of the predictor's step lengths on large blocks (they only set the centering weight).
+_PREDICTOR_LANCZOS_STEPS = 6
 #: Step shrink factor, and how often, when a new point fails its Cholesky test.
 _BACKTRACK, _MAX_BACKTRACKS = 0.8, 12
 
@@ -171,22 +173,47 @@ def solve_structured_batch(programs, options=None):
     for indices in partitions.values():
         members = [programs[i] for i in indices]
         solved = _InteriorPoint(members, settings).run()
-        untighten = [i for i, result in zip(indices, solved) if result is _UNTIGHTEN]
-        if untighten:  # certified infeasible only as tightened: solve the user's rows as given
-            for i, result in zip(untighten, solve_structured_batch([programs[i].untightened() for i in untighten], options)):
-                solved[indices.index(i)] = result
-        for i, result in zip(indices, solved):
-            if result is None:  # broke down inside a batch: alone, as the unbatched solver would
-                result = solve_structured_batch([programs[i]], options)[0]
-            results[i] = result
+        for slot, i in enumerate(indices):
+            if solved[slot] is None:  # broke down inside a batch: alone, as the unbatched solver would
+                solved[slot] = solve_structured_batch([programs[i]], options)[0]
+        # The tightening must not decide: a member infeasible only as tightened, or not converged
+        # (near the feasibility threshold the tightening moves the optimum most), is solved again
+        # with the user's rows as given, and the better-certified result kept.
+        retry = [slot for slot, result in enumerate(solved) if programs[indices[slot]].tightened and (result is _UNTIGHTEN or result.status == "unknown")]
+        if retry:
+            for slot, result in zip(retry, solve_structured_batch([programs[indices[slot]].untightened() for slot in retry], options)):
+                solved[slot] = result if solved[slot] is _UNTIGHTEN else _better(result, solved[slot])
+        for slot, i in enumerate(indices):
+            results[i] = solved[slot]
     return results
+
+
+def _better(untightened, tightened):
+    """The result to keep of a program solved tightened and again untightened.
+
+    A decided one (optimal or infeasible) first, the untightened one where
+    both are; otherwise the one whose certified gap to its own value is
+    smaller, with the smaller of the two certified bounds (both bound the
+    user's program).
+    """
+    decided = ("optimal", "infeasible")
+    if untightened.status in decided or tightened.status not in decided and tightened.W is None:
+        return untightened
+    if tightened.status in decided:
+        return tightened
+    kept = min((untightened, tightened), key=lambda r: abs(r.bound - r.value) / abs(r.bound) if r.bound_certified and r.bound else np.inf)
+    bounds = [r.bound for r in (untightened, tightened) if r.bound_certified and np.isfinite(r.bound)]
+    if not bounds:
+        return kept
+    upper = kept.bound >= kept.value  # an upper bound (sense max) or a lower one (sense min)
+    return attrs.evolve(kept, bound=min(bounds) if upper else max(bounds))
 
 
 # ------------------------------------------------------------------ batch data
 class _Group:
     """One block group of every member, stacked: arrays of shape (B, nb, ...)."""
 
-    _PER_MEMBER = ("vectors", "vectors_h", "coefficients", "abs_coefficients", "pair", "identity", "abs_identity", "objective")
+    _PER_MEMBER = ("vectors", "vectors_h", "vectors_conj", "coefficients", "abs_coefficients", "pair", "identity", "abs_identity", "objective")
 
     def __init__(self, groups, n_rows):
         first = groups[0]
@@ -198,11 +225,17 @@ class _Group:
         self.size = first.size
         self.count = first.count
         self.injective = np.unique(self.columns).size == self.columns.size
+        consecutive = self.columns.size and np.array_equal(self.columns, np.arange(self.columns[0], self.columns[0] + self.columns.size))
+        self.span = slice(int(self.columns[0]), int(self.columns[0]) + self.columns.size) if consecutive else None  # columns as a slice
+        both = np.concatenate([self.columns, self.identity_rows])
+        contiguous = both.size and np.array_equal(both, np.arange(both[0], both[0] + both.size))
+        self.rows = slice(int(both[0]), int(both[0]) + both.size) if contiguous else None  # columns, then identity rows
         if not self.injective:
             self.incidence = np.zeros((self.columns.size, n_rows))
             self.incidence[np.arange(self.columns.size), self.columns] = 1.0
         self.vectors = np.stack([g.vectors for g in groups])
         self.vectors_h = conjugate_transpose(self.vectors)
+        self.vectors_conj = self.vectors.conj()
         self.coefficients = np.stack([g.coefficients for g in groups])
         self.abs_coefficients = np.abs(self.coefficients)
         self.pair = self.coefficients[..., :, None] * self.coefficients[..., None, :]
@@ -219,26 +252,21 @@ class _Group:
             setattr(out, name, getattr(self, name)[members])
         return out
 
-    def column_rows(self, values):
-        """Per-column values (B, S, nb, p), summed over blocks, to rows (B, S, m)."""
-        summed = values.sum(axis=2)
-        if not self.injective:
-            return summed @ self.incidence
-        out = np.zeros(summed.shape[:2] + (self.n_rows,))
-        out[..., self.columns] = summed
-        return out
-
-    def identity_values(self, traces, identity):
-        """Per row (B, S, m): ``sum_b e_bj traces_b`` for traces (B, S, nb)."""
-        out = np.zeros(traces.shape[:2] + (self.n_rows,))
-        out[..., self.identity_rows] = np.einsum("bsn,bnj->bsj", traces, identity)
-        return out
+    def add_columns(self, target, values):
+        """``target`` (B, m) plus per-column values (B, p) summed into the columns' rows."""
+        if self.span is not None:
+            target[:, self.span] += values
+        elif self.injective:
+            target[:, self.columns] += values
+        else:
+            target += values @ self.incidence
 
     def load(self, y):
         """``sum_j y_j A_jb`` per block, shape (B, nb, d, d)."""
         out = (self.vectors * (self.coefficients * y[:, None, self.columns])[:, :, None, :]) @ self.vectors_h
         if self.identity_rows.size:
-            out[..., self.diagonal, self.diagonal] += np.einsum("bnj,bj->bn", self.identity, y[:, self.identity_rows])[..., None]
+            flat = out.reshape(out.shape[:2] + (-1,))
+            flat[..., :: self.size + 1] += np.einsum("bnj,bj->bn", self.identity, y[:, self.identity_rows])[..., None]
         return out
 
     def slack(self, y):
@@ -249,8 +277,9 @@ class _Group:
 
     def forward(self, Y):
         """``A(Y)`` (B, m) for a stack Y (its Hermitian part is what counts)."""
-        quadratic = np.einsum("bnki,bnki->bni", self.vectors.conj(), Y @ self.vectors).real
-        out = self.column_rows((self.coefficients * quadratic)[:, None])[:, 0]
+        quadratic = np.einsum("bnki,bnki->bni", self.vectors_conj, Y @ self.vectors).real
+        out = np.zeros((Y.shape[0], self.n_rows))
+        self.add_columns(out, (self.coefficients * quadratic).sum(axis=1))
         if self.identity_rows.size:
             out[:, self.identity_rows] += np.einsum("bnkk,bnj->bj", Y, self.identity).real
         return out
@@ -259,7 +288,7 @@ class _Group:
 class _Batch:
     """The members' data: rows, orthant, groups, covering sets, start levels."""
 
-    _PER_MEMBER = ("rhs", "a", "c_t", "elastic", "ray_cost", "coverage", "levels")
+    _PER_MEMBER = ("rhs", "a", "c_t", "elastic", "elastic_outer", "orthant_columns", "a_outer", "ray_cost", "coverage", "levels")
 
     def __init__(self, programs, penalty):
         first = programs[0]
@@ -273,9 +302,13 @@ class _Batch:
         self.has_t = bool(np.any(self.a != 0) or np.any(self.c_t != 0))
         self.t_free = first.t_free or not self.has_t
         self.elastic = np.maximum(self.rhs, 0.0)
+        self.elastic_outer = self.elastic[:, :, None] * self.elastic[:, None, :]
+        self.orthant_columns = -np.stack([self.elastic] if self.t_free else [self.elastic, self.a], axis=1)  # -A_lin^T on e, t
+        self.a_outer = self.a[:, :, None] * self.a[:, None, :]
         self.penalty = penalty
         self.groups = [_Group([p.groups[g] for p in programs], self.n_rows) for g in range(len(first.groups))]
         self.n_pairs = sum(g.count * g.size for g in self.groups) + self.n_rows + (0 if self.t_free else 1) + 1
+        self.k = self.n_rows + (1 if self.t_free else 2)  # orthant: m row slacks, e, (t)
         self.ray_cost = np.array([p.ray_cost for p in programs])
         self.coverage = np.stack([p.coverage for p in programs])
         self.levels = np.stack([p.start_levels for p in programs])
@@ -296,6 +329,23 @@ class _Batch:
             setattr(out, name, getattr(self, name)[members])
         out.groups = [g.take(members) for g in self.groups]
         return out
+
+    def orthant_forward(self, x, t_free=None):
+        """``A_lin x`` (B, m) of orthant vectors x (B, k): ``-s + r^+ e + a t`` (the free t passed apart)."""
+        m = self.n_rows
+        out = self.elastic * x[:, m, None] - x[:, :m]
+        if not self.t_free:
+            out += self.a * x[:, m + 1, None]
+        elif t_free is not None:
+            out += self.a * t_free[:, None]
+        return out
+
+    def orthant_step(self, dy):
+        """The orthant's dual step ``dz = -A_lin^T dy`` (B, k): ``[dy, -r^+ . dy, (-a . dy)]``."""
+        dz = np.empty((dy.shape[0], self.k))
+        dz[:, : self.n_rows] = dy
+        dz[:, self.n_rows :] = np.einsum("bcj,bj->bc", self.orthant_columns, dy)
+        return dz
 
     def raise_components(self, y, need):
         """``y`` with each covering set raised until its blocks' ``need`` (B, n_blocks) is met."""
@@ -328,10 +378,10 @@ class _InteriorPoint:
     State of the active members (a dict): per group ``XZ`` (2, B, nb, d, d),
     the primal ``X`` and dual ``Z`` blocks stacked side first (so that each
     side is contiguous for any batch size, and a member's arithmetic does not
-    depend on its batch), with their Cholesky factors
-    ``L``; the orthant ``s, y`` (row slacks and multipliers), ``t, zt``
-    (``t >= 0`` and its dual slack; a free ``t`` has ``zt = 0``), ``e, ze``
-    (elastic shortfall and its dual slack).
+    depend on its batch), with their Cholesky factors ``L``; the orthant's
+    primal ``x = [s, e, t]`` and dual ``z = [y, ze, zt]`` (B, k): row slacks
+    and multipliers, the elastic shortfall and its dual slack, ``t >= 0`` and
+    its dual slack (left out for a free t, which is ``tf``, (B,)).
     """
 
     def __init__(self, programs, settings):
@@ -375,14 +425,19 @@ class _InteriorPoint:
         for g in data.groups:
             X = data.levels[:, g.blocks, None, None] * np.eye(g.size, dtype=complex)
             groups.append(np.stack([X, g.slack(y)]))
-        zt = (-c_t - (a * y).sum(axis=1)) if not data.t_free else np.zeros(B)
-        ze = data.penalty - (data.elastic * y).sum(axis=1)
-        return dict(XZ=groups, s=np.ones((B, m)), y=y, t=np.ones(B) if not data.t_free else np.zeros(B), zt=zt, e=1.0 / ze, ze=ze)
+        x, z = np.ones((B, data.k)), np.empty((B, data.k))
+        z[:, :m] = y
+        z[:, m] = data.penalty - (data.elastic * y).sum(axis=1)
+        x[:, m] = 1.0 / z[:, m]  # the elastic pair starts at a unit product, like the others
+        if not data.t_free:
+            z[:, m + 1] = -c_t - (a * y).sum(axis=1)
+        return dict(XZ=groups, x=x, z=z, tf=np.zeros(B))
 
     # ------------------------------------------------------------ iteration
     def run(self):
         settings = self.settings
         data = self.all
+        m = data.n_rows
         members = np.arange(data.size)
         state = self.start(data)
         factors, failed = cholesky_members(state["XZ"])
@@ -391,7 +446,7 @@ class _InteriorPoint:
         state["L"] = factors
         B = data.size
         track = dict(
-            best=dict(X=[XZ[0].copy() for XZ in state["XZ"]], s=state["s"].copy(), y=state["y"].copy(), t=state["t"].copy(), e=state["e"].copy()),
+            best=dict(X=[XZ[0].copy() for XZ in state["XZ"]], x=state["x"].copy(), z=state["z"].copy(), tf=state["tf"].copy()),
             merit=np.full(B, np.inf),
             since=np.zeros(B, dtype=int),
             lowest=np.full(B, np.inf),
@@ -399,25 +454,27 @@ class _InteriorPoint:
         iterations = np.zeros(B, dtype=int)
         for iteration in range(1, settings["max_iters"] + 1):
             iterations[members] = iteration
-            done = self.certified_infeasible(data, members, state["y"], iteration)
+            ry = (data.rhs * state["z"][:, :m]).sum(axis=1)  # r^T y: minus the bound
+            done = self.certified_infeasible(data, members, state["z"][:, :m], ry, iteration)
             if done.any():
                 data, members, state, track = _take(~done, data, members, state, track)
+                ry = ry[~done]
                 if not members.size:
                     break
             inverses = [triangular_inverse(L) for L in state["L"]]
             inverses_h = [conjugate_transpose(F) for F in inverses]
             system = self.schur(data, state, inverses, inverses_h)
-            dual_value = -(data.rhs * state["y"]).sum(axis=1)
+            dual_value = -ry
             primal_value = self.primal_value(data, state)
             complementarity = self.complementarity(data, state)
             relative_residual = np.maximum(
-                np.max(np.abs(data.rhs - system["AX"]) / (np.abs(data.rhs) + system["AX_abs"] + _RESIDUAL_FLOOR), axis=1), state["e"]
+                np.max(np.abs(data.rhs - system["AX"]) / (np.abs(data.rhs) + system["AX_abs"] + _RESIDUAL_FLOOR), axis=1), state["x"][:, m]
             )
             relative_gap = np.maximum(dual_value - primal_value, complementarity) / np.maximum(np.abs(dual_value), _GAP_FLOOR)
             if settings["trace"]:
                 print(
                     f"{iteration:3d} value={primal_value[0]:.12e} bound={dual_value[0]:.12e} gap={relative_gap[0]:.2e} "
-                    f"residual={relative_residual[0]:.2e} e={state['e'][0]:.1e} active={members.size}"
+                    f"residual={relative_residual[0]:.2e} e={state['x'][0, m]:.1e} active={members.size}"
                 )
             merit = np.maximum(relative_residual / settings["tol_feas"], relative_gap / settings["tol_gap"])
             track["since"] += 1
@@ -426,7 +483,7 @@ class _InteriorPoint:
                 best = track["best"]
                 for k, XZ in enumerate(state["XZ"]):
                     best["X"][k][improved] = XZ[0, improved]
-                for name in ("s", "y", "t", "e"):
+                for name in ("x", "z", "tf"):
                     best[name][improved] = state[name][improved]
                 track["merit"][improved] = merit[improved]
                 track["since"][improved] = 0
@@ -456,16 +513,21 @@ class _InteriorPoint:
             self.finish(data, members, track, iterations, np.ones(members.size, bool), "iteration limit reached")
         return self.results
 
+    @staticmethod
+    def t_of(data, x, tf):
+        """The objective variable t (B,) of orthant vectors x (or the free t)."""
+        return tf if data.t_free else x[:, data.n_rows + 1]
+
     def primal_value(self, data, state):
         """``c_t t + sum_b c_b tr Y_b`` (B,): the program's objective, without the elastic price."""
-        value = data.c_t * state["t"]
+        value = data.c_t * self.t_of(data, state["x"], state["tf"])
         for g, XZ in zip(data.groups, state["XZ"]):
             value = value + np.einsum("bn,bnkk->b", g.objective, XZ[0]).real
         return value
 
     def complementarity(self, data, state):
         """``<X, Z>`` over blocks and orthant (B,)."""
-        total = (state["s"] * state["y"]).sum(axis=1) + state["e"] * state["ze"] + state["t"] * state["zt"]
+        total = (state["x"] * state["z"]).sum(axis=1)
         for XZ in state["XZ"]:
             total = total + np.einsum("bnij,bnji->bn", XZ[0], XZ[1]).real.sum(axis=1)
         return total
@@ -480,51 +542,67 @@ class _InteriorPoint:
             absolute values, each row's scale) (B, m); ``AZi`` = A(Z^-1)
             (B, m); ``XZi`` per group (2, B, nb, d, d): X and Z^-1 stacked.
         """
-        s, y, t, zt, e, ze = (state[name] for name in ("s", "y", "t", "zt", "e", "ze"))
+        x, z = state["x"], state["z"]
         B, m = data.size, data.n_rows
-        M = np.zeros((B, m, m))
-        M[:, np.arange(m), np.arange(m)] = s / y
-        M += (e / ze)[:, None, None] * data.elastic[:, :, None] * data.elastic[:, None, :]
-        AX = -s + data.a * t[:, None] + data.elastic * e[:, None]
-        AX_abs = s + np.abs(data.a * t[:, None]) + data.elastic * e[:, None]
-        AZi = -1.0 / y + data.elastic / ze[:, None]
+        ratio = x / z
+        M = ratio[:, m, None, None] * data.elastic_outer
+        M.reshape(B, m * m)[:, :: m + 1] += ratio[:, :m]
+        AX = data.orthant_forward(x, state["tf"])
+        AX_abs = x[:, :m] + data.elastic * x[:, m, None]
+        AZi = data.orthant_forward(1.0 / z)
         if not data.t_free:
-            M += (t / zt)[:, None, None] * data.a[:, :, None] * data.a[:, None, :]
-            AZi = AZi + data.a / zt[:, None]
+            M += ratio[:, m + 1, None, None] * data.a_outer
+            AX_abs += np.abs(data.a * x[:, m + 1, None])
+        elif data.has_t:
+            AX_abs += np.abs(data.a * state["tf"][:, None])
         pairs = []
         for g, XZ, F, Fh in zip(data.groups, state["XZ"], inverses, inverses_h):
             XZi = XZ.copy()
             np.matmul(Fh[1], F[1], out=XZi[1])  # Z^-1 = L^-H L^-1
-            pairs.append(XZi)
             images = XZi @ g.vectors  # X V, Z^-1 V
             grams = g.vectors_h @ images  # P = V^H X V, Q = V^H Z^-1 V
-            diagonal = np.einsum("sbnii->bsni", grams).real
-            values = g.column_rows(np.concatenate([g.coefficients[:, None] * diagonal, g.abs_coefficients[:, None] * diagonal[:, :1]], axis=1))
-            AX += values[:, 0]
-            AZi += values[:, 1]
-            AX_abs += values[:, 2]
+            pairs.append(XZi)
+            diagonal = np.einsum("sbnii->sbni", grams).real  # g_k^H X g_k, g_k^H Z^-1 g_k
+            weighted = (diagonal * g.coefficients).sum(axis=2)  # (2, B, p)
+            g.add_columns(AX, weighted[0])
+            g.add_columns(AZi, weighted[1])
+            g.add_columns(AX_abs, (diagonal[0] * g.abs_coefficients).sum(axis=1))
             H = np.einsum("bnkl,bnkl,bnkl->bkl", g.pair, grams[0], grams[1].conj()).real  # s_k s_l Re(P o conj Q)
-            if g.injective:
-                M[:, g.columns[:, None], g.columns[None, :]] += H
-            else:
-                M += g.incidence.T @ H @ g.incidence
+            if not g.identity_rows.size or g.rows is None:
+                if g.span is not None:
+                    M[:, g.span, g.span] += H
+                elif g.injective:
+                    M[:, g.columns[:, None], g.columns[None, :]] += H
+                else:
+                    M += g.incidence.T @ H @ g.incidence
             if g.identity_rows.size:
-                traces = np.einsum("sbnkk->bsn", XZi).real
-                identity = g.identity_values(traces, g.identity)
-                AX += identity[:, 0]
-                AZi += identity[:, 1]
-                AX_abs += g.identity_values(traces[:, :1], g.abs_identity)[:, 0]
+                rows = g.identity_rows
+                traces = np.einsum("sbnkk->sbn", XZi).real
+                both = np.einsum("sbn,bnj->sbj", traces, g.identity)
+                AX[:, rows] += both[0]
+                AZi[:, rows] += both[1]
+                AX_abs[:, rows] += np.einsum("bn,bnj->bj", traces[0], g.abs_identity)
                 u = g.coefficients * np.einsum("bnki,bnki->bni", images[0].conj(), images[1]).real  # s_k Re(g_k^H X Z^-1 g_k)
                 cross = np.einsum("bnk,bnj->bkj", u, g.identity)  # (B, p, mi)
+                tau = np.einsum("bnij,bnji->bn", XZi[0], XZi[1]).real
+                identity_block = np.einsum("bni,bn,bnj->bij", g.identity, tau, g.identity)
+                if g.rows is not None:  # one contiguous block [[H, cross], [cross^T, identity]]
+                    p = H.shape[1]
+                    block = np.empty((B, p + rows.size, p + rows.size))
+                    block[:, :p, :p] = H
+                    block[:, :p, p:] = cross
+                    block[:, p:, :p] = np.swapaxes(cross, 1, 2)
+                    block[:, p:, p:] = identity_block
+                    M[:, g.rows, g.rows] += block
+                    continue
                 if g.injective:
-                    block = np.zeros((B, m, g.identity_rows.size))
-                    block[:, g.columns, :] = cross
+                    M[:, g.columns[:, None], rows[None, :]] += cross
+                    M[:, rows[:, None], g.columns[None, :]] += np.swapaxes(cross, 1, 2)
                 else:
                     block = g.incidence.T @ cross
-                M[:, :, g.identity_rows] += block
-                M[:, g.identity_rows, :] += np.swapaxes(block, 1, 2)
-                tau = np.einsum("bnij,bnji->bn", XZi[0], XZi[1]).real
-                M[:, g.identity_rows[:, None], g.identity_rows[None, :]] += np.einsum("bni,bn,bnj->bij", g.identity, tau, g.identity)
+                    M[:, :, rows] += block
+                    M[:, rows, :] += np.swapaxes(block, 1, 2)
+                M[:, rows[:, None], rows[None, :]] += identity_block
         return {"M": M, "AX": AX, "AX_abs": AX_abs, "AZi": AZi, "XZi": pairs}
 
     def newton(self, data, M):
@@ -538,7 +616,7 @@ class _InteriorPoint:
             augmented[:, :m, :m] = M
             augmented[:, :m, m] = data.a
             augmented[:, m, :m] = data.a
-            M = augmented
+            return _Newton(augmented, definite=False)
         return _Newton(M)
 
     def solve_newton(self, data, newton, rhs):
@@ -553,61 +631,48 @@ class _InteriorPoint:
 
         With ``Rc Z^-1 = shift Z^-1 - X - dXp dZp Z^-1`` and the dual kept
         feasible: ``M dy = r - A(shift Z^-1 - dXp dZp Z^-1)``,
-        ``dZ = -A^T dy``, ``dX = Rc Z^-1 - X dZ Z^-1`` (Hermitian part).
+        ``dZ = -A^T dy``, ``dX = Rc Z^-1 - X dZ Z^-1`` (Hermitian part); on
+        the orthant ``dx = shift / z - x - (dxp dzp) / z - x dz / z``.
 
         Returns
         -------
         (dict, numpy.ndarray)
-            ``dXZ`` per group (2, B, nb, d, d), ``dy``, ``ds``, ``dt``,
-            ``dzt``, ``de``, ``dze``; and the members whose system was singular.
+            ``dXZ`` per group (2, B, nb, d, d), ``dx``, ``dz`` (B, k), ``dy``,
+            ``dtf``; and the members whose system was singular.
         """
-        s, y, t, zt, e, ze = (state[name] for name in ("s", "y", "t", "zt", "e", "ze"))
+        x, z = state["x"], state["z"]
         rhs = data.rhs - shift[:, None] * system["AZi"]
         if data.t_free:  # the free t's share of the primal residual (a t >= 0 enters through its orthant pair)
-            rhs = rhs - data.a * t[:, None]
+            rhs = rhs - data.a * state["tf"][:, None]
         terms = [shift[:, None, None, None] * XZi[1] for XZi in system["XZi"]]
-        linear_s, linear_e = shift[:, None] / y, shift / ze
-        linear_t = shift / zt if not data.t_free else None
+        linear = shift[:, None] / z
         if predictor is not None:
             for k, (g, XZi) in enumerate(zip(data.groups, system["XZi"])):
                 dXZ = predictor["dXZ"][k]
                 second = dXZ[0] @ (dXZ[1] @ XZi[1])
                 terms[k] = terms[k] - second
                 rhs = rhs + g.forward(second)
-            second_s = predictor["ds"] * predictor["dy"] / y
-            second_e = predictor["de"] * predictor["dze"] / ze
-            linear_s, linear_e = linear_s - second_s, linear_e - second_e
-            rhs = rhs - second_s + data.elastic * second_e[:, None]
-            if not data.t_free:
-                second_t = predictor["dt"] * predictor["dzt"] / zt
-                linear_t = linear_t - second_t
-                rhs = rhs + data.a * second_t[:, None]
-        dy, dt_free = self.solve_newton(data, system["newton"], rhs)
+            second = predictor["dx"] * predictor["dz"] / z
+            linear = linear - second
+            rhs = rhs + data.orthant_forward(second)
+        dy, dtf = self.solve_newton(data, system["newton"], rhs)
         dXZ = []
         for g, term, XZi in zip(data.groups, terms, system["XZi"]):
-            dZ = -g.load(dy)
-            dX = hermitian_part(term - XZi[0] - XZi[0] @ (dZ @ XZi[1]))
-            dXZ.append(np.stack([dX, dZ]))
-        dzt = -(data.a * dy).sum(axis=1)
-        dze = -(data.elastic * dy).sum(axis=1)
-        ds = linear_s - s - s * dy / y
-        de = linear_e - e - e * dze / ze
-        dt = dt_free if data.t_free else linear_t - t - t * dzt / zt
-        bad = system["newton"].singular | ~np.isfinite(dy).all(axis=1)
-        return {"dXZ": dXZ, "dy": dy, "ds": ds, "dt": dt, "dzt": dzt, "de": de, "dze": dze}, bad
+            pair = np.empty((2,) + term.shape, dtype=complex)
+            np.negative(g.load(dy), out=pair[1])  # dZ = -A^T(dy)
+            pair[0] = hermitian_part(term - XZi[0] - XZi[0] @ (pair[1] @ XZi[1]))
+            dXZ.append(pair)
+        dz = data.orthant_step(dy)
+        dx = linear - x - x * dz / z
+        bad = system["newton"].singular | ~np.isfinite(dy.sum(axis=1))
+        return {"dXZ": dXZ, "dx": dx, "dz": dz, "dy": dy, "dtf": dtf}, bad
 
     def step_lengths(self, data, state, inverses, inverses_h, step, fraction):
         """Primal and dual step lengths in (0, 1] per member."""
-        x = [state["s"], state["e"][:, None]]
-        dx = [step["ds"], step["de"][:, None]]
-        z = [state["y"], state["ze"][:, None]]
-        dz = [step["dy"], step["dze"][:, None]]
-        if not data.t_free:
-            x, dx, z, dz = x + [state["t"][:, None]], dx + [step["dt"][:, None]], z + [state["zt"][:, None]], dz + [step["dzt"][:, None]]
-        alpha_p = orthant_steps(np.concatenate(x, axis=1), np.concatenate(dx, axis=1), fraction)
-        alpha_d = orthant_steps(np.concatenate(z, axis=1), np.concatenate(dz, axis=1), fraction)
+        alpha_p = orthant_steps(state["x"], step["dx"], fraction)
+        alpha_d = orthant_steps(state["z"], step["dz"], fraction)
         for F, Fh, dXZ in zip(inverses, inverses_h, step["dXZ"]):
-            cone = cone_steps(F, Fh, dXZ, fraction)  # (2, B)
+            cone = cone_steps(F, Fh, dXZ, fraction, _PREDICTOR_LANCZOS_STEPS if fraction == 1.0 else None)  # (2, B)
             alpha_p, alpha_d = np.minimum(alpha_p, cone[0]), np.minimum(alpha_d, cone[1])
         return alpha_p, alpha_d
 
@@ -617,10 +682,8 @@ class _InteriorPoint:
         system = dict(system, newton=self.newton(data, system["M"]))
         predictor, bad = self.direction(data, state, system, np.zeros(data.size))
         alpha_p, alpha_d = self.step_lengths(data, state, inverses, inverses_h, predictor, 1.0)
+        affine = ((state["x"] + alpha_p[:, None] * predictor["dx"]) * (state["z"] + alpha_d[:, None] * predictor["dz"])).sum(axis=1)
         alphas = np.stack([alpha_p, alpha_d])[:, :, None, None, None]
-        affine = ((state["s"] + alpha_p[:, None] * predictor["ds"]) * (state["y"] + alpha_d[:, None] * predictor["dy"])).sum(axis=1)
-        affine = affine + (state["e"] + alpha_p * predictor["de"]) * (state["ze"] + alpha_d * predictor["dze"])
-        affine = affine + (state["t"] + alpha_p * predictor["dt"]) * (state["zt"] + alpha_d * predictor["dzt"])
         for XZ, dXZ in zip(state["XZ"], predictor["dXZ"]):
             moved = XZ + alphas * dXZ
             affine = affine + np.einsum("bnij,bnji->bn", moved[0], moved[1]).real.sum(axis=1)
@@ -640,29 +703,30 @@ class _InteriorPoint:
         alpha_p, alpha_d = alphas[0], alphas[1]
         moved = dict(
             XZ=XZ, L=L,
-            s=state["s"] + alpha_p[:, None] * step["ds"],
-            t=state["t"] + alpha_p * step["dt"],
-            e=state["e"] + alpha_p * step["de"],
-            y=state["y"] + alpha_d[:, None] * step["dy"],
-            zt=state["zt"] + alpha_d * step["dzt"],
-            ze=state["ze"] + alpha_d * step["dze"],
+            x=state["x"] + alpha_p[:, None] * step["dx"],
+            z=state["z"] + alpha_d[:, None] * step["dz"],
+            tf=state["tf"] + alpha_p * step["dtf"],
         )
         return moved, bad | failed
 
     # --------------------------------------------------------------- results
-    def certified_infeasible(self, data, members, y, iteration):
+    def certified_infeasible(self, data, members, y, ry, iteration):
         """Members whose multipliers are a certified Farkas ray (their results are recorded)."""
         done = np.zeros(members.size, dtype=bool)
-        value = (data.rhs * y).sum(axis=1)
-        scale = (np.abs(data.rhs) * y).sum(axis=1)
-        for k in np.flatnonzero(value - data.ray_cost > _CERTIFICATE_MARGIN * scale):
+        candidates = np.flatnonzero(ry - data.ray_cost > 0)
+        if not candidates.size:
+            return done
+        scale = (np.abs(data.rhs[candidates]) * y[candidates]).sum(axis=1)
+        for k in candidates[ry[candidates] - data.ray_cost[candidates] > FARKAS_MARGIN * scale]:
             program = data.programs[k]
-            ray = _ray(program, y[k], reference=True)
+            ray = program.farkas_ray(y[k])
             if ray is not None:
                 rows = program.named_rows(ray * program.rhs)
-                self.results[members[k]] = RelaxedSolution(status="infeasible", rows=rows, iterations=iteration, solver=SOLVER_NAME)
+                self.results[members[k]] = RelaxedSolution(
+                    status="infeasible", rows=rows, infeasibility_certified=True, iterations=iteration, solver=SOLVER_NAME
+                )
                 done[k] = True
-            elif program.tightened and _ray(program, y[k], reference=False) is not None:
+            elif program.tightened and program.farkas_ray(y[k], reference=False) is not None:
                 # Infeasible as tightened, not (yet) proven as given: the user's rows decide.
                 self.results[members[k]] = _UNTIGHTEN
                 done[k] = True
@@ -677,9 +741,11 @@ class _InteriorPoint:
     def finish(self, data, members, track, iterations, which, message):
         """Record the results of the members ``which`` from their best iterates."""
         best = track["best"]
+        m = data.n_rows
+        t = self.t_of(data, best["x"], best["tf"])
         for k in np.flatnonzero(which):
             program = data.programs[k]
-            y = best["y"][k]
+            y = best["z"][k, :m]
             bound, _, certified = program.certify(y)
             matrices = [None] * len(program.blocks)
             traces = 0.0
@@ -687,7 +753,7 @@ class _InteriorPoint:
                 for slot, (index, d) in enumerate(zip(g.blocks, g.dims)):
                     matrices[index] = X[k, slot, :d, :d]
                 traces += float(g.objective[k] @ np.einsum("nii->n", X[k]).real)
-            value = program.objective_t * float(best["t"][k]) + traces
+            value = program.objective_t * float(t[k]) + traces
             solved_bound = -float(program.rhs @ y)  # of the program as solved (tightened): the convergence gap
             W, R = program.assemble(matrices)
             optimal = track["merit"][k] <= _ACCEPT
@@ -709,48 +775,38 @@ class _InteriorPoint:
 _UNTIGHTEN = "untighten"
 
 
-def _ray(program, y, reference):
-    """The certified Farkas ray near ``y`` (or None) for the user's data or the data as solved."""
-    value, ray, certified = program.certify(y, ray=True, reference=reference)
-    if certified and -value > _CERTIFICATE_MARGIN * float(np.abs(program.rhs) @ ray):
-        return ray
-    return None
-
-
 class _Newton:
-    """The Newton systems ``M dy = rhs`` of every member.
+    """The Newton systems ``M dy = rhs`` of every member, each factored once per iteration.
 
-    ``M`` is equilibrated first (``D M D`` with ``D = diag(|M|)^-1/2``, a zero
-    diagonal entry scaled by its row instead): its diagonal spans many orders
-    of magnitude near the optimum, and partial pivoting on the raw matrix
-    loses the small rows' accuracy (the primal residual then drifts up by
-    orders of magnitude over the last iterations; an explicit inverse, even of
-    the equilibrated matrix, is worse still). Each solve is one batched LU
-    solve, the same arithmetic for one member as for many, so that a
-    member's result does not depend on its batch. Members whose matrix is
-    singular are flagged (:attr:`singular`) and get zero directions.
+    Each member is factored by LAPACK directly, member by member (the same
+    arithmetic for one member as for many; at paper size the NumPy wrappers'
+    checks would cost more than the factorization): Cholesky, or, where
+    rounding has cost M its definiteness (and for the indefinite system of a
+    free t), LU after equilibration (``D M D`` with ``D = diag(|M|)^-1/2``:
+    near the optimum the diagonal spans many orders of magnitude and partial
+    pivoting on the raw matrix loses the small rows' accuracy). Members whose
+    matrix is singular are flagged (:attr:`singular`) and get zero directions.
     """
 
-    def __init__(self, M):
-        size = np.abs(np.einsum("bii->bi", M))
-        size = np.where(size > 0, size, np.abs(M).max(axis=2))
-        self.scale = 1.0 / np.sqrt(np.where(size > 0, size, 1.0))
-        self.scaled = M * self.scale[:, :, None] * self.scale[:, None, :]
+    def __init__(self, M, definite=True):
         self.singular = np.zeros(M.shape[0], dtype=bool)
+        self.solvers = []
+        for k in range(M.shape[0]):
+            if definite:
+                factor, info = dpotrf(M[k], lower=1, clean=0)
+                if info == 0:
+                    self.solvers.append(lambda rhs, factor=factor: dpotrs(factor, rhs, lower=1)[0])
+                    continue
+            size = np.abs(np.diagonal(M[k]))
+            size = np.where(size > 0, size, np.abs(M[k]).max(axis=1))
+            scale = 1.0 / np.sqrt(np.where(size > 0, size, 1.0))
+            lu, pivots, info = dgetrf(M[k] * scale[:, None] * scale[None, :])
+            self.singular[k] = info != 0
+            self.solvers.append(lambda rhs, lu=lu, pivots=pivots, scale=scale: dgetrs(lu, pivots, rhs * scale)[0] * scale)
 
     def solve(self, rhs):
-        """``M^-1 rhs`` for rhs of shape (B, m)."""
-        columns = (rhs * self.scale)[:, :, None]
-        try:
-            out = np.linalg.solve(self.scaled, columns)
-        except np.linalg.LinAlgError:
-            out = np.zeros_like(columns)
-            for k in range(columns.shape[0]):
-                try:
-                    out[k] = np.linalg.solve(self.scaled[k], columns[k])
-                except np.linalg.LinAlgError:
-                    self.singular[k] = True
-        return out[:, :, 0] * self.scale
+        """``M^-1 rhs`` for rhs of shape (B, m); zeros for a singular member."""
+        return np.array([np.zeros_like(r) if bad else solve(r) for solve, r, bad in zip(self.solvers, rhs, self.singular)])
 
 
 def _positive_step(points, factors, directions, alphas):
