@@ -146,7 +146,10 @@ def evaluate_designs(problems, designs):
     with np.errstate(divide="ignore"):
         sinr_db = linear_to_db(receiver.sinr(stack, w, R))
     reflected = detector.reflected_power(stack, w, R)
-    probability = detector.detection_probability(stack, w, R)
+    if detector.is_paper_model:
+        probability = detector.detection_probability(stack, w, R)
+    else:  # the target models beyond the paper's (fluctuation, clutter, sync errors) take one problem at a time
+        probability = np.stack([detector.detection_probability(problem, w[b], R[b]) for b, problem in enumerate(stack.members)])
     power = transmit_power(w, R)
     return [
         Evaluation(reflected_power_w=reflected[b], detection_probability=probability[b], sinr_db=sinr_db[b], tx_power_w=power[b])
@@ -172,11 +175,15 @@ def evaluate_each(problems, designs):
         the exception of its own design alone.
     """
     problems, out = list(problems), list(designs)
-    groups = {}
+    groups = []  # ((receiver, detector), members), by equality: a detector with clutter arrays is not hashable
     for i, design in enumerate(designs):
         if not isinstance(design, Exception):
-            groups.setdefault((design.receiver, design.detector), []).append(i)
-    for members in groups.values():
+            key = (design.receiver, design.detector)
+            group = next((members for known, members in groups if known == key), None)
+            if group is None:
+                groups.append((key, group := []))
+            group.append(i)
+    for _, members in groups:
         try:
             evaluations = evaluate_designs([problems[i] for i in members], [designs[i] for i in members])
         except Exception:  # noqa: BLE001 - one by one, so that a failure is its own design's

@@ -148,7 +148,9 @@ def test_a_worker_that_joins_later_fails_its_tasks_naming_itself(monkeypatch):
 
     expected = {"isacsim": "1.0", "plugins": {"rzf": "isacsim-rzf 0.1.0"}}
     monkeypatch.setattr(cluster, "_this_process_versions", lambda: {"isacsim": "0.9", "plugins": {"rzf": "isacsim-rzf 0.1.0"}})
-    outcome = _execute_checked(_sweep(), "r0-x0", expected)
-    assert outcome.rows is None and outcome.failure.startswith("VersionMismatch: worker") and "isacsim 0.9 (client: 1.0)" in outcome.failure
+    outcomes = _execute_checked(_sweep(), ("r0-x0", "r1-x0"), expected)  # a batch of two tasks
+    assert [outcome.task for outcome in outcomes] == ["r0-x0", "r1-x0"]
+    for outcome in outcomes:
+        assert outcome.rows is None and outcome.failure.startswith("VersionMismatch: worker") and "isacsim 0.9 (client: 1.0)" in outcome.failure
     monkeypatch.setattr(cluster, "_this_process_versions", lambda: expected)
-    assert _execute_checked(_sweep(), "r0-x0", expected).rows  # the same versions: the task runs
+    assert all(outcome.rows for outcome in _execute_checked(_sweep(), ("r0-x0", "r1-x0"), expected))  # the same versions: they run

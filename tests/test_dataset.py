@@ -171,20 +171,14 @@ def test_loading_needs_numpy_alone(tmp_path):
 
 
 def test_a_failing_sample_fails_its_shard_only_and_a_rerun_retries_it(tmp_path, monkeypatch):
-    from isacsim.dataset import job
-
-    original_problem, original_design = job.DatasetConfig.problem, SDRDesigner.design
-
-    def marked(self, index):  # sample 5 carries a mark that the designer trips over while BREAK_SAMPLE is set
-        problem = original_problem(self, index)
-        return problem.evolve(extras={**problem.extras, "mark": np.array(index)})
+    original_design = SDRDesigner.design
+    broken = small().problem(5).H  # the designer trips over sample 5 while BREAK_SAMPLE is set
 
     def design(self, problem, receiver, detector):
-        if os.environ.get("BREAK_SAMPLE") and int(problem.extras["mark"]) == 5:
+        if os.environ.get("BREAK_SAMPLE") and np.array_equal(problem.H, broken):
             raise RuntimeError("simulated designer bug")
         return original_design(self, problem, receiver, detector)
 
-    monkeypatch.setattr(job.DatasetConfig, "problem", marked)
     monkeypatch.setattr(SDRDesigner, "design", design)
     monkeypatch.setenv("BREAK_SAMPLE", "1")
     report = generate(small(), tmp_path / "ds", workers=1, progress=False)

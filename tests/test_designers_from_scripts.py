@@ -130,7 +130,7 @@ def test_check_designer_compares_an_optimal_designer_with_picos():
             return attrs.evolve(lower, certificate=attrs.evolve(design.certificate, objective=objective, bound=objective))
 
     with pytest.raises(AssertionError, match="picos:cvxopt finds"):
-        check_designer(Modest, seeds=(0,))
+        check_designer(Modest, seeds=(0,), sinr_target_db=-30.0)  # targets far from binding: 10 % less power still meets them
 
 
 # ------------------------------------------------------------- registration

@@ -89,8 +89,8 @@ def test_huge_noise_power_is_infeasible_with_the_users_named(designer):
 def test_designs_next_to_the_feasibility_threshold_are_decided(designer, receiver, n_users):
     """Within 1e-6 of the threshold of the SINR targets (found independently by an SOCP bisection): decided, never
     inaccurate or an error: optimal, feasible (verified, optimality not claimed where the solver stalls) or
-    infeasible; a design below it. A design meets every constraint within the tolerance; an optimal one is within
-    1e-6 of its certified bound, both ways. (A feasible one may pass the bound: next to the threshold the optimum
+    infeasible; a design below it. A design meets every constraint within the tolerance; an optimal one reaches its
+    certified bound within the solver's accuracy (its optimality gap reported) and never passes it. (A feasible one may pass the bound: next to the threshold the optimum
     moves like the square root of the targets' distance to it, so a miss within the tolerance is worth more.)"""
     pytest.importorskip("picos")
     from isacsim.designers.verify import TOLERANCE, check_design
@@ -110,5 +110,7 @@ def test_designs_next_to_the_feasibility_threshold_are_decided(designer, receive
         if design.status != "infeasible":
             check = check_design(near, receiver, Detector(), design.w, design.R)
             assert check.worst <= TOLERANCE
-        if design.status == "optimal":
-            assert abs(check.objective - design.certificate.bound) <= 1e-6 * design.certificate.bound
+        if design.status == "optimal":  # a valid bound, reached within the solver's accuracy, the gap reported as it is
+            bound = design.certificate.bound
+            assert (1 - 1e-4) * bound <= check.objective <= (1 + 1e-6) * bound
+            assert design.certificate.optimality_gap == pytest.approx((bound - check.objective) / bound, rel=1e-6, abs=1e-12)

