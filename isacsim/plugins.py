@@ -146,9 +146,9 @@ def get_plugin_manager():
 
 #: External plugins disabled in this process: ``{name: why}`` (import failures and
 #: broken registrations), each reported once on stderr.
-BROKEN_PLUGINS = {}
+BROKEN_PLUGINS: dict[str, str] = {}
 #: Distribution of each external plugin loaded: ``{name: (distribution, version)}``.
-_DISTRIBUTIONS = {}
+_DISTRIBUTIONS: dict[str, tuple[str | None, str | None]] = {}
 
 
 def _disable(plugin, why, description=""):
@@ -329,7 +329,7 @@ def get_receiver(name):
 # --------------------------------------------------- registration from a script
 #: Plugins registered in this process by :func:`register`:
 #: ``{plugin name: (token, {kind: {name: class}})}``; the token changes with every registration.
-_REGISTERED = {}
+_REGISTERED: dict[str, tuple[str, dict[str, dict[str, type]]]] = {}
 #: Bumped whenever :data:`_REGISTERED` changes (the registries' cache key).
 _GENERATION = [0]
 

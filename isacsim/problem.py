@@ -154,18 +154,20 @@ class DesignProblem:
         finite, or is out of range.
     """
 
-    H: np.ndarray = attrs.field(converter=_array("complex", 4), eq=_ARRAY_EQ)
-    A: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_ARRAY_EQ)
-    G: np.ndarray = attrs.field(converter=_array("float", 3, non_negative=True), eq=_ARRAY_EQ)
-    gamma: np.ndarray = attrs.field(converter=_array("float", 2, positive=True), eq=_ARRAY_EQ)
-    p_max: np.ndarray = attrs.field(converter=_array("float", 1, positive=True), eq=_ARRAY_EQ)
-    sigma_c2: float = attrs.field(converter=_scalar("float"), validator=v.positive)
-    sigma_d2: float = attrs.field(converter=_scalar("float"), validator=v.positive)
-    n_rx: int = attrs.field(converter=_scalar("int"), validator=v.integer_at_least(1))
-    p_fa: float = attrs.field(converter=_scalar("float"), validator=v.open_unit_interval)
-    p_antenna: np.ndarray | None = attrs.field(default=None, converter=_optional("float", 2, positive=True), eq=_ARRAY_EQ)
-    csi_error_var: np.ndarray | None = attrs.field(default=None, converter=_optional("float", 3, non_negative=True), eq=_ARRAY_EQ)
-    pd_target: np.ndarray | None = attrs.field(default=None, converter=attrs.Converter(_probabilities, takes_field=True), eq=_ARRAY_EQ)
+    # Converters made by a factory: mypy's attrs plugin follows only named functions and
+    # lambdas, so these fields' __init__ parameters are typed Any.
+    H: np.ndarray = attrs.field(converter=_array("complex", 4), eq=_ARRAY_EQ)  # type: ignore[misc]
+    A: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_ARRAY_EQ)  # type: ignore[misc]
+    G: np.ndarray = attrs.field(converter=_array("float", 3, non_negative=True), eq=_ARRAY_EQ)  # type: ignore[misc]
+    gamma: np.ndarray = attrs.field(converter=_array("float", 2, positive=True), eq=_ARRAY_EQ)  # type: ignore[misc]
+    p_max: np.ndarray = attrs.field(converter=_array("float", 1, positive=True), eq=_ARRAY_EQ)  # type: ignore[misc]
+    sigma_c2: float = attrs.field(converter=_scalar("float"), validator=v.positive)  # type: ignore[misc]
+    sigma_d2: float = attrs.field(converter=_scalar("float"), validator=v.positive)  # type: ignore[misc]
+    n_rx: int = attrs.field(converter=_scalar("int"), validator=v.integer_at_least(1))  # type: ignore[misc]
+    p_fa: float = attrs.field(converter=_scalar("float"), validator=v.open_unit_interval)  # type: ignore[misc]
+    p_antenna: np.ndarray | None = attrs.field(default=None, converter=_optional("float", 2, positive=True), eq=_ARRAY_EQ)  # type: ignore[misc]
+    csi_error_var: np.ndarray | None = attrs.field(default=None, converter=_optional("float", 3, non_negative=True), eq=_ARRAY_EQ)  # type: ignore[misc]
+    pd_target: np.ndarray | None = attrs.field(default=None, converter=attrs.Converter(_probabilities, takes_field=True), eq=_ARRAY_EQ)  # type: ignore[misc]
     extras: dict = attrs.field(factory=dict, converter=_extras, eq=attrs.cmp_using(eq=_extras_equal))
 
     def __attrs_post_init__(self):

@@ -80,7 +80,7 @@ _MAX_NODES = 2**19
 #: Gauss-Legendre nodes per dimension, in the order they are tried.
 _RULE_SIZES = (4, 6, 8, 12, 16, 24, 32, 48, 64)
 #: Where the last law of each (errors, L) converged: the next one starts a rule below.
-_CONVERGED_AT = {}
+_CONVERGED_AT: dict[tuple[object, int], int] = {}
 #: Nodes per block of the mixture's evaluation (bounds its memory).
 _CHUNK = 2**14
 #: Convergence tolerance of the cubature (absolute, in probability).

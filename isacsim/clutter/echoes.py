@@ -67,11 +67,13 @@ class ClutterEchoes:
         One coefficient per scatterer, or one per scatterer and link.
     """
 
-    A: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_EQ)
-    gain: np.ndarray = attrs.field(converter=_array("float", 3, non_negative=True), eq=_EQ)
-    rx_points: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_EQ)
-    rx_clutter: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_EQ)
-    gating: np.ndarray = attrs.field(converter=_array("float", 4), eq=_EQ)
+    # Converters made by a factory: mypy's attrs plugin follows only named functions and
+    # lambdas, so these fields' __init__ parameters are typed Any.
+    A: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_EQ)  # type: ignore[misc]
+    gain: np.ndarray = attrs.field(converter=_array("float", 3, non_negative=True), eq=_EQ)  # type: ignore[misc]
+    rx_points: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_EQ)  # type: ignore[misc]
+    rx_clutter: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_EQ)  # type: ignore[misc]
+    gating: np.ndarray = attrs.field(converter=_array("float", 4), eq=_EQ)  # type: ignore[misc]
     coherence: str = attrs.field(default="common")
 
     def __attrs_post_init__(self):
