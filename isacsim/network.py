@@ -96,8 +96,8 @@ class Network:
         exist, or the BSs differ in antenna counts.
     """
 
-    base_stations: tuple = attrs.field(converter=tuple)
-    users: tuple = attrs.field(converter=tuple)
+    base_stations: tuple = attrs.field(converter=v.as_tuple)
+    users: tuple = attrs.field(converter=v.as_tuple)
 
     def __attrs_post_init__(self):
         if not self.base_stations:

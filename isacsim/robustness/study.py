@@ -173,9 +173,9 @@ class RobustnessStudy:
     clutter_exclude_m: float = attrs.field(default=2.5, validator=v.non_negative)
     clutter_symbol_rate_hz: float = attrs.field(default=20e6, validator=v.non_negative)
     clutter_coherence: str = attrs.field(default="common", validator=_coherence)
-    schemes: tuple = attrs.field(default=PAPER_SCHEMES, converter=tuple)
-    clutter_aware_schemes: tuple = attrs.field(default=CLUTTER_AWARE_SCHEMES, converter=tuple)
-    roc_schemes: tuple = attrs.field(default=ROC_SCHEMES, converter=tuple)
+    schemes: tuple = attrs.field(default=PAPER_SCHEMES, converter=v.as_tuple)
+    clutter_aware_schemes: tuple = attrs.field(default=CLUTTER_AWARE_SCHEMES, converter=v.as_tuple)
+    roc_schemes: tuple = attrs.field(default=ROC_SCHEMES, converter=v.as_tuple)
     roc_p_fa: tuple = attrs.field(default=ROC_P_FA, converter=_floats("roc_p_fa"), validator=_probabilities)  # type: ignore[misc]
     roc_trials: int = attrs.field(default=100_000, validator=v.integer_at_least(1))
     clutter_aware_options: dict = attrs.field(factory=dict, converter=lambda value: dict(value or {}))

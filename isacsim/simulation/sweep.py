@@ -97,7 +97,7 @@ class Simulation:
     config: ScenarioConfig = attrs.field(factory=ScenarioConfig)
     x_name: str = "sinr_target_db"
     x_values: tuple = attrs.field(default=(15.0,), converter=_as_values, validator=_check_sweep)
-    schemes: tuple = attrs.field(default=PAPER_SCHEMES, converter=tuple)
+    schemes: tuple = attrs.field(default=PAPER_SCHEMES, converter=v.as_tuple)
     n_realizations: int = attrs.field(default=10, validator=v.integer_at_least(1))
     seed: int = attrs.field(default=2024, validator=v.integer_at_least(0))
 
