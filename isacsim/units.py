@@ -62,7 +62,7 @@ def dbm_to_watt(value_dbm: npt.ArrayLike) -> Any:
     return 1e-3 * db_to_linear(value_dbm)
 
 
-def watt_to_dbm(value_w: np.ndarray) -> Any:
+def watt_to_dbm(value_w: npt.ArrayLike) -> Any:
     """Power in watts -> dBm.
 
     Parameters
