@@ -8,6 +8,8 @@ Beamforming for Networked Integrated Sensing and Communications"):
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING
+
 from .lazy import lazy_exports
 
 #: Public names and the modules that define them, imported on first use so
@@ -38,6 +40,21 @@ _EXPORTS = {
     "watt_to_dbm": ".units",
 }
 
+
+if TYPE_CHECKING:  # what type checkers see; at run time each name is imported on first use
+    from .channels import LineOfSight, RadarLink, RayleighFading
+    from .clutter import ClutterEchoes, ClutterScene
+    from .detection import Detector
+    from .hookspecs import hookimpl
+    from .network import BaseStation, CommUser, Network
+    from .plugins import register
+    from .problem import DesignProblem
+    from .receivers import Receiver, TypeI, TypeII
+    from .scenario import ScenarioConfig
+    from .simulation import Simulation
+    from .sync_errors import SyncErrors
+    from .targets import TargetGrid
+    from .units import db_to_linear, dbm_to_watt, linear_to_db, watt_to_dbm
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 

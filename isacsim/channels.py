@@ -6,13 +6,19 @@ gains ``G`` in the layouts of :class:`isacsim.DesignProblem`.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from .errors import InputError
 from . import validation as v
 from .geometry import distance, ula_steering
 from .units import db_to_linear
+
+if TYPE_CHECKING:
+    from .network import Network
 
 __all__ = [
     "path_gain",
@@ -38,7 +44,7 @@ DEFAULT_PATH_LOSS_EXPONENT = 3.0
 DEFAULT_KAPPA_R_DB = -49.0
 
 
-def path_gain(dist, kappa_db, exponent, d0=1.0):
+def path_gain(dist: npt.ArrayLike, kappa_db: float, exponent: float, d0: float = 1.0) -> npt.NDArray[np.float64]:
     """Distance path loss ``mu = kappa (d / d0) ** (-nu)`` as a power gain.
 
     Parameters
@@ -103,7 +109,7 @@ class RayleighFading(_DistancePathLoss):
         Reference distance [m].
     """
 
-    def draw(self, network, rng):
+    def draw(self, network: Network, rng: np.random.Generator) -> npt.NDArray[np.complex128]:
         """Draw one realization of every BS -> user channel.
 
         Parameters
@@ -137,7 +143,7 @@ class LineOfSight(_DistancePathLoss):
         Path loss as for :class:`RayleighFading`.
     """
 
-    def draw(self, network, rng=None):
+    def draw(self, network: Network, rng: np.random.Generator | None = None) -> npt.NDArray[np.complex128]:
         """The LoS channels (``rng`` is accepted for a common interface and unused).
 
         Returns
@@ -163,7 +169,7 @@ class OwnCellLineOfSight(_DistancePathLoss):
         Path loss as for :class:`RayleighFading`.
     """
 
-    def draw(self, network, rng):
+    def draw(self, network: Network, rng: np.random.Generator) -> npt.NDArray[np.complex128]:
         """One realization: LoS own-cell links, Rayleigh cross-cell links.
 
         Returns
@@ -215,7 +221,7 @@ class RadarLink:
     rcs: float | tuple = attrs.field(default=1.0, converter=_as_rcs, validator=_check_rcs)
     d_ref: float = attrs.field(default=1.0, validator=v.positive)
 
-    def gains(self, network, points):
+    def gains(self, network: Network, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Echo gains for every sample point and link.
 
         Parameters
@@ -240,7 +246,7 @@ class RadarLink:
         return rcs**2 * beta
 
 
-def steering_matrix(network, points):
+def steering_matrix(network: Network, points: npt.ArrayLike) -> npt.NDArray[np.complex128]:
     """Transmit steering vectors of every BS towards every point.
 
     Parameters

@@ -26,8 +26,11 @@ eqs. (26)/(29).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from . import validation as v
 from .blas import single_threaded_blas
@@ -37,10 +40,15 @@ from .fluctuation import check_target, target_law
 from .stats import q_function, q_inverse
 from .sync_errors import SyncErrors
 
+if TYPE_CHECKING:
+    from .clutter.scnr import ClutterStatistics
+    from .problem import DesignProblem
+    from .stack import ProblemStack
+
 __all__ = ["Detector", "detection_probability", "reflected_power_floor"]
 
 
-def detection_probability(reflected_power, sigma_d2, p_fa):
+def detection_probability(reflected_power: npt.ArrayLike, sigma_d2: float | np.ndarray, p_fa: npt.ArrayLike) -> Any:
     """Detection probability of the LRT, eqs. (26)/(29).
 
     Parameters
@@ -61,7 +69,7 @@ def detection_probability(reflected_power, sigma_d2, p_fa):
     return q_function(q_inverse(p_fa) - np.sqrt(2.0 * energy / sigma_d2))
 
 
-def reflected_power_floor(pd_target, sigma_d2, p_fa):
+def reflected_power_floor(pd_target: npt.ArrayLike, sigma_d2: float | np.ndarray, p_fa: npt.ArrayLike) -> Any:
     """The least reflected power E [W] whose detection probability reaches ``pd_target``.
 
     Eqs. (26)/(29) solved for E: ``p_D = Q(Q^{-1}(p_fa) - sqrt(2 E / sigma_d2))``
@@ -154,15 +162,15 @@ class Detector:
                              "statistics); use 'deterministic' or 'swerling1'")
 
     @property
-    def scenario(self):
+    def scenario(self) -> str:
         """``"sync"`` (Scenario I) or ``"unsync"`` (Scenario II)."""
         return "sync" if self.synchronized else "unsync"
 
-    def false_alarm(self, problem):
+    def false_alarm(self, problem: DesignProblem | ProblemStack) -> float | np.ndarray:
         """The false-alarm probability in force for ``problem``."""
         return problem.p_fa if self.p_fa is None else self.p_fa
 
-    def reflected_power_floors(self, problem):
+    def reflected_power_floors(self, problem: DesignProblem) -> npt.NDArray[np.float64] | None:
         """The reflected power each sample point needs for the problem's detection target.
 
         Parameters
@@ -181,7 +189,7 @@ class Detector:
             return None
         return reflected_power_floor(targets, problem.sigma_d2, self.false_alarm(problem))
 
-    def link_weights(self, problem):
+    def link_weights(self, problem: DesignProblem | ProblemStack) -> npt.NDArray[np.float64]:
         """Total echo gain collected from each transmitting BS.
 
         Parameters
@@ -198,7 +206,7 @@ class Detector:
             return problem.G.sum(axis=-2)
         return np.diagonal(problem.G, axis1=-2, axis2=-1).copy()
 
-    def gains_by_signal(self, problem, w, R):
+    def gains_by_signal(self, problem: DesignProblem | ProblemStack, w: np.ndarray, R: np.ndarray) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Transmit gain of every information beam and every R_l towards each point.
 
         Parameters
@@ -226,7 +234,7 @@ class Detector:
         beams = amplitude.real**2 + amplitude.imag**2
         return (beams if self.information_echoes else np.zeros_like(beams)), sensing
 
-    def beam_gains(self, problem, w, R):
+    def beam_gains(self, problem: DesignProblem | ProblemStack, w: np.ndarray, R: np.ndarray) -> npt.NDArray[np.float64]:
         """Transmit gain of each BS towards each point.
 
         Returns
@@ -238,7 +246,7 @@ class Detector:
         beams, sensing = self.gains_by_signal(problem, w, R)
         return beams.sum(axis=-1) + sensing
 
-    def reflected_power(self, problem, w, R):
+    def reflected_power(self, problem: DesignProblem | ProblemStack, w: np.ndarray, R: np.ndarray) -> npt.NDArray[np.float64]:
         """Received reflection-signal power E at every sample point.
 
         Eq. (20) (synchronized) or eq. (28) (unsynchronized), including the
@@ -258,11 +266,11 @@ class Detector:
         return problem.n_rx * np.sum(self.link_weights(problem) * self.beam_gains(problem, w, R), axis=-1)
 
     @property
-    def is_paper_model(self):
+    def is_paper_model(self) -> bool:
         """True for the paper's detector: deterministic target, no clutter, no synchronization errors."""
         return self.target == "deterministic" and self.sync_errors is None and self.clutter is None
 
-    def link_energies(self, problem, w, R):
+    def link_energies(self, problem: DesignProblem | ProblemStack, w: np.ndarray, R: np.ndarray) -> npt.NDArray[np.float64]:
         """Echo energy of every link at every point: the terms of eq. (20)/(28).
 
         Parameters
@@ -281,7 +289,7 @@ class Detector:
         gains = problem.n_rx * problem.G * self.beam_gains(problem, w, R)[:, None, :]
         return gains if self.synchronized else gains * np.eye(problem.n_bs)
 
-    def used_link_energies(self, problem, w, R):
+    def used_link_energies(self, problem: DesignProblem | ProblemStack, w: np.ndarray, R: np.ndarray) -> npt.NDArray[np.float64]:
         """:meth:`link_energies` of the links the detector uses only, flattened.
 
         Returns
@@ -293,7 +301,7 @@ class Detector:
         energies = self.link_energies(problem, w, R)
         return energies.reshape(problem.n_points, -1) if self.synchronized else np.einsum("qmm->qm", energies)
 
-    def statistic_law(self, problem, w, R):
+    def statistic_law(self, problem: DesignProblem | ProblemStack, w: np.ndarray, R: np.ndarray) -> Any:
         """Law of the detector's normalized statistic at every point, under H0 and H1.
 
         Returns
@@ -312,7 +320,7 @@ class Detector:
         return target_law(self.target, self.used_link_energies(problem, w, R), problem.sigma_d2,
                           total_energy=self.reflected_power(problem, w, R))
 
-    def clutter_law(self, stats):
+    def clutter_law(self, stats: ClutterStatistics) -> Any:
         """The law of the statistic in clutter, from the design's :class:`~isacsim.clutter.scnr.ClutterStatistics`.
 
         The whitened detector's is eq. (26) (or the Swerling I law) with the
@@ -321,7 +329,7 @@ class Detector:
         energy = stats.effective_energy if self.clutter_aware else stats.matched_energy
         return target_law(self.target, None, stats.sigma_d2, total_energy=energy)
 
-    def detection_probability(self, problem, w, R):
+    def detection_probability(self, problem: DesignProblem | ProblemStack, w: np.ndarray, R: np.ndarray) -> npt.NDArray[np.float64]:
         """Detection probability at every sample point at the detector's pFA.
 
         The paper's detector: eqs. (26)/(29). Otherwise the law of
@@ -337,7 +345,7 @@ class Detector:
         law = self.statistic_law(problem, w, R)
         return law.p_detect(law.threshold(self.false_alarm(problem)))
 
-    def monte_carlo(self, problem, w, R, *, n_trials=20000, rng=None, confidence=0.99, thresholds=None):
+    def monte_carlo(self, problem: DesignProblem | ProblemStack, w: np.ndarray, R: np.ndarray, *, n_trials: int = 20000, rng: np.random.Generator | int | None = None, confidence: float = 0.99, thresholds: npt.ArrayLike | None = None) -> Any:
         """Simulate the matched-filter outputs of eq. (14) and the LRT.
 
         See :func:`isacsim.montecarlo.simulate_detection`.

@@ -1,17 +1,27 @@
 """Performance of a design: SINRs, powers, reflected power and detection."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from .errors import InputError, InputTypeError
 from .stack import ProblemStack, stack_problems
 from .units import linear_to_db
 
+if TYPE_CHECKING:
+    from .designers.design import Design
+    from .detection import Detector
+    from .problem import DesignProblem
+    from .receivers import Receiver
+
 __all__ = ["Evaluation", "evaluate", "evaluate_designs", "evaluate_each", "transmit_power", "antenna_powers"]
 
 
-def transmit_power(w, R):
+def transmit_power(w: np.ndarray, R: np.ndarray) -> npt.NDArray[np.float64]:
     """Per-BS transmit power ``sum_i ||w_li||^2 + tr R_l``.
 
     Parameters
@@ -28,7 +38,7 @@ def transmit_power(w, R):
     return (np.abs(w) ** 2).sum(axis=(-2, -1)) + np.einsum("...lnn->...l", R).real
 
 
-def antenna_powers(w, R):
+def antenna_powers(w: np.ndarray, R: np.ndarray) -> npt.NDArray[np.float64]:
     """Diagonal of every BS's transmit covariance ``sum_i w_li w_li^H + R_l``.
 
     Parameters
@@ -67,12 +77,12 @@ class Evaluation:
     tx_power_w: np.ndarray
 
     @property
-    def min_reflected_power_w(self):
+    def min_reflected_power_w(self) -> float:
         """Minimum of E over the sample points [W]."""
         return float(self.reflected_power_w.min())
 
     @property
-    def min_detection_probability(self):
+    def min_detection_probability(self) -> float:
         """Minimum p_D over the sample points."""
         return float(self.detection_probability.min())
 
@@ -90,7 +100,7 @@ def _check_sizes(problem, design):
         )
 
 
-def evaluate(problem, design):
+def evaluate(problem: DesignProblem, design: Design) -> Evaluation:
     """Evaluate a design with the receiver and detector it was made for.
 
     A design without beams (infeasible or failed) evaluates to zero
@@ -116,7 +126,7 @@ def evaluate(problem, design):
     return evaluate_designs([problem], [design])[0]
 
 
-def evaluate_designs(problems, designs):
+def evaluate_designs(problems: Sequence[DesignProblem] | ProblemStack, designs: Sequence[Design]) -> list[Evaluation]:
     """Evaluate designs of one receiver and detector on problems of one shape, in one vectorized pass.
 
     Parameters
@@ -157,7 +167,7 @@ def evaluate_designs(problems, designs):
     ]
 
 
-def evaluate_each(problems, designs):
+def evaluate_each(problems: Sequence[DesignProblem], designs: Sequence[Design | Exception]) -> list[Evaluation | Exception]:
     """Evaluate many designs, those of one receiver and detector in one pass, a failure alone.
 
     Parameters
@@ -174,18 +184,23 @@ def evaluate_each(problems, designs):
         failed design stays its exception, and an evaluation that raises is
         the exception of its own design alone.
     """
-    problems, out = list(problems), list(designs)
-    groups = []  # ((receiver, detector), members), by equality: a detector with clutter arrays is not hashable
+    problems = list(problems)
+    out: list[Any] = list(designs)  # each design then replaced by its evaluation
+    # grouped by equality, not by hash: a detector with clutter arrays is not hashable
+    groups: list[tuple[tuple[Receiver, Detector], list[int]]] = []
+    made: dict[int, Design] = {}
     for i, design in enumerate(designs):
         if not isinstance(design, Exception):
             key = (design.receiver, design.detector)
             group = next((members for known, members in groups if known == key), None)
             if group is None:
-                groups.append((key, group := []))
+                group = []
+                groups.append((key, group))
             group.append(i)
+            made[i] = design
     for _, members in groups:
         try:
-            evaluations = evaluate_designs([problems[i] for i in members], [designs[i] for i in members])
+            evaluations = evaluate_designs([problems[i] for i in members], [made[i] for i in members])
         except Exception:  # noqa: BLE001 - one by one, so that a failure is its own design's
             evaluations = [_evaluate_alone(problems[i], designs[i]) for i in members]
         for i, evaluation in zip(members, evaluations):

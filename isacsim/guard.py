@@ -26,6 +26,8 @@ import copy
 import math
 import os
 import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +35,12 @@ from .designers.audit import audit_design, audit_designs, failed_design
 from .errors import InputError
 from .isolation import CallFailed, TimedOut, call_isolated
 from .plugins import BUILTIN_NAME, _hint, describe_source, designer_registry
+
+if TYPE_CHECKING:
+    from .designers.design import Design
+    from .detection import Detector
+    from .problem import DesignProblem
+    from .receivers import Receiver
 
 __all__ = ["run_designer", "run_designer_batch", "time_limit", "parse_timeout", "timeout_from_environment", "read_only", "TIMEOUT_ENV"]
 
@@ -42,7 +50,7 @@ _UNSET = object()
 _LIMIT = contextvars.ContextVar("isacsim_design_time_limit", default=_UNSET)
 
 
-def parse_timeout(value, field):
+def parse_timeout(value: float | str | None, field: str) -> float | None:
     """A time limit from user input: a positive, finite number of seconds, or None.
 
     Parameters
@@ -67,13 +75,13 @@ def parse_timeout(value, field):
     return seconds
 
 
-def timeout_from_environment():
+def timeout_from_environment() -> float | None:
     """The time limit of ``$ISACSIM_DESIGN_TIMEOUT`` [s], or None."""
     return parse_timeout(os.environ.get(TIMEOUT_ENV), TIMEOUT_ENV)
 
 
 @contextlib.contextmanager
-def time_limit(seconds):
+def time_limit(seconds: float | None) -> Iterator[None]:
     """Within the block, designs run under this time limit [s] (None: no limit) unless a call gives its own."""
     token = _LIMIT.set(seconds)
     try:
@@ -89,7 +97,7 @@ def _limit(timeout):
     return timeout_from_environment() if inherited is _UNSET else inherited
 
 
-def read_only(problem):
+def read_only(problem: DesignProblem) -> DesignProblem:
     """``problem`` with non-writeable views of its arrays (extras included); nothing is copied."""
 
     def frozen(array):
@@ -131,7 +139,7 @@ def _design(designer, problem, receiver, detector):
     return designer.design(problem, receiver, detector), _power_weights(designer, problem)
 
 
-def run_designer(designer, problem, receiver, detector, *, timeout=_UNSET):
+def run_designer(designer: Any, problem: DesignProblem, receiver: Receiver, detector: Detector, *, timeout: float | None | object = _UNSET) -> Design:
     """Design with ``designer``, isolated and timed as it needs, and audited.
 
     Parameters
@@ -187,7 +195,7 @@ def _one_by_one(designer, problems, receiver, detector):
     return [designer.design(problem, receiver, detector) for problem in problems]
 
 
-def run_designer_batch(designer, problems, receiver, detector, *, timeout=_UNSET, batch=_one_by_one):
+def run_designer_batch(designer: Any, problems: Sequence[DesignProblem], receiver: Receiver, detector: Detector, *, timeout: float | None | object = _UNSET, batch: Callable[..., Sequence[Design]] = _one_by_one) -> list[Design]:
     """:func:`run_designer` for many problems of one shape, with one vectorized audit.
 
     isacsim's own designer, without a time limit, designs the whole batch in

@@ -11,6 +11,7 @@ group ``isacsim``::
 Set ``ISACSIM_DISABLE_PLUGINS=my_plugin,other`` to block external plugins by
 entry-point name.
 """
+from __future__ import annotations
 import pluggy
 
 __all__ = [
@@ -27,7 +28,7 @@ hookimpl = pluggy.HookimplMarker("isacsim")
 
 
 @hookspec
-def isacsim_register_designers():
+def isacsim_register_designers() -> list[type]:  # type: ignore[empty-body]  # a hook specification: only its signature and docstring
     """Designer classes this plugin provides.
 
     Returns
@@ -46,7 +47,7 @@ def isacsim_register_designers():
 
 
 @hookspec
-def isacsim_register_receivers():
+def isacsim_register_receivers() -> list[type]:  # type: ignore[empty-body]  # a hook specification: only its signature and docstring
     """Receiver classes this plugin provides.
 
     Returns
@@ -58,7 +59,7 @@ def isacsim_register_receivers():
 
 
 @hookspec
-def isacsim_register_symbol_alphabets():
+def isacsim_register_symbol_alphabets() -> list[type]:  # type: ignore[empty-body]  # a hook specification: only its signature and docstring
     """Information-symbol alphabets this plugin provides (frame simulation).
 
     Returns
@@ -72,7 +73,7 @@ def isacsim_register_symbol_alphabets():
 
 
 @hookspec
-def isacsim_register_sensing_waveforms():
+def isacsim_register_sensing_waveforms() -> list[type]:  # type: ignore[empty-body]  # a hook specification: only its signature and docstring
     """Dedicated sensing-waveform generators this plugin provides (frame simulation).
 
     Returns

@@ -260,7 +260,7 @@ class _Helper:
 
 
 #: Each thread's helper: ``{(pid, thread id): _Helper}`` (a forked process starts its own).
-_HELPERS = {}
+_HELPERS: dict[tuple[int, int], _Helper] = {}
 
 
 def _helper():

@@ -5,8 +5,11 @@ variants with :func:`attrs.evolve` or the ``with_*`` helpers.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from .errors import InputError, InputTypeError
 from . import validation as v
@@ -96,8 +99,8 @@ class Network:
         exist, or the BSs differ in antenna counts.
     """
 
-    base_stations: tuple = attrs.field(converter=tuple)
-    users: tuple = attrs.field(converter=tuple)
+    base_stations: tuple = attrs.field(converter=v.as_tuple)
+    users: tuple = attrs.field(converter=v.as_tuple)
 
     def __attrs_post_init__(self):
         if not self.base_stations:
@@ -137,38 +140,38 @@ class Network:
 
     # ------------------------------------------------------------------ sizes
     @property
-    def n_bs(self):
+    def n_bs(self) -> int:
         """Number of base stations L."""
         return len(self.base_stations)
 
     @property
-    def n_users_per_cell(self):
+    def n_users_per_cell(self) -> int:
         """Number of users per cell K."""
         return len(self.users) // self.n_bs
 
     @property
-    def n_tx(self):
+    def n_tx(self) -> int:
         """Transmit antennas per BS, Nt."""
         return self.base_stations[0].n_tx
 
     @property
-    def n_rx(self):
+    def n_rx(self) -> int:
         """Receive antennas per BS, Nr."""
         return self.base_stations[0].n_rx
 
     # --------------------------------------------------------------- geometry
     @property
-    def centre(self):
+    def centre(self) -> np.ndarray:
         """Centroid of the BS positions, shape (2,) [m]."""
         return np.mean([bs.position for bs in self.base_stations], axis=0)
 
     @property
-    def bs_positions(self):
+    def bs_positions(self) -> np.ndarray:
         """BS positions, shape (L, 2) [m]."""
         return np.array([bs.position for bs in self.base_stations])
 
     @property
-    def user_positions(self):
+    def user_positions(self) -> np.ndarray:
         """User positions ordered by (cell, index), shape (L, K, 2) [m]."""
         grid = np.empty((self.n_bs, self.n_users_per_cell, 2))
         for m in range(self.n_bs):
@@ -176,20 +179,20 @@ class Network:
         return grid
 
     @property
-    def sinr_targets_db(self):
+    def sinr_targets_db(self) -> np.ndarray:
         """SINR targets Gamma ordered by (cell, index), shape (L, K) [dB]."""
         return np.array([[u.sinr_target_db for u in self.users_of(m)] for m in range(self.n_bs)])
 
     @property
-    def p_max(self):
+    def p_max(self) -> np.ndarray:
         """Power budgets, shape (L,) [W]."""
         return np.array([bs.p_max for bs in self.base_stations])
 
-    def users_of(self, cell):
+    def users_of(self, cell: int) -> list[CommUser]:
         """The users served by BS ``cell``, in order."""
         return [u for u in self.users if u.cell == cell]
 
-    def broadside(self, bs_index):
+    def broadside(self, bs_index: int) -> float:
         """Broadside azimuth of BS ``bs_index`` [rad].
 
         The BS's own ``broadside`` if set, else the direction of the network
@@ -214,21 +217,21 @@ class Network:
             )
         return float(azimuth(bs.position, self.centre))
 
-    def angles_from(self, bs_index, points):
+    def angles_from(self, bs_index: int, points: npt.ArrayLike) -> np.ndarray:
         """Angles of ``points`` (..., 2) [m] from BS ``bs_index``'s broadside [rad]."""
         bs = self.base_stations[bs_index]
         return angle_from_broadside(bs.position, self.broadside(bs_index), points)
 
     # ----------------------------------------------------------- variations
-    def with_sinr_target(self, sinr_target_db):
+    def with_sinr_target(self, sinr_target_db: float) -> Network:
         """Copy with every user's SINR target set to ``sinr_target_db`` [dB]."""
         return attrs.evolve(self, users=[attrs.evolve(u, sinr_target_db=sinr_target_db) for u in self.users])
 
-    def with_base_stations(self, **changes):
+    def with_base_stations(self, **changes: Any) -> Network:
         """Copy with ``changes`` (e.g. ``p_max=10.0, n_tx=16``) applied to every BS."""
         return attrs.evolve(self, base_stations=[attrs.evolve(bs, **changes) for bs in self.base_stations])
 
-    def with_users_at_angle(self, theta, distance):
+    def with_users_at_angle(self, theta: float, distance: float) -> Network:
         """Copy with each cell's users moved to one point at angle ``theta``.
 
         Parameters
@@ -251,20 +254,7 @@ class Network:
 
     # ---------------------------------------------------------------- layouts
     @classmethod
-    def from_sites(
-        cls,
-        sites,
-        *,
-        user_positions=None,
-        n_users_per_cell=None,
-        user_seed=7,
-        user_distance=PAPER_USER_DISTANCE,
-        facing=None,
-        n_tx=32,
-        n_rx=32,
-        p_max=15.0,
-        sinr_target_db=15.0,
-    ):
+    def from_sites(cls, sites: npt.ArrayLike, *, user_positions: npt.ArrayLike | None = None, n_users_per_cell: int | None = None, user_seed: int = 7, user_distance: tuple[float, float] = PAPER_USER_DISTANCE, facing: npt.ArrayLike | None = None, n_tx: int = 32, n_rx: int = 32, p_max: float = 15.0, sinr_target_db: float = 15.0) -> Network:
         """A network with one BS per site: the building block of every layout.
 
         Parameters
@@ -313,7 +303,8 @@ class Network:
         >>> network.n_bs, network.n_users_per_cell
         (4, 2)
         """
-        sites = v.as_array("sites", sites, kind="float", shape=(None, 2))
+        sites = np.asarray(v.as_array("sites", sites, kind="float", shape=(None, 2)))
+        broadsides: list[float | None]
         if facing is None:
             broadsides = [None] * len(sites)
         else:
@@ -346,17 +337,7 @@ class Network:
         )
 
     @classmethod
-    def paper_layout(
-        cls,
-        n_users_per_cell=1,
-        *,
-        n_tx=32,
-        n_rx=32,
-        p_max=15.0,
-        sinr_target_db=15.0,
-        user_seed=7,
-        user_distance=PAPER_USER_DISTANCE,
-    ):
+    def paper_layout(cls, n_users_per_cell: int = 1, *, n_tx: int = 32, n_rx: int = 32, p_max: float = 15.0, sinr_target_db: float = 15.0, user_seed: int = 7, user_distance: tuple[float, float] = PAPER_USER_DISTANCE) -> Network:
         """The three-BS network of the paper's Section V.
 
         The BSs stand 80 m from the origin (the centre of the target area),
@@ -399,7 +380,7 @@ class Network:
         )
 
     @classmethod
-    def ring(cls, n_bs, *, radius=80.0, n_users_per_cell=1, user_theta=0.0, user_distance=45.0, n_tx=32, n_rx=32, p_max=15.0, sinr_target_db=15.0):
+    def ring(cls, n_bs: int, *, radius: float = 80.0, n_users_per_cell: int = 1, user_theta: float = 0.0, user_distance: float = 45.0, n_tx: int = 32, n_rx: int = 32, p_max: float = 15.0, sinr_target_db: float = 15.0) -> Network:
         """BSs evenly spaced on a ring around the origin, arrays facing inwards.
 
         Parameters
@@ -434,22 +415,7 @@ class Network:
         return cls.from_sites(sites, user_positions=users, n_tx=n_tx, n_rx=n_rx, p_max=p_max, sinr_target_db=sinr_target_db)
 
     @classmethod
-    def hexagonal(
-        cls,
-        n_rings=1,
-        *,
-        facing,
-        inter_site_distance=PAPER_INTER_SITE_DISTANCE,
-        center=(0.0, 0.0),
-        rotation=0.0,
-        n_users_per_cell=1,
-        user_seed=7,
-        user_distance=None,
-        n_tx=32,
-        n_rx=32,
-        p_max=15.0,
-        sinr_target_db=15.0,
-    ):
+    def hexagonal(cls, n_rings: int = 1, *, facing: npt.ArrayLike | None, inter_site_distance: float = PAPER_INTER_SITE_DISTANCE, center: tuple[float, float] = (0.0, 0.0), rotation: float = 0.0, n_users_per_cell: int = 1, user_seed: int = 7, user_distance: tuple[float, float] | None = None, n_tx: int = 32, n_rx: int = 32, p_max: float = 15.0, sinr_target_db: float = 15.0) -> Network:
         """A hexagonal network: a centre site and ``n_rings`` rings around it.
 
         The sites are those of :func:`isacsim.lattice.hexagonal_sites`: 7
@@ -519,7 +485,7 @@ class Network:
             sinr_target_db=sinr_target_db,
         )
 
-    def with_random_users(self, n_users_per_cell, *, seed, distance=PAPER_USER_DISTANCE, sinr_target_db=None):
+    def with_random_users(self, n_users_per_cell: int, *, seed: int, distance: tuple[float, float] = PAPER_USER_DISTANCE, sinr_target_db: float | None = None) -> Network:
         """Copy with K users per cell at random positions in front of their BS.
 
         Parameters

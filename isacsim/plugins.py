@@ -23,6 +23,8 @@ import itertools
 import os
 import sys
 import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pluggy
 
@@ -82,7 +84,7 @@ KINDS = {
 }
 
 
-def plugin_of(registry, name):
+def plugin_of(registry: Mapping[str, Any], name: str) -> str | None:
     """The plugin that registered ``name`` in ``registry`` (``None`` for an unknown name)."""
     entry = registry.get(name)
     return entry[1] if entry else None
@@ -95,14 +97,14 @@ def _hint(plugin):
     return f"; report it to the plugin's authors, or disable it with {DISABLE_ENV}={plugin}"
 
 
-def describe_source(kind, name, plugin):
+def describe_source(kind: str, name: str, plugin: str | None) -> str:
     """Who provides ``name``, for messages: ``"designer 'sdr'"`` or ``"designer 'rzf' of plugin 'rzf'"``."""
     if plugin in (None, BUILTIN_NAME):
         return f"{kind} {name!r}"
     return f"{kind} {name!r} of plugin {plugin!r}"
 
 
-def blame_plugin(kind, name, plugin, error):
+def blame_plugin(kind: str, name: str, plugin: str | None, error: BaseException) -> PluginFailure:
     """A :class:`PluginFailure` naming the plugin whose ``kind`` ``name`` raised ``error``."""
     return PluginFailure(
         f"{describe_source(kind, name, plugin)} raised {type(error).__name__}: {' '.join(str(error).split())}{_hint(plugin)}"
@@ -120,7 +122,7 @@ def _plugin_error(plugin, message):
 
 
 # ------------------------------------------------------------------ managers
-def get_plugin_manager():
+def get_plugin_manager() -> pluggy.PluginManager:
     """A fresh plugin manager with the built-ins, the installed plugins and a script's own.
 
     External plugins are loaded from the ``isacsim`` entry-point group,
@@ -146,9 +148,9 @@ def get_plugin_manager():
 
 #: External plugins disabled in this process: ``{name: why}`` (import failures and
 #: broken registrations), each reported once on stderr.
-BROKEN_PLUGINS = {}
+BROKEN_PLUGINS: dict[str, str] = {}
 #: Distribution of each external plugin loaded: ``{name: (distribution, version)}``.
-_DISTRIBUTIONS = {}
+_DISTRIBUTIONS: dict[str, tuple[str | None, str | None]] = {}
 
 
 def _disable(plugin, why, description=""):
@@ -213,7 +215,7 @@ def _provided(impl, hook, what, check):
     return list(classes)
 
 
-def build_registries(manager):
+def build_registries(manager: pluggy.PluginManager) -> dict[str, dict[str, Any]]:
     """Every registry of ``manager``'s plugins: ``{kind: {name: (class, plugin)}}`` (kinds of :data:`KINDS`).
 
     A plugin with a broken registration (a hook that raises or returns
@@ -225,7 +227,9 @@ def build_registries(manager):
     PluginError
         If the built-in plugin itself is broken (a bug of isacsim).
     """
-    order, provided, broken = [], {}, {}
+    order: list[str] = []
+    provided: dict[str, dict[str, Any]] = {}
+    broken: dict[str, str] = {}
     for kind, (hook, what, check) in KINDS.items():
         for impl in getattr(manager.hook, hook).get_hookimpls():  # registration order: built-ins first
             plugin = impl.plugin_name
@@ -238,7 +242,7 @@ def build_registries(manager):
                 provided[plugin][kind] = _provided(impl, hook, what, check)
             except _Broken as error:
                 broken[plugin] = str(error)
-    owners = {kind: {} for kind in KINDS}
+    owners: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
     for plugin in order:
         if plugin in broken:
             continue
@@ -257,7 +261,7 @@ def build_registries(manager):
         raise _plugin_error(BUILTIN_NAME, broken[BUILTIN_NAME])
     for plugin, why in broken.items():
         _disable(plugin, why)
-    registries = {kind: {} for kind in KINDS}
+    registries: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
     for plugin in order:
         if plugin not in broken:
             for kind, classes in provided[plugin].items():
@@ -277,7 +281,7 @@ def _cached_registries(key):
     return build_registries(get_plugin_manager())
 
 
-def registries(manager=None):
+def registries(manager: pluggy.PluginManager | None = None) -> dict[str, dict[str, Any]]:
     """``{kind: {name: (class, plugin)}}`` of every plugin (:func:`build_registries`).
 
     Parameters
@@ -292,12 +296,12 @@ def registries(manager=None):
     return _cached_registries((os.environ.get(DISABLE_ENV, ""), _GENERATION[0]))
 
 
-def designer_registry():
+def designer_registry() -> dict[str, Any]:
     """``{name: (class, plugin name)}`` of every registered designer."""
     return dict(registries()["designer"])
 
 
-def receiver_registry():
+def receiver_registry() -> dict[str, Any]:
     """``{name: (class, plugin name)}`` of every registered receiver."""
     return dict(registries()["receiver"])
 
@@ -307,7 +311,7 @@ def _lookup(registry, kind, name):
     return registry[resolve_name(kind, name, registry, extra=broken)][0]
 
 
-def get_designer(name):
+def get_designer(name: str) -> type[Any]:
     """The designer class registered as ``name``.
 
     ``name`` is matched without regard to case (``SDR`` is ``sdr``).
@@ -321,7 +325,7 @@ def get_designer(name):
     return _lookup(designer_registry(), "designer", name)
 
 
-def get_receiver(name):
+def get_receiver(name: str) -> type[Any]:
     """The receiver class registered as ``name`` (ValueError if unknown)."""
     return _lookup(receiver_registry(), "receiver", name)
 
@@ -329,7 +333,7 @@ def get_receiver(name):
 # --------------------------------------------------- registration from a script
 #: Plugins registered in this process by :func:`register`:
 #: ``{plugin name: (token, {kind: {name: class}})}``; the token changes with every registration.
-_REGISTERED = {}
+_REGISTERED: dict[str, tuple[str, dict[str, dict[str, type]]]] = {}
 #: Bumped whenever :data:`_REGISTERED` changes (the registries' cache key).
 _GENERATION = [0]
 
@@ -377,7 +381,7 @@ def _kind_of(cls):
     return kinds[0]
 
 
-def register(*classes, plugin=None):
+def register(*classes: type[Any], plugin: str | None = None) -> None:
     """Register designers, receivers, symbol alphabets or sensing waveforms from a script or notebook.
 
     They then serve everything a plugin's do, by name: ``isacsim solve``-like
@@ -429,12 +433,12 @@ def register(*classes, plugin=None):
     _GENERATION[0] += 1
 
 
-def registered_plugins():
+def registered_plugins() -> tuple[tuple[str, str, dict[str, dict[str, type]]], ...]:
     """This process's :func:`register` calls, to hand to a worker (:func:`adopt`); picklable by value with cloudpickle."""
     return tuple((name, token, classes) for name, (token, classes) in _REGISTERED.items())
 
 
-def adopt(plugins):
+def adopt(plugins: Iterable[tuple[str, str, dict[str, dict[str, type]]]]) -> None:
     """Make the registrations of :func:`registered_plugins` (from another process) this process's too.
 
     Unchanged registrations (same token) are kept as they are, so a worker
@@ -461,7 +465,7 @@ def _source_digest(classes):
     return digest.hexdigest()
 
 
-def plugin_provenance(plugin):
+def plugin_provenance(plugin: str) -> dict[str, Any]:
     """What identifies the code of ``plugin``, for a run's record.
 
     Returns
@@ -487,7 +491,7 @@ def _version(distribution):
         return None
 
 
-def installed_plugins():
+def installed_plugins() -> dict[str, dict[str, Any]]:
     """Provenance of every plugin loaded in this process, ``{plugin: plugin_provenance(plugin)}``."""
     registries()  # loads them
     names = itertools.chain([BUILTIN_NAME], sorted(_DISTRIBUTIONS), sorted(_REGISTERED))

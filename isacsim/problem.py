@@ -6,6 +6,8 @@ the public ``.npz`` file format (see the README).
 from __future__ import annotations
 
 import os
+from os import PathLike
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -16,6 +18,11 @@ from .atomic import atomic_write
 from .channels import steering_matrix
 from .npzfile import read_npz, write_npz
 from .units import dbm_to_watt, linear_to_db, watt_to_dbm
+
+if TYPE_CHECKING:
+    from .channels import RadarLink
+    from .network import Network
+    from .targets import TargetGrid
 
 __all__ = ["DesignProblem", "ARRAY_KEYS", "OPTIONAL_KEYS", "GEOMETRY_KEYS", "KNOWN_KEYS"]
 
@@ -68,7 +75,7 @@ def _probabilities(value, field):
     return array
 
 
-def known_keys_text():
+def known_keys_text() -> str:
     """The keys a problem file may hold, for messages."""
     return f"required {', '.join(ARRAY_KEYS)}; optional {', '.join(OPTIONAL_KEYS)}; geometry {', '.join(GEOMETRY_KEYS)}"
 
@@ -154,18 +161,20 @@ class DesignProblem:
         finite, or is out of range.
     """
 
-    H: np.ndarray = attrs.field(converter=_array("complex", 4), eq=_ARRAY_EQ)
-    A: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_ARRAY_EQ)
-    G: np.ndarray = attrs.field(converter=_array("float", 3, non_negative=True), eq=_ARRAY_EQ)
-    gamma: np.ndarray = attrs.field(converter=_array("float", 2, positive=True), eq=_ARRAY_EQ)
-    p_max: np.ndarray = attrs.field(converter=_array("float", 1, positive=True), eq=_ARRAY_EQ)
-    sigma_c2: float = attrs.field(converter=_scalar("float"), validator=v.positive)
-    sigma_d2: float = attrs.field(converter=_scalar("float"), validator=v.positive)
-    n_rx: int = attrs.field(converter=_scalar("int"), validator=v.integer_at_least(1))
-    p_fa: float = attrs.field(converter=_scalar("float"), validator=v.open_unit_interval)
-    p_antenna: np.ndarray | None = attrs.field(default=None, converter=_optional("float", 2, positive=True), eq=_ARRAY_EQ)
-    csi_error_var: np.ndarray | None = attrs.field(default=None, converter=_optional("float", 3, non_negative=True), eq=_ARRAY_EQ)
-    pd_target: np.ndarray | None = attrs.field(default=None, converter=attrs.Converter(_probabilities, takes_field=True), eq=_ARRAY_EQ)
+    # Converters made by a factory: mypy's attrs plugin follows only named functions and
+    # lambdas, so these fields' __init__ parameters are typed Any.
+    H: np.ndarray = attrs.field(converter=_array("complex", 4), eq=_ARRAY_EQ)  # type: ignore[misc]
+    A: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_ARRAY_EQ)  # type: ignore[misc]
+    G: np.ndarray = attrs.field(converter=_array("float", 3, non_negative=True), eq=_ARRAY_EQ)  # type: ignore[misc]
+    gamma: np.ndarray = attrs.field(converter=_array("float", 2, positive=True), eq=_ARRAY_EQ)  # type: ignore[misc]
+    p_max: np.ndarray = attrs.field(converter=_array("float", 1, positive=True), eq=_ARRAY_EQ)  # type: ignore[misc]
+    sigma_c2: float = attrs.field(converter=_scalar("float"), validator=v.positive)  # type: ignore[misc]
+    sigma_d2: float = attrs.field(converter=_scalar("float"), validator=v.positive)  # type: ignore[misc]
+    n_rx: int = attrs.field(converter=_scalar("int"), validator=v.integer_at_least(1))  # type: ignore[misc]
+    p_fa: float = attrs.field(converter=_scalar("float"), validator=v.open_unit_interval)  # type: ignore[misc]
+    p_antenna: np.ndarray | None = attrs.field(default=None, converter=_optional("float", 2, positive=True), eq=_ARRAY_EQ)  # type: ignore[misc]
+    csi_error_var: np.ndarray | None = attrs.field(default=None, converter=_optional("float", 3, non_negative=True), eq=_ARRAY_EQ)  # type: ignore[misc]
+    pd_target: np.ndarray | None = attrs.field(default=None, converter=attrs.Converter(_probabilities, takes_field=True), eq=_ARRAY_EQ)  # type: ignore[misc]
     extras: dict = attrs.field(factory=dict, converter=_extras, eq=attrs.cmp_using(eq=_extras_equal))
 
     def __attrs_post_init__(self):
@@ -220,27 +229,27 @@ class DesignProblem:
 
     # ------------------------------------------------------------------ sizes
     @property
-    def n_bs(self):
+    def n_bs(self) -> int:
         """Number of base stations L."""
         return self.H.shape[0]
 
     @property
-    def n_users_per_cell(self):
+    def n_users_per_cell(self) -> int:
         """Users per cell K."""
         return self.H.shape[2]
 
     @property
-    def n_tx(self):
+    def n_tx(self) -> int:
         """Transmit antennas per BS, Nt."""
         return self.H.shape[3]
 
     @property
-    def n_points(self):
+    def n_points(self) -> int:
         """Number of target sample points Q."""
         return self.A.shape[0]
 
     @staticmethod
-    def array_bytes(n_bs, n_users_per_cell, n_tx, n_points):
+    def array_bytes(n_bs: int, n_users_per_cell: int, n_tx: int, n_points: int) -> int:
         """Bytes of the arrays of a problem of these sizes built by :meth:`from_network` (its ``.npz`` data).
 
         Parameters
@@ -260,17 +269,17 @@ class DesignProblem:
         return 16 * complex_entries + 8 * real_entries
 
     @property
-    def gamma_db(self):
+    def gamma_db(self) -> np.ndarray:
         """SINR targets, shape (L, K) [dB]."""
         return linear_to_db(self.gamma)
 
-    def pd_targets(self):
+    def pd_targets(self) -> np.ndarray | None:
         """The detection probability required at each sample point, shape (Q,), or None."""
         return None if self.pd_target is None else np.broadcast_to(self.pd_target, (self.n_points,)).copy()
 
     # ------------------------------------------------------------- building
     @classmethod
-    def from_network(cls, network, grid, *, channel, radar, sigma_c2_dbm=-84.0, sigma_d2_dbm=-102.0, p_fa=1e-3, rng=None, extras=None):
+    def from_network(cls, network: Network, grid: TargetGrid, *, channel: Any, radar: RadarLink, sigma_c2_dbm: float = -84.0, sigma_d2_dbm: float = -102.0, p_fa: float = 0.001, rng: np.random.Generator | None = None, extras: dict[str, Any] | None = None) -> DesignProblem:
         """Build a problem from geometry and one seeded channel draw.
 
         Parameters
@@ -323,19 +332,19 @@ class DesignProblem:
             extras={**geometry, **(extras or {})},
         )
 
-    def evolve(self, **changes):
+    def evolve(self, **changes: Any) -> DesignProblem:
         """Copy with ``changes`` applied (validated like the constructor)."""
         return attrs.evolve(self, **changes)
 
     # ------------------------------------------------------------------- I/O
-    def to_arrays(self):
+    def to_arrays(self) -> dict[str, np.ndarray]:
         """All fields as a flat dict of arrays (the ``.npz`` content); absent optional fields are left out."""
         arrays = {key: np.asarray(getattr(self, key)) for key in ARRAY_KEYS}
         arrays.update({key: getattr(self, key) for key in OPTIONAL_KEYS if getattr(self, key) is not None})
         arrays.update(self.extras)
         return arrays
 
-    def save(self, path):
+    def save(self, path: str | PathLike[str]) -> None:
         """Write the problem to ``path`` as ``.npz`` (atomically).
 
         Parameters
@@ -347,7 +356,7 @@ class DesignProblem:
         atomic_write(path, lambda handle: write_npz(handle, arrays), binary=True)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: str | PathLike[str]) -> DesignProblem:
         """Read and validate a problem written by :meth:`save`.
 
         The file is checked before it is read (:func:`isacsim.npzfile.read_npz`):
@@ -377,7 +386,7 @@ class DesignProblem:
             raise type(error)(f"{path}: {error}") from None
 
     # --------------------------------------------------------------- display
-    def summary(self):
+    def summary(self) -> str:
         """A short human-readable description (multi-line str)."""
         own = np.array([[np.vdot(self.H[m, m, k], self.H[m, m, k]).real for k in range(self.n_users_per_cell)] for m in range(self.n_bs)])
         lines = [

@@ -13,16 +13,22 @@ receiver.
 from __future__ import annotations
 
 from typing import ClassVar
+from typing import TYPE_CHECKING
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from . import validation as v
+
+if TYPE_CHECKING:
+    from .problem import DesignProblem
+    from .stack import ProblemStack
 
 __all__ = ["Receiver", "TypeI", "TypeII", "received_powers", "sensing_interference", "sensing_interference_by_bs"]
 
 
-def received_powers(problem, w):
+def received_powers(problem: DesignProblem | ProblemStack, w: np.ndarray) -> npt.NDArray[np.float64]:
     """Power of every information beam at every user.
 
     With statistical CSI error (``problem.csi_error_var``) ``H`` is the
@@ -52,7 +58,7 @@ def received_powers(problem, w):
     return powers
 
 
-def sensing_interference_by_bs(problem, R):
+def sensing_interference_by_bs(problem: DesignProblem | ProblemStack, R: np.ndarray) -> npt.NDArray[np.float64]:
     """Power of each BS's dedicated sensing signal at every user.
 
     Parameters
@@ -73,7 +79,7 @@ def sensing_interference_by_bs(problem, R):
     return powers
 
 
-def sensing_interference(problem, R):
+def sensing_interference(problem: DesignProblem | ProblemStack, R: np.ndarray) -> npt.NDArray[np.float64]:
     """Total power of the dedicated sensing signals at every user.
 
     Returns
@@ -100,7 +106,7 @@ class Receiver:
     name: ClassVar[str] = "receiver"
     sensing_leakage: ClassVar[float] = 1.0
 
-    def sinr(self, problem, w, R):
+    def sinr(self, problem: DesignProblem | ProblemStack, w: np.ndarray, R: np.ndarray) -> npt.NDArray[np.float64]:
         """Linear SINR of every user, eqs. (3)/(4).
 
         Parameters

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import Any
 from .names import resolve_name
 
 __all__ = ["available", "load", "add"]
 
 _PACKAGE = "isacsim_scenarios"
 #: Figures added in this process (:func:`add`): a scenario script of one's own.
-_ADDED = {}
+_ADDED: dict[str, Any] = {}
 
 
 def add(figure):

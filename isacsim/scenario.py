@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -28,6 +30,11 @@ from .limits import require_memory
 from .network import PAPER_INTER_SITE_DISTANCE, Network
 from .problem import DesignProblem
 from .targets import TargetGrid
+
+if TYPE_CHECKING:
+    from .channels import RadarLink
+    from .network import Network
+    from .targets import TargetGrid
 
 __all__ = ["ScenarioConfig", "realization_rng", "realization_seed", "parse_assignments", "CHANNELS", "AREA_CENTRE"]
 
@@ -151,7 +158,7 @@ class ScenarioConfig:
                 f"got {v.shown(self.inter_site_distance_m)}; another D needs a hexagonal layout (n_cells = 7, 19, ...)"
             )
 
-    def evolve(self, **changes):
+    def evolve(self, **changes: Any) -> ScenarioConfig:
         """Copy with ``changes``; integer fields accept whole floats (e.g. 64.0)."""
         fields = attrs.fields_dict(type(self))
         for name, value in changes.items():
@@ -161,11 +168,11 @@ class ScenarioConfig:
                 changes[name] = int(value)
         return attrs.evolve(self, **changes)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         """The fields as a JSON-friendly dict."""
         return attrs.asdict(self)
 
-    def network(self):
+    def network(self) -> Network:
         """The :class:`Network` of this configuration (built once per process: it is immutable)."""
         return _network(self)
 
@@ -188,22 +195,22 @@ class ScenarioConfig:
             network = network.with_users_at_angle(math.radians(self.user_angle_deg), self.user_distance_m)
         return network
 
-    def grid(self):
+    def grid(self) -> TargetGrid:
         """The Q sample points (:class:`TargetGrid`), built once per process."""
         return _grid(self)
 
     def _build_grid(self):
         return TargetGrid.square(center=AREA_CENTRE, side=self.area_side_m, n_per_side=self.points_per_side)
 
-    def channel_model(self):
+    def channel_model(self) -> Any:
         """The communication channel model."""
         return CHANNELS[self.channel](kappa_db=self.kappa_c_db, exponent=self.path_loss_exponent)
 
-    def radar_model(self):
+    def radar_model(self) -> RadarLink:
         """The radar echo model."""
         return RadarLink(kappa_db=self.kappa_r_db, rcs=self.rcs)
 
-    def build_bytes(self, n_points=None):
+    def build_bytes(self, n_points: int | None = None) -> int:
         """Estimated peak memory of :meth:`build` [bytes].
 
         Three times the problem's arrays (the channel draw and the
@@ -220,7 +227,7 @@ class ScenarioConfig:
         arrays = DesignProblem.array_bytes(self.n_cells, self.n_users_per_cell, self.n_tx, n_points)
         return 3 * arrays + 1024 * self.n_cells * self.n_users_per_cell
 
-    def check_memory(self, n_points=None):
+    def check_memory(self, n_points: int | None = None) -> None:
         """Refuse a configuration whose problem would exceed the memory limit, before building anything.
 
         Raises
@@ -237,7 +244,7 @@ class ScenarioConfig:
             advice="use fewer users, antennas or sample points",
         )
 
-    def build(self, rng=None, grid=None):
+    def build(self, rng: np.random.Generator | None = None, grid: TargetGrid | None = None) -> DesignProblem:
         """One problem instance.
 
         Parameters
@@ -285,7 +292,7 @@ def _parse_value(name, kind, text):
     return text
 
 
-def parse_assignments(assignments):
+def parse_assignments(assignments: Iterable[str]) -> dict[str, Any]:
     """``FIELD=VALUE`` strings as :class:`ScenarioConfig` changes.
 
     Parameters
@@ -319,7 +326,7 @@ def parse_assignments(assignments):
     return changes
 
 
-def realization_seed(seed, realization):
+def realization_seed(seed: int, realization: int) -> int:
     """The seed of channel realization ``realization`` of a run seeded ``seed``.
 
     It is the first 64-bit word that the realization's
@@ -347,7 +354,7 @@ def _grid(config):
     return grid
 
 
-def realization_rng(seed, realization):
+def realization_rng(seed: int, realization: int) -> np.random.Generator:
     """The generator of channel realization ``realization`` of a run seeded ``seed``.
 
     It depends on ``(seed, realization)`` only, so every designer, receiver,

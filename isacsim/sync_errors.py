@@ -64,6 +64,7 @@ and their standard error is the estimate.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import attrs
 import numpy as np
@@ -80,7 +81,7 @@ _MAX_NODES = 2**19
 #: Gauss-Legendre nodes per dimension, in the order they are tried.
 _RULE_SIZES = (4, 6, 8, 12, 16, 24, 32, 48, 64)
 #: Where the last law of each (errors, L) converged: the next one starts a rule below.
-_CONVERGED_AT = {}
+_CONVERGED_AT: dict[tuple[object, int], int] = {}
 #: Nodes per block of the mixture's evaluation (bounds its memory).
 _CHUNK = 2**14
 #: Convergence tolerance of the cubature (absolute, in probability).
@@ -95,7 +96,7 @@ def _unit_interval(instance, attribute, value):
         raise InputError(f"{attribute.name}: expected a spread in [0, 1], got {value!r}")
 
 
-def mean_timing_factor(timing_spread):
+def mean_timing_factor(timing_spread: float) -> float:
     """``E[sinc(tau_l - tau_m)]`` for independent ``tau ~ U[-t/2, t/2]`` [symbols].
 
     Parameters
@@ -135,7 +136,7 @@ class SyncErrors:
     timing_spread: float = attrs.field(default=0.0, converter=float, validator=_unit_interval)
     aware: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
 
-    def cross_link_factor(self):
+    def cross_link_factor(self) -> float:
         """``E[lambda e^{j psi}]`` of a cross link: ``sinc(s)^2 E[sinc(tau_l - tau_m)]``.
 
         Exactly 0 at ``s = 1`` (``np.sinc(1)`` is 4e-17 in floating point).
@@ -143,14 +144,14 @@ class SyncErrors:
         phase = 0.0 if self.phase_spread == 1.0 else float(np.sinc(self.phase_spread)) ** 2
         return phase * mean_timing_factor(self.timing_spread)
 
-    def weights(self, n_bs):
+    def weights(self, n_bs: int) -> np.ndarray:
         """Per-link detector weights ``k[m, l]``, shape (L, L): 1 on the direct links."""
         factor = self.cross_link_factor() if self.aware else 1.0
         k = np.full((n_bs, n_bs), factor)
         np.fill_diagonal(k, 1.0)
         return k
 
-    def law(self, link_energies, sigma_d2):
+    def law(self, link_energies: np.ndarray, sigma_d2: float | np.ndarray) -> Any:
         """The law of the normalized statistic at every point.
 
         Parameters
@@ -197,7 +198,7 @@ class PhaseErrorMixture:
     error_estimate: float = 0.0
 
     @classmethod
-    def from_rule(cls, direct, cross, n_bs, rule):
+    def from_rule(cls, direct: np.ndarray, cross: np.ndarray, n_bs: int, rule: Any) -> PhaseErrorMixture:
         """Evaluate ``mu`` on the nodes of ``rule = (phases, timings, weights)``."""
         phases, timings, weights = rule
         m, l = np.nonzero(~np.eye(n_bs, dtype=bool))
@@ -206,16 +207,16 @@ class PhaseErrorMixture:
             factor = factor * np.sinc(timings[:, l] - timings[:, m])
         return cls(means=direct[:, None] + cross @ factor.T, weights=weights)
 
-    def threshold(self, p_fa):
+    def threshold(self, p_fa: Any) -> Any:
         """``Q^-1(p_fa)``, shape (Q,) or (Q, n)."""
         p_fa = _probabilities(p_fa)
         return np.broadcast_to(q_inverse(p_fa), (self.means.shape[0],) + p_fa.shape).copy()
 
-    def p_false_alarm(self, threshold):
+    def p_false_alarm(self, threshold: Any) -> Any:
         """``Q(threshold)``."""
         return q_function(_columns(threshold, self.means.shape[0]))
 
-    def p_detect(self, threshold):
+    def p_detect(self, threshold: Any) -> Any:
         """``sum_k p_k Q(threshold - mu_k)``, shaped like the thresholds."""
         threshold = _columns(threshold, self.means.shape[0])
         flat = threshold.reshape(threshold.shape[0], -1)

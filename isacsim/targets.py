@@ -38,12 +38,12 @@ class TargetGrid:
     points: np.ndarray = attrs.field(converter=_as_points, validator=_check_points, eq=attrs.cmp_using(eq=np.array_equal))
 
     @property
-    def n_points(self):
+    def n_points(self) -> int:
         """Number of sample points Q."""
         return self.points.shape[0]
 
     @classmethod
-    def square(cls, center=(0.0, 0.0), side=2.0, n_per_side=3):
+    def square(cls, center: tuple[float, float] = (0.0, 0.0), side: float = 2.0, n_per_side: int = 3) -> TargetGrid:
         """A uniform ``n_per_side`` x ``n_per_side`` grid over a square.
 
         The points span the square edge to edge, so the corners are sampled

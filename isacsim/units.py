@@ -5,12 +5,15 @@ appear at the API boundary, in parameter names ending in ``_db`` or ``_dbm``.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["db_to_linear", "linear_to_db", "dbm_to_watt", "watt_to_dbm"]
 
 
-def db_to_linear(value_db):
+def db_to_linear(value_db: npt.ArrayLike) -> Any:
     """Power ratio in dB -> linear power ratio.
 
     Parameters
@@ -26,7 +29,7 @@ def db_to_linear(value_db):
     return np.power(10.0, np.asarray(value_db, dtype=float) / 10.0)[()]
 
 
-def linear_to_db(value):
+def linear_to_db(value: npt.ArrayLike) -> Any:
     """Linear power ratio -> dB.
 
     Parameters
@@ -43,7 +46,7 @@ def linear_to_db(value):
         return (10.0 * np.log10(np.asarray(value, dtype=float)))[()]
 
 
-def dbm_to_watt(value_dbm):
+def dbm_to_watt(value_dbm: npt.ArrayLike) -> Any:
     """Power in dBm -> watts.
 
     Parameters
@@ -59,7 +62,7 @@ def dbm_to_watt(value_dbm):
     return 1e-3 * db_to_linear(value_dbm)
 
 
-def watt_to_dbm(value_w):
+def watt_to_dbm(value_w: npt.ArrayLike) -> Any:
     """Power in watts -> dBm.
 
     Parameters

@@ -8,6 +8,8 @@ field name, so that a user never sees a bare numpy or solver traceback.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from .errors import InputError, InputTypeError
@@ -255,3 +257,8 @@ def as_beams(problem, w, R):
             raise InputError(f"{name}: expected shape {axes} = {shape} for this problem, got {array.shape}")
         arrays.append(array)
     return tuple(arrays)
+
+
+def as_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    """``tuple(values)``, as an attrs converter that type checkers follow (``converter=tuple`` is generic to them)."""
+    return tuple(values)

@@ -20,13 +20,25 @@ def _modules():
     return modules
 
 
+def _runtime_nodes(tree):
+    """The nodes of ``tree`` that run: ``if TYPE_CHECKING:`` blocks (imports for type checkers only) left out."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            stack.extend(node.orelse)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def _import_graph():
     """``{module: set of isacsim modules it imports}``."""
     modules = _modules()
     graph = {name: set() for name in modules}
     for name, path in modules.items():
         package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in _runtime_nodes(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom):
                 base = ".".join(package[: len(package) - node.level + 1] + ([node.module] if node.module else [])) if node.level else node.module
                 targets = [f"{base}.{alias.name}" for alias in node.names]
@@ -97,3 +109,9 @@ def test_nothing_outside_the_cli_imports_it():
     graph = _import_graph()
     offenders = sorted(m for m, targets in graph.items() if not m.startswith("isacsim.cli") and any(t.startswith("isacsim.cli") for t in targets))
     assert offenders == []
+
+
+def test_type_checking_imports_are_left_out():
+    tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import os\nelse:\n    import sys\nimport json\n")
+    imported = {alias.name for node in _runtime_nodes(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert imported == {"sys", "json"}

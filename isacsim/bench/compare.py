@@ -19,6 +19,7 @@ from collections import Counter
 
 import attrs
 from ..errors import InputError
+from ..validation import as_tuple
 
 __all__ = [
     "NEW_SOLVER",
@@ -69,10 +70,10 @@ class SolverRuns:
     """
 
     solver: str
-    seconds: tuple = attrs.field(default=(), converter=tuple)
-    statuses: tuple = attrs.field(default=(), converter=tuple)
-    bounds: tuple = attrs.field(default=(), converter=tuple)
-    peak_rss_mib: tuple = attrs.field(default=(), converter=tuple)
+    seconds: tuple = attrs.field(default=(), converter=as_tuple)
+    statuses: tuple = attrs.field(default=(), converter=as_tuple)
+    bounds: tuple = attrs.field(default=(), converter=as_tuple)
+    peak_rss_mib: tuple = attrs.field(default=(), converter=as_tuple)
     note: str = ""
 
     @property

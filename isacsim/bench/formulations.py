@@ -32,6 +32,7 @@ import attrs
 import numpy as np
 
 from .compare import _format_seconds, _median_finite, format_statuses, timed
+from ..validation import as_tuple
 
 __all__ = ["FormulationCase", "FormulationComparison", "PAPER_CASES", "SCALE_CASES", "run_formulation_cases", "PD_TARGET"]
 
@@ -107,10 +108,10 @@ class FormulationComparison:
     """
 
     case: FormulationCase
-    seconds: tuple = attrs.field(converter=tuple)
-    sdr_seconds: tuple = attrs.field(converter=tuple)
-    statuses: tuple = attrs.field(converter=tuple)
-    sdr_statuses: tuple = attrs.field(converter=tuple)
+    seconds: tuple = attrs.field(converter=as_tuple)
+    sdr_seconds: tuple = attrs.field(converter=as_tuple)
+    statuses: tuple = attrs.field(converter=as_tuple)
+    sdr_statuses: tuple = attrs.field(converter=as_tuple)
 
     @property
     def label(self):

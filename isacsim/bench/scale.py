@@ -20,6 +20,7 @@ per sweep and solver; :mod:`isacsim.bench.report` writes the figure and CSV.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import attrs
@@ -34,6 +35,10 @@ __all__ = ["ScaleSetup", "QUICK_SETUP", "ScalePoint", "PowerLaw", "fit_power_law
 SCALE_TARGETS = {(7, 4, 64, 7): (0.5, None), (19, 4, 64, 7): (5.0, 1024.0)}
 _SOLVERS = (NEW_SOLVER, BASELINE_SOLVER)
 _SWEEPS = ("L", "Nt")
+
+
+def _int_tuple(values: Iterable[int]) -> tuple[int, ...]:
+    return tuple(values)
 
 
 @attrs.frozen(kw_only=True)
@@ -62,8 +67,8 @@ class ScaleSetup:
         Address-space cap of each solve's process [GiB].
     """
 
-    cells: tuple = attrs.field(default=(3, 7, 19), converter=tuple)
-    n_tx_values: tuple = attrs.field(default=(16, 32, 64, 128), converter=tuple)
+    cells: tuple[int, ...] = attrs.field(default=(3, 7, 19), converter=_int_tuple)
+    n_tx_values: tuple[int, ...] = attrs.field(default=(16, 32, 64, 128), converter=_int_tuple)
     n_tx_of_cell_sweep: int = 64
     cells_of_antenna_sweep: int = 3
     n_users_per_cell: int = 4

@@ -21,6 +21,8 @@ turns them, with a design, into the detectors' laws.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import numpy as np
 
@@ -29,6 +31,14 @@ from ..channels import RadarLink, steering_matrix
 from ..errors import InputError
 from ..geometry import distance, ula_steering
 from .scene import COHERENCES
+
+if TYPE_CHECKING:
+    from ..network import Network
+    from ..problem import DesignProblem
+    from ..scenario import ScenarioConfig
+    from ..stack import ProblemStack
+    from ..targets import TargetGrid
+    from .scene import ClutterScene
 
 __all__ = ["ClutterEchoes", "SPEED_OF_LIGHT"]
 
@@ -67,11 +77,13 @@ class ClutterEchoes:
         One coefficient per scatterer, or one per scatterer and link.
     """
 
-    A: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_EQ)
-    gain: np.ndarray = attrs.field(converter=_array("float", 3, non_negative=True), eq=_EQ)
-    rx_points: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_EQ)
-    rx_clutter: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_EQ)
-    gating: np.ndarray = attrs.field(converter=_array("float", 4), eq=_EQ)
+    # Converters made by a factory: mypy's attrs plugin follows only named functions and
+    # lambdas, so these fields' __init__ parameters are typed Any.
+    A: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_EQ)  # type: ignore[misc]
+    gain: np.ndarray = attrs.field(converter=_array("float", 3, non_negative=True), eq=_EQ)  # type: ignore[misc]
+    rx_points: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_EQ)  # type: ignore[misc]
+    rx_clutter: np.ndarray = attrs.field(converter=_array("complex", 3), eq=_EQ)  # type: ignore[misc]
+    gating: np.ndarray = attrs.field(converter=_array("float", 4), eq=_EQ)  # type: ignore[misc]
     coherence: str = attrs.field(default="common")
 
     def __attrs_post_init__(self):
@@ -86,11 +98,11 @@ class ClutterEchoes:
                 raise InputError(f"{name}: expected shape {shape} to match A {self.A.shape}, got {getattr(self, name).shape}")
 
     @property
-    def n_scatterers(self):
+    def n_scatterers(self) -> int:
         """Number of scatterers C."""
         return self.A.shape[0]
 
-    def check(self, problem):
+    def check(self, problem: DesignProblem | ProblemStack) -> None:
         """Raise InputError unless these arrays fit ``problem`` (L, Nt, Nr, Q)."""
         n_clutter, n_bs, n_tx = self.A.shape
         n_points, _, n_rx = self.rx_points.shape
@@ -100,7 +112,7 @@ class ClutterEchoes:
                 f"L={problem.n_bs}, Nt={problem.n_tx}, Nr={problem.n_rx}, Q={problem.n_points}"
             )
 
-    def scaled(self, factor):
+    def scaled(self, factor: float) -> ClutterEchoes:
         """The same scene with every scatterer's power multiplied by ``factor`` >= 0."""
         v.require_real("factor", factor)
         if factor < 0:
@@ -108,7 +120,7 @@ class ClutterEchoes:
         return attrs.evolve(self, gain=self.gain * factor)
 
     @classmethod
-    def build(cls, network, grid, scene, radar=None, *, symbol_duration=None):
+    def build(cls, network: Network, grid: TargetGrid, scene: ClutterScene, radar: RadarLink | None = None, *, symbol_duration: float | None = None) -> ClutterEchoes:
         """The arrays of ``scene`` seen by ``network`` around the sample points of ``grid``.
 
         Parameters
@@ -154,7 +166,7 @@ class ClutterEchoes:
         )
 
     @classmethod
-    def from_config(cls, config, scene, *, symbol_duration=None):
+    def from_config(cls, config: ScenarioConfig, scene: ClutterScene, *, symbol_duration: float | None = None) -> ClutterEchoes:
         """:meth:`build` for a :class:`~isacsim.scenario.ScenarioConfig`'s network, grid and radar link.
 
         The problems of ``config.build(rng)`` share these arrays (the clutter

@@ -59,16 +59,16 @@ class ClutterScene:
             raise InputError("points: expected at least one scatterer")
 
     @property
-    def n_scatterers(self):
+    def n_scatterers(self) -> int:
         """Number of scatterers C."""
         return self.points.shape[0]
 
     @property
-    def total_power(self):
+    def total_power(self) -> float:
         """``sum_c rcs_c^2``: the scene's total mean reflection power (the target's is ``rcs^2``)."""
         return float(np.sum(self.rcs**2))
 
-    def scaled_to(self, total_power):
+    def scaled_to(self, total_power: float) -> ClutterScene:
         """The same scene with every ``rcs_c^2`` scaled so that they sum to ``total_power``."""
         v.require_real("total_power", total_power)
         if total_power < 0:
@@ -78,7 +78,7 @@ class ClutterScene:
         return attrs.evolve(self, rcs=self.rcs * np.sqrt(total_power / self.total_power))
 
     @classmethod
-    def patch(cls, center=(0.0, 0.0), side=10.0, n_per_side=5, *, total_power=1.0, exclude_side=0.0, coherence="common"):
+    def patch(cls, center: tuple[float, float] = (0.0, 0.0), side: float = 10.0, n_per_side: int = 5, *, total_power: float = 1.0, exclude_side: float = 0.0, coherence: str = "common") -> ClutterScene:
         """A square clutter patch sampled into a uniform grid of equal scatterers.
 
         Parameters

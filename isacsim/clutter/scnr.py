@@ -60,16 +60,24 @@ the target, the criterion of the clutter-aware ISAC beamforming literature.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import numpy as np
 
 from .. import validation as v
 from ..blas import single_threaded_blas
 
+if TYPE_CHECKING:
+    from ..detection import Detector
+    from ..problem import DesignProblem
+    from ..stack import ProblemStack
+    from .echoes import ClutterEchoes
+
 __all__ = ["ClutterStatistics", "clutter_statistics", "matched_covariances", "clutter_energy_weights"]
 
 
-def matched_covariances(detector, w, R):
+def matched_covariances(detector: Detector, w: np.ndarray, R: np.ndarray) -> np.ndarray:
     """``S_l``: covariance of the streams the detector matched-filters, shape (L, Nt, Nt) [W].
 
     ``sum_i w_li w_li^H + R_l``, or ``R_l`` alone without information echoes.
@@ -107,12 +115,12 @@ class ClutterStatistics:
     sigma_d2: float
 
     @property
-    def scnr(self):
+    def scnr(self) -> np.ndarray:
         """``rho = E_eff / sigma_d^2``, the whitened detector's SCNR."""
         return self.effective_energy / self.sigma_d2
 
     @property
-    def matched_energy(self):
+    def matched_energy(self) -> np.ndarray:
         """``E / (1 + c / (sigma_d^2 E))`` [W]: the clutter-blind detector's SCNR times ``sigma_d^2``
         (exactly ``E`` without clutter; 0 without echo)."""
         denominator = 1.0 + np.divide(self.clutter_at_filter, self.sigma_d2 * self.energy, out=np.zeros_like(self.energy),
@@ -120,12 +128,12 @@ class ClutterStatistics:
         return self.energy / denominator
 
     @property
-    def matched_scnr(self):
+    def matched_scnr(self) -> np.ndarray:
         """``E^2 / (sigma_d^2 E + c)``, the clutter-blind detector's SCNR (0 without echo)."""
         return self.matched_energy / self.sigma_d2
 
     @property
-    def scnr_bound(self):
+    def scnr_bound(self) -> np.ndarray:
         """``E / (sigma_d^2 + I)``, the guaranteed SCNR the clutter-aware designer maximizes."""
         return self.energy / (self.sigma_d2 + self.clutter_energy)
 
@@ -134,7 +142,7 @@ def _link_mask(detector, n_bs):
     return np.ones((n_bs, n_bs)) if detector.synchronized else np.eye(n_bs)
 
 
-def clutter_energy_weights(problem, echoes, detector):
+def clutter_energy_weights(problem: DesignProblem | ProblemStack, echoes: ClutterEchoes, detector: Detector) -> np.ndarray:
     """``kappa[q, l, c]``: weight of ``B_l[c, c]`` in the clutter energy ``I`` of point q.
 
     ``I_q = sum_l sum_c kappa[q, l, c] a_l(c)^T S_l a_l(c)^*`` with
@@ -150,7 +158,7 @@ def clutter_energy_weights(problem, echoes, detector):
     return np.einsum("ml,qcml,cml,qcm->qlc", mask, echoes.gating**2, echoes.gain, receive)
 
 
-def clutter_statistics(problem, echoes, detector, w, R):
+def clutter_statistics(problem: DesignProblem | ProblemStack, echoes: ClutterEchoes, detector: Detector, w: np.ndarray, R: np.ndarray) -> ClutterStatistics:
     """The energies of design (w, R) at every sample point in clutter.
 
     Parameters

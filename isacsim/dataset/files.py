@@ -24,6 +24,8 @@ import io
 import json
 import os
 from pathlib import Path
+from os import PathLike
+from typing import Any
 
 import numpy as np
 
@@ -74,12 +76,12 @@ FIELDS = {
 }
 
 
-def shard_file(shard):
+def shard_file(shard: int) -> str:
     """The file name of shard number ``shard``: ``shard-00012.npz``."""
     return f"shard-{shard:05d}.npz"
 
 
-def write_shard(directory, shard, arrays):
+def write_shard(directory: str | PathLike[str], shard: int, arrays: dict[str, np.ndarray]) -> str:
     """Write one shard atomically.
 
     Parameters
@@ -95,13 +97,13 @@ def write_shard(directory, shard, arrays):
         The SHA-256 of the file's bytes (hex).
     """
     buffer = io.BytesIO()
-    np.savez(buffer, **{name: arrays[name] for name in FIELDS})
+    np.savez(buffer, **{name: arrays[name] for name in FIELDS})  # type: ignore[arg-type]  # numpy's stub types the keyword arrays as allow_pickle
     content = buffer.getvalue()
     atomic_write(Path(directory) / shard_file(shard), lambda handle: handle.write(content), binary=True)
     return hashlib.sha256(content).hexdigest()
 
 
-def read_manifest(directory):
+def read_manifest(directory: str | PathLike[str]) -> dict[str, Any] | None:
     """The manifest of a dataset directory (a dict), or None if there is none.
 
     Raises
@@ -140,7 +142,7 @@ def _read_shard(directory, entry):
         return {name: archive[name] for name in archive.files}
 
 
-def load(directory, *, partial=False):
+def load(directory: str | PathLike[str], *, partial: bool = False) -> dict[str, np.ndarray]:
     """Every sample of a dataset, as arrays stacked along a first sample axis.
 
     Needs NumPy alone (no SciPy, no solver).
@@ -181,7 +183,9 @@ def load(directory, *, partial=False):
     if not entries:
         raise InputError(f"{directory}: no shard is finished yet")
     total = sum(entry["stop"] - entry["start"] for entry in entries)
-    out, texts, filled = {}, {}, 0  # numbers filled in place (one copy in memory); texts joined at the end
+    out: dict[str, np.ndarray] = {}
+    texts: dict[str, list[Any]] = {}
+    filled = 0  # numbers filled in place (one copy in memory); texts joined at the end
     for entry in entries:
         arrays = _read_shard(directory, entry)
         count = entry["stop"] - entry["start"]

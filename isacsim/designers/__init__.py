@@ -6,6 +6,8 @@ Each designer has a unique ``name`` and ``design(problem, receiver, detector)
 formula; isacsim verifies them), :class:`FixedDirectionDesigner` (beam
 directions; powers and R optimized) or :class:`Designer` (the SDR).
 """
+from typing import TYPE_CHECKING
+
 from ..lazy import lazy_exports
 
 _EXPORTS = {
@@ -24,6 +26,18 @@ _EXPORTS = {
     "SensingOnlyDesigner": ".sensing_only",
     "ZFDesigner": ".zf",
 }
+if TYPE_CHECKING:  # what type checkers see; at run time each name is imported on first use
+    from ..solvers.memory import SolverMemoryError
+    from .base import Designer
+    from .closed_form import ClosedFormDesigner
+    from .clutter_aware import ClutterAwareDesigner
+    from .design import Certificate, Design, NoBeamDirection
+    from .fixed import FixedDirectionDesigner
+    from .powermin import PowerMinDesigner, PowerMinSensingOnlyDesigner, PowerMinZFDesigner
+    from .sdr import SDRDesigner
+    from .sensing_only import SensingOnlyDesigner
+    from .zf import ZFDesigner
+
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [

@@ -46,7 +46,8 @@ receiver, detector)`` then runs the one pipeline every designer shares:
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 import numpy as np
@@ -65,6 +66,10 @@ from .compose import limits_of, requirement_rows, select_rows, sensing_redundant
 from .design import Certificate, Design, NoBeamDirection
 from .rankone import candidate_directions, rank_one_beams
 from .verify import TOLERANCE, check_design, repair_design
+
+if TYPE_CHECKING:
+    from ..solvers.formulation import Objective, RowSet
+    from ..solvers.program import Program
 
 __all__ = ["Designer", "OPTIMALITY_GAP", "describe_rows"]
 
@@ -127,12 +132,12 @@ _ROW_NAMES = {
 }
 
 
-def describe_rows(labels):
+def describe_rows(labels: Iterable[tuple[Any, ...]]) -> str:
     """Row labels of a certificate in words, grouped by kind in order of first appearance.
 
     E.g. ``the detection targets at sample points 8, 2 and the SINR targets of cell 0 user 1``.
     """
-    groups = {}
+    groups: dict[Any, list[tuple[Any, ...]]] = {}
     for label in labels:
         groups.setdefault(label[0], []).append(label)
     parts = []
@@ -266,7 +271,7 @@ class Designer:
     randomizations: int = attrs.field(default=20, validator=[attrs.validators.instance_of(int), attrs.validators.ge(0)])
 
     # ----------------------------------------------------- what to compose
-    def objective(self, problem):
+    def objective(self, problem: DesignProblem) -> Objective:
         """What the program optimizes: here the minimum reflected power, maximized (the paper).
 
         Parameters
@@ -279,7 +284,7 @@ class Designer:
         """
         return max_min_reflected_power()
 
-    def rows(self, problem, receiver, detector):
+    def rows(self, problem: DesignProblem, receiver: Receiver, detector: Detector) -> tuple[RowSet, ...]:
         """The program's row sets: the echo rows of the max-min objective and the problem's requirements.
 
         Override to add rows of your own (``super().rows(...) + (rows,)``).
@@ -298,7 +303,7 @@ class Designer:
         echo = echo_rows(problem, detector.link_weights(problem), detector.information_echoes)
         return (echo,) + requirement_rows(problem, receiver, detector)
 
-    def directions(self, problem):
+    def directions(self, problem: DesignProblem) -> np.ndarray | None:
         """Fixed unit directions of the information beams, or None for free beams.
 
         Parameters
@@ -314,11 +319,11 @@ class Designer:
         """
         return None
 
-    def detector_for(self, detector):
+    def detector_for(self, detector: Detector) -> Detector:
         """The detector whose reflected power this designer counts."""
         return detector
 
-    def formulation(self, problem, receiver, detector):
+    def formulation(self, problem: DesignProblem, receiver: Receiver, detector: Detector) -> Formulation:
         """The designer's program for a problem: :meth:`objective` and :meth:`rows` on its beam subspace.
 
         Parameters
@@ -339,7 +344,7 @@ class Designer:
         """
         return self._compose(problem, receiver, self.detector_for(detector), self._unit_directions(problem))
 
-    def program(self, problem, receiver, detector, margin=TARGET_MARGIN):
+    def program(self, problem: DesignProblem, receiver: Receiver, detector: Detector, margin: float = TARGET_MARGIN) -> Program:
         """The compiled program of :meth:`formulation` (what the program solvers take)."""
         return compile_program(self.formulation(problem, receiver, detector), margin)
 
@@ -356,7 +361,7 @@ class Designer:
         return Formulation(problem=problem, objective=objective, rows=rows, directions=directions, sensing=sensing)
 
     # ---------------------------------------------------------------- design
-    def design(self, problem, receiver, detector):
+    def design(self, problem: DesignProblem, receiver: Receiver, detector: Detector) -> Design:
         """Design beams for one problem.
 
         Parameters

@@ -23,7 +23,7 @@ Subclass it, give it a ``name`` (and a ``label`` for legends) and implement
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 import numpy as np
@@ -32,6 +32,11 @@ from ..evaluation import antenna_powers, transmit_power
 from .base import _check_types
 from .design import Certificate, Design
 from .verify import TOLERANCE, check_design
+
+if TYPE_CHECKING:
+    from ..detection import Detector
+    from ..problem import DesignProblem
+    from ..receivers import Receiver
 
 __all__ = ["ClosedFormDesigner"]
 
@@ -51,7 +56,7 @@ class ClosedFormDesigner:
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
 
-    def beams(self, problem, receiver, detector):
+    def beams(self, problem: DesignProblem, receiver: Receiver, detector: Detector) -> tuple[np.ndarray, np.ndarray]:
         """The design's beams (to be implemented).
 
         Parameters
@@ -70,11 +75,11 @@ class ClosedFormDesigner:
         """
         raise NotImplementedError(f"{type(self).__name__} must implement beams(problem, receiver, detector)")
 
-    def detector_for(self, detector):
+    def detector_for(self, detector: Detector) -> Detector:
         """The detector the design is evaluated with (default: the one asked for)."""
         return detector
 
-    def design(self, problem, receiver, detector):
+    def design(self, problem: DesignProblem, receiver: Receiver, detector: Detector) -> Design:
         """The verified design of :meth:`beams`; see the module docstring.
 
         Returns

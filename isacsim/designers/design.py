@@ -2,9 +2,17 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
+from os import PathLike
 
 import attrs
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..detection import Detector
+    from ..evaluation import Evaluation
+    from ..problem import DesignProblem
+    from ..receivers import Receiver
 
 __all__ = [
     "Design", "Certificate", "STATUSES", "USABLE_STATUSES", "VERIFIED_STATUSES", "NoBeamDirection", "INFEASIBLE_P_D",
@@ -44,7 +52,7 @@ VERIFIED_STATUSES = ("optimal", "feasible")
 INFEASIBLE_P_D = 0.0
 
 
-def reported_detection_probability(status, evaluated):
+def reported_detection_probability(status: str, evaluated: float) -> float:
     """The min detection probability to report for a design of ``status``.
 
     Parameters
@@ -78,7 +86,7 @@ class NoBeamDirection(Exception):
         The users (cell, index) concerned.
     """
 
-    def __init__(self, message, users):
+    def __init__(self, message: str, users: Any) -> None:
         super().__init__(message)
         self.users = list(users)
 
@@ -164,7 +172,7 @@ class Certificate:
     iterations: int = -1
     repaired: bool = False
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         """The fields as a JSON-friendly dict (NaN becomes None)."""
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in attrs.asdict(self).items()}
 
@@ -202,32 +210,32 @@ class Design:
     status: str = attrs.field(validator=attrs.validators.in_(STATUSES))
     reason: str = ""
     designer: str
-    receiver: object
-    detector: object
+    receiver: Receiver
+    detector: Detector
     certificate: Certificate = attrs.field(factory=Certificate)
 
     @property
-    def synchronized(self):
+    def synchronized(self) -> bool:
         """Scenario I (True) or II (False)."""
         return self.detector.synchronized
 
-    def evaluate(self, problem):
+    def evaluate(self, problem: DesignProblem) -> Evaluation:
         """Performance of the design on ``problem``; see :func:`isacsim.evaluation.evaluate`."""
         from ..evaluation import evaluate
 
         return evaluate(problem, self)
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True when the design is verified: ``optimal`` or ``feasible`` (:data:`VERIFIED_STATUSES`)."""
         return self.status in VERIFIED_STATUSES
 
     @property
-    def usable(self):
+    def usable(self) -> bool:
         """True when the design deploys beams that are evaluated (:data:`USABLE_STATUSES`)."""
         return self.status in USABLE_STATUSES
 
-    def save(self, path):
+    def save(self, path: str | PathLike[str]) -> None:
         """Write ``w`` and ``R`` (and the status) to an ``.npz`` file (atomically)."""
         from ..atomic import atomic_write
         from ..npzfile import write_npz

@@ -1,9 +1,15 @@
 """Designers whose information beams have fixed directions (powers optimized)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+import numpy as np
+
 import attrs
 
 from .base import Designer
+
+if TYPE_CHECKING:
+    from ..problem import DesignProblem
 
 __all__ = ["FixedDirectionDesigner"]
 
@@ -17,6 +23,6 @@ class FixedDirectionDesigner(Designer):
     through the same solvers, verification and certificate as the SDR.
     """
 
-    def directions(self, problem):
+    def directions(self, problem: DesignProblem) -> np.ndarray:
         """Unit beam directions, shape (L, K, Nt) (to be implemented)."""
         raise NotImplementedError(f"{type(self).__name__} must implement directions(problem)")

@@ -22,7 +22,7 @@ together.
 """
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 import numpy as np
@@ -33,6 +33,12 @@ from .base import Designer
 from .compose import requirement_rows
 from .sensing_only import SensingOnlyDesigner
 from .zf import ZFDesigner
+
+if TYPE_CHECKING:
+    from ..detection import Detector
+    from ..problem import DesignProblem
+    from ..receivers import Receiver
+    from ..solvers.formulation import Objective, RowSet
 
 __all__ = ["PowerMinDesigner", "PowerMinZFDesigner", "PowerMinSensingOnlyDesigner"]
 
@@ -69,13 +75,13 @@ class PowerMinDesigner(Designer):
     name: ClassVar[str] = "power-min"
     weights: tuple | None = attrs.field(default=None, converter=_weights)
 
-    def objective(self, problem):
+    def objective(self, problem: DesignProblem) -> Objective:
         """Minimize ``sum_l weights[l] P_l`` [W]."""
         if self.weights is not None and len(self.weights) != problem.n_bs:
             raise InputError(f"weights: expected one weight per BS ({problem.n_bs}), got {len(self.weights)}")
         return min_total_power(problem, self.weights)
 
-    def rows(self, problem, receiver, detector):
+    def rows(self, problem: DesignProblem, receiver: Receiver, detector: Detector) -> tuple[RowSet, ...]:
         """The problem's requirements, floors of its detection target included (no echo rows: no max-min)."""
         if problem.pd_target is None:
             raise InputError(

@@ -1,11 +1,14 @@
 """Benchmark: joint detection via the dedicated sensing signals only, eqs. (45)-(48)."""
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
 from .base import Designer
+
+if TYPE_CHECKING:
+    from ..detection import Detector
 
 __all__ = ["SensingOnlyDesigner"]
 
@@ -23,6 +26,6 @@ class SensingOnlyDesigner(Designer):
     name: ClassVar[str] = "sensing-only"
     label: ClassVar[str] = "Sensing-only"
 
-    def detector_for(self, detector):
+    def detector_for(self, detector: Detector) -> Detector:
         """The same detector, matched-filtering the sensing waveforms only."""
         return attrs.evolve(detector, information_echoes=False)

@@ -19,6 +19,7 @@ from ..evaluation import antenna_powers, transmit_power
 from ..stack import ProblemStack, contiguous, stack_problems
 from ..receivers import received_powers, sensing_interference_by_bs
 from ..units import linear_to_db
+from ..validation import as_tuple
 
 __all__ = [
     "Check", "Limits", "ProblemStack", "check_design", "check_designs", "stack_problems", "repair_design", "row_values",
@@ -64,7 +65,7 @@ class Limits:
     p_antenna: np.ndarray | None = attrs.field(default=None, converter=_optional_array, eq=False)
     floors: np.ndarray | None = attrs.field(default=None, converter=_optional_array, eq=False)
     power_weights: np.ndarray | None = attrs.field(default=None, converter=_optional_array, eq=False)
-    other_rows: tuple = attrs.field(default=(), converter=tuple, eq=False)
+    other_rows: tuple = attrs.field(default=(), converter=as_tuple, eq=False)
 
     @classmethod
     def of_problem(cls, problem, detector, power_weights=None):

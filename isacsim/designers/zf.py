@@ -1,7 +1,7 @@
 """Benchmark: coordinated zero-forcing information beams, eq. (44)."""
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 import numpy as np
@@ -9,10 +9,13 @@ import numpy as np
 from .design import NoBeamDirection
 from .fixed import FixedDirectionDesigner
 
+if TYPE_CHECKING:
+    from ..problem import DesignProblem
+
 __all__ = ["ZFDesigner", "zero_forcing_directions"]
 
 
-def zero_forcing_directions(H):
+def zero_forcing_directions(H: np.ndarray) -> np.ndarray:
     """Coordinated ZF directions: each user's beam nulls the other LK - 1 users.
 
     ``w_mk`` is the projection of the user's own channel ``h_{m,m,k}`` onto
@@ -70,6 +73,6 @@ class ZFDesigner(FixedDirectionDesigner):
     name: ClassVar[str] = "zf"
     label: ClassVar[str] = "ZF"
 
-    def directions(self, problem):
+    def directions(self, problem: DesignProblem) -> np.ndarray:
         """ZF directions of :func:`zero_forcing_directions`."""
         return zero_forcing_directions(problem.H)

@@ -20,6 +20,8 @@ Modules: :mod:`.waveforms` (alphabets, sensing generators),
 simulator for checks), :mod:`.study` and :mod:`.figure` (the ``finite-n``
 study).
 """
+from typing import TYPE_CHECKING
+
 from ..lazy import lazy_exports
 
 #: Public names and their modules, imported on first use: registering the
@@ -37,6 +39,13 @@ _EXPORTS = {
     "SensingWaveform": ".waveforms",
     "SymbolAlphabet": ".waveforms",
 }
+if TYPE_CHECKING:  # what type checkers see; at run time each name is imported on first use
+    from .layout import FrameLayout
+    from .lrt import THRESHOLDS
+    from .registry import alphabet_registry, get_alphabet, get_sensing, sensing_registry
+    from .simulate import FrameResult, METHODS, simulate_frames
+    from .waveforms import SensingWaveform, SymbolAlphabet
+
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [

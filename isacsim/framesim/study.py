@@ -108,7 +108,7 @@ class FiniteNStudy:
 
     config: ScenarioConfig = attrs.field(factory=ScenarioConfig)
     n_symbols: tuple = attrs.field(default=FRAME_LENGTHS, converter=_as_lengths)
-    schemes: tuple = attrs.field(default=PROPOSED_SCHEMES, converter=tuple)
+    schemes: tuple = attrs.field(default=PROPOSED_SCHEMES, converter=v.as_tuple)
     n_realizations: int = attrs.field(default=20, validator=v.integer_at_least(1))
     n_trials: int = attrs.field(default=10_000, validator=v.integer_at_least(1))
     alphabet: str = "gaussian"

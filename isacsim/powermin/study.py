@@ -92,7 +92,7 @@ class PowerMinStudy:
 
     config: ScenarioConfig = attrs.field(factory=ScenarioConfig)
     pd_targets: tuple = attrs.field(default=PD_TARGETS, converter=_as_targets)
-    schemes: tuple = attrs.field(default=POWER_MIN_SCHEMES, converter=tuple)
+    schemes: tuple = attrs.field(default=POWER_MIN_SCHEMES, converter=v.as_tuple)
     p_antenna_w: float = attrs.field(default=0.25, validator=v.positive)
     n_realizations: int = attrs.field(default=50, validator=v.integer_at_least(1))
     seed: int = attrs.field(default=2024, validator=v.integer_at_least(0))

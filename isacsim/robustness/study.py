@@ -163,18 +163,20 @@ class RobustnessStudy:
     """
 
     config: ScenarioConfig = attrs.field(factory=lambda: ScenarioConfig(sinr_target_db=15.0))
-    sinr_values_db: tuple = attrs.field(default=(0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0), converter=_floats("sinr_values_db"))
-    phase_spreads: tuple = attrs.field(default=PHASE_SPREADS, converter=_floats("phase_spreads"), validator=_spreads)
-    clutter_ratios_db: tuple = attrs.field(default=CLUTTER_RATIOS_DB, converter=_floats("clutter_ratios_db"))
+    # Converters made by a factory: mypy's attrs plugin follows only named functions and
+    # lambdas, so these fields' __init__ parameters are typed Any.
+    sinr_values_db: tuple = attrs.field(default=(0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0), converter=_floats("sinr_values_db"))  # type: ignore[misc]
+    phase_spreads: tuple = attrs.field(default=PHASE_SPREADS, converter=_floats("phase_spreads"), validator=_spreads)  # type: ignore[misc]
+    clutter_ratios_db: tuple = attrs.field(default=CLUTTER_RATIOS_DB, converter=_floats("clutter_ratios_db"))  # type: ignore[misc]
     clutter_side_m: float = attrs.field(default=20.0, validator=v.positive)
     clutter_points_per_side: int = attrs.field(default=9, validator=v.integer_at_least(2))
     clutter_exclude_m: float = attrs.field(default=2.5, validator=v.non_negative)
     clutter_symbol_rate_hz: float = attrs.field(default=20e6, validator=v.non_negative)
     clutter_coherence: str = attrs.field(default="common", validator=_coherence)
-    schemes: tuple = attrs.field(default=PAPER_SCHEMES, converter=tuple)
-    clutter_aware_schemes: tuple = attrs.field(default=CLUTTER_AWARE_SCHEMES, converter=tuple)
-    roc_schemes: tuple = attrs.field(default=ROC_SCHEMES, converter=tuple)
-    roc_p_fa: tuple = attrs.field(default=ROC_P_FA, converter=_floats("roc_p_fa"), validator=_probabilities)
+    schemes: tuple = attrs.field(default=PAPER_SCHEMES, converter=v.as_tuple)
+    clutter_aware_schemes: tuple = attrs.field(default=CLUTTER_AWARE_SCHEMES, converter=v.as_tuple)
+    roc_schemes: tuple = attrs.field(default=ROC_SCHEMES, converter=v.as_tuple)
+    roc_p_fa: tuple = attrs.field(default=ROC_P_FA, converter=_floats("roc_p_fa"), validator=_probabilities)  # type: ignore[misc]
     roc_trials: int = attrs.field(default=100_000, validator=v.integer_at_least(1))
     clutter_aware_options: dict = attrs.field(factory=dict, converter=lambda value: dict(value or {}))
     n_realizations: int = attrs.field(default=20, validator=v.integer_at_least(1))

@@ -42,7 +42,7 @@ class CoverageMap:
     """
 
     config: ScenarioConfig = attrs.field(factory=ScenarioConfig)
-    schemes: tuple = attrs.field(converter=tuple, factory=lambda: (Scheme("sdr", "type-ii", True),))
+    schemes: tuple = attrs.field(converter=v.as_tuple, factory=lambda: (Scheme("sdr", "type-ii", True),))
     half_width_m: float = attrs.field(default=10.0, validator=v.positive)
     n_per_side: int = attrs.field(default=41, validator=v.integer_at_least(2))
     n_realizations: int = attrs.field(default=10, validator=v.integer_at_least(1))

@@ -34,8 +34,8 @@ class TaskOutcome:
     """
 
     task: str
-    rows: list = None
-    failure: str = None
+    rows: list | None = None
+    failure: str | None = None
 
     @property
     def failed(self):

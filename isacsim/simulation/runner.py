@@ -6,6 +6,8 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
+from os import PathLike
+from typing import Any
 
 import attrs
 
@@ -60,11 +62,11 @@ class RunReport:
     rows: list = attrs.field(factory=list, repr=False, eq=False)
 
     @property
-    def n_failed(self):
+    def n_failed(self) -> int:
         """Failed points of this invocation."""
         return sum(group.count for group in self.failures)
 
-    def to_xarray(self):
+    def to_xarray(self) -> Any:
         """This run's rows as one ``xarray.Dataset`` (:func:`isacsim.simulation.export.to_dataset`).
 
         Dimensions scenario, designer, receiver, the swept variable and
@@ -78,9 +80,9 @@ class RunReport:
         return to_dataset(self.rows, json.loads((self.directory / "metadata.json").read_text(encoding="utf-8")))
 
 
-def package_versions():
+def package_versions() -> dict[str, str | None]:
     """Versions of the packages that determine the numbers."""
-    versions = {"python": sys.version.split()[0], "platform": platform.platform()}
+    versions: dict[str, str | None] = {"python": sys.version.split()[0], "platform": platform.platform()}
     for name in ("isacsim", "numpy", "scipy", "cvxopt", "picos", "attrs", "pluggy", "matplotlib", "distributed"):
         try:
             versions[name] = metadata.version(name)
@@ -89,7 +91,7 @@ def package_versions():
     return versions
 
 
-def run(job, directory, *, workers=None, scheduler=None, progress=None, label="", extra_metadata=None, timeout=None):
+def run(job: Any, directory: str | PathLike[str], *, workers: int | None = None, scheduler: str | None = None, progress: Any = None, label: str = "", extra_metadata: dict[str, Any] | None = None, timeout: float | None = None) -> RunReport:
     """Run every unfinished task of ``job`` and write the results.
 
     Writes ``results.csv`` (appended as batches of tasks finish, sorted at the end),

@@ -1,10 +1,16 @@
 """`Scheme`: one curve of a figure (designer x receiver x scenario), and what produces its numbers (:func:`describe_schemes`)."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
 import attrs
 
 from ..errors import InputError, InputTypeError
 from ..validation import shown
+
+if TYPE_CHECKING:
+    from ..detection import Detector
 
 __all__ = ["Scheme", "PAPER_SCHEMES", "require_schemes", "with_designers", "describe_schemes", "designer_parameters"]
 
@@ -19,7 +25,7 @@ def _boolean(instance, attribute, value):
         raise InputTypeError(f"{attribute.name}: expected True (Scenario I) or False (Scenario II), got {type(value).__name__} {shown(value)}")
 
 
-def require_schemes(schemes):
+def require_schemes(schemes: Sequence[Scheme]) -> None:
     """Check that ``schemes`` is a non-empty sequence of :class:`Scheme`; errors name ``schemes``."""
     if not schemes:
         raise InputError("schemes: expected at least one Scheme, got none")
@@ -47,11 +53,11 @@ class Scheme:
     synchronized: bool = attrs.field(validator=_boolean)
 
     @property
-    def scenario(self):
+    def scenario(self) -> str:
         """``"sync"`` or ``"unsync"``."""
         return "sync" if self.synchronized else "unsync"
 
-    def make(self):
+    def make(self) -> tuple[Any, Any, Detector]:
         """Instantiate ``(designer, receiver, detector)`` from the registries."""
         from ..detection import Detector
         from ..plugins import get_designer, get_receiver
@@ -69,7 +75,7 @@ PAPER_SCHEMES = tuple(
 )
 
 
-def with_designers(schemes, names):
+def with_designers(schemes: Iterable[Scheme], names: Iterable[str]) -> tuple[Scheme, ...]:
     """``schemes`` with their designers replaced or extended.
 
     Parameters
@@ -109,18 +115,18 @@ def with_designers(schemes, names):
     return tuple(sorted(kept + new, key=lambda scheme: scenarios.index(scheme.synchronized)))
 
 
-def designer_parameters(designer):
+def designer_parameters(designer: object) -> dict[str, Any]:
     """A designer instance's parameters, JSON-friendly.
 
     The fields of an ``attrs`` class (``solver``, ``options`` for isacsim's
     designers), else the instance's public attributes.
     """
     if attrs.has(type(designer)):
-        return attrs.asdict(designer)
+        return attrs.asdict(designer)  # type: ignore[arg-type]  # attrs.has() above: an attrs instance
     return {key: value for key, value in vars(designer).items() if not key.startswith("_")} if hasattr(designer, "__dict__") else {}
 
 
-def describe_schemes(schemes, others=()):
+def describe_schemes(schemes: Iterable[Scheme], others: Iterable[Any] = ()) -> dict[str, Any]:
     """What produces a job's numbers, for its description (checked on resume).
 
     Parameters

@@ -8,6 +8,9 @@ on the number of workers or the order tasks run in.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
 import attrs
 
 from ..errors import InputError
@@ -21,6 +24,9 @@ from .rows import SOLVE_COLUMNS, error_row, solve_row
 from .schemes import PAPER_SCHEMES, Scheme, describe_schemes, require_schemes
 from ..designers.batch import batch_limit, design_batch
 from ..evaluation import evaluate_each
+
+if TYPE_CHECKING:
+    from ..problem import DesignProblem
 
 __all__ = ["Simulation", "EVALUATION_ONLY"]
 
@@ -97,7 +103,7 @@ class Simulation:
     config: ScenarioConfig = attrs.field(factory=ScenarioConfig)
     x_name: str = "sinr_target_db"
     x_values: tuple = attrs.field(default=(15.0,), converter=_as_values, validator=_check_sweep)
-    schemes: tuple = attrs.field(default=PAPER_SCHEMES, converter=tuple)
+    schemes: tuple = attrs.field(default=PAPER_SCHEMES, converter=v.as_tuple)
     n_realizations: int = attrs.field(default=10, validator=v.integer_at_least(1))
     seed: int = attrs.field(default=2024, validator=v.integer_at_least(0))
 
@@ -119,7 +125,7 @@ class Simulation:
     columns = SOLVE_COLUMNS
     summary_columns = SUMMARY_COLUMNS
 
-    def describe(self):
+    def describe(self) -> dict[str, Any]:
         """JSON-friendly description; equal descriptions mean equal results."""
         return {
             "kind": "sweep",
@@ -133,22 +139,22 @@ class Simulation:
         }
 
     # ------------------------------------------------------------------ tasks
-    def tasks(self):
+    def tasks(self) -> list[str]:
         """Task ids, ``"r{realization}-x{index}"`` (or ``-xall`` for evaluation-only sweeps)."""
         if self.x_name in EVALUATION_ONLY:
             return [f"r{r}-xall" for r in range(self.n_realizations)]
         return [f"r{r}-x{i}" for r in range(self.n_realizations) for i in range(len(self.x_values))]
 
-    def size(self):
+    def size(self) -> tuple[int, int]:
         """``(tasks, result rows)`` of the whole sweep, counted without listing them."""
         n_values = len(self.x_values)
         return self.n_realizations * (1 if self.x_name in EVALUATION_ONLY else n_values), self.n_realizations * n_values * len(self.schemes)
 
-    def rows_per_task(self, task):
+    def rows_per_task(self, task: str) -> int:
         """How many rows a finished task has written."""
         return len(self.schemes) * (len(self.x_values) if task.endswith("xall") else 1)
 
-    def batch_key(self, task):
+    def batch_key(self, task: str) -> str:
         """Tasks of one swept value share a shape and may run in one batch (:mod:`.batching`).
 
         Returns
@@ -159,11 +165,11 @@ class Simulation:
         """
         return task.rsplit("-x", 1)[1]
 
-    def batch_limit(self, key):
+    def batch_limit(self, key: str) -> int:
         """The largest batch of swept value ``key`` (:meth:`batch_key`) that fits a worker's memory."""
         return batch_limit(self.config if key == "all" else self.config.evolve(**{self.x_name: self.x_values[int(key)]}))
 
-    def run_task(self, task):
+    def run_task(self, task: str) -> list[dict[str, Any]]:
         """Solve one task; never raises for a failed solve (the row says so).
 
         Returns
@@ -173,7 +179,7 @@ class Simulation:
         """
         return self.run_batch([task])[0]
 
-    def run_batch(self, tasks):
+    def run_batch(self, tasks: Sequence[str]) -> list[list[dict[str, Any]]]:
         """Solve several tasks, each scheme's designs of all of them in one batch.
 
         A task's rows do not depend on the other tasks of the batch
@@ -193,7 +199,9 @@ class Simulation:
         # The problem each point's design is made for: its own, or in an
         # evaluation-only sweep (the swept value changes only the evaluation)
         # the first problem of its task that could be built.
-        requests, request_of, first = [], {}, {}
+        requests: list[DesignProblem] = []
+        request_of: dict[int, int] = {}
+        first: dict[Any, int] = {}
         for index, point in enumerate(points):
             if isinstance(point.problem, Exception):
                 continue
@@ -212,7 +220,7 @@ class Simulation:
             for i, design, evaluation in zip(built, chosen, evaluations):
                 failure = next((x for x in (design, evaluation) if isinstance(x, Exception)), None)
                 evaluated[scheme, i] = failure or (design, evaluation)
-        rows = [[] for _ in tasks]
+        rows: list[list[dict[str, Any]]] = [[] for _ in tasks]
         seeds = {point.realization: realization_seed(self.seed, point.realization) for point in points}
         for index, point in enumerate(points):
             for scheme in self.schemes:
@@ -237,6 +245,6 @@ class Simulation:
                 problem = error
             yield _Point(position, task, realization, i, x, evaluation_only, problem)
 
-    def summarize(self, rows):
+    def summarize(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Aggregate rows into the summary table (see :func:`summarize_sweep`)."""
         return summarize_sweep(rows)

@@ -21,6 +21,8 @@ dual (:mod:`isacsim.solvers.cvxopt_dual`), the reduced dual in PICOS
 equations. Every path is guarded by a memory estimate
 (:mod:`isacsim.solvers.memory`). Solvers never import designers.
 """
+from typing import TYPE_CHECKING
+
 from ..lazy import lazy_exports
 
 _EXPORTS = {
@@ -44,6 +46,24 @@ _EXPORTS = {
     "solve_structured": ".structured",
     "solve_structured_batch": ".structured",
 }
+if TYPE_CHECKING:  # what type checkers see; at run time each name is imported on first use
+    from .compile import compile_program
+    from .formulation import (
+        Formulation,
+        Objective,
+        RowSet,
+        budget_rows,
+        echo_rows,
+        max_min_reflected_power,
+        min_total_power,
+        sinr_rows,
+    )
+    from .memory import SolverMemoryError
+    from .program import Program, TARGET_MARGIN
+    from .registry import DEFAULT_SOLVER, primal_solver, program_batch_solver, program_solver
+    from .relaxed import RelaxedSolution
+    from .structured import solve_structured, solve_structured_batch
+
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = list(_EXPORTS)

@@ -56,10 +56,17 @@ The paper's program (SDR2.1: Type-II users, synchronized BSs)::
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import InputError
+from ..validation import as_tuple
+
+if TYPE_CHECKING:
+    from ..problem import DesignProblem
 
 __all__ = [
     "RowSet",
@@ -127,7 +134,7 @@ class RowSet:
     """
 
     kind: str
-    labels: tuple = attrs.field(converter=tuple)
+    labels: tuple = attrs.field(converter=as_tuple)
     rhs: np.ndarray
     scale: np.ndarray
     t: np.ndarray
@@ -168,7 +175,7 @@ class RowSet:
             _float_array(f"RowSet {self.kind!r}.sensing_identity", self.sensing_identity, (n, n_bs))
 
     @property
-    def n_rows(self):
+    def n_rows(self) -> int:
         """Number of rows n."""
         return len(self.labels)
 
@@ -225,7 +232,7 @@ class Formulation:
 
     problem: object
     objective: Objective
-    rows: tuple = attrs.field(converter=tuple)
+    rows: tuple = attrs.field(converter=as_tuple)
     directions: np.ndarray | None = None
     sensing: bool = True
 
@@ -239,17 +246,17 @@ class Formulation:
                 raise InputError(f"RowSet {rows.kind!r}: its blocks do not match the problem's (L, K, Nt) = {shape + (self.problem.n_tx,)}")
 
     @property
-    def labels(self):
+    def labels(self) -> tuple[tuple[object, ...], ...]:
         """Every row's label, in order."""
         return tuple(label for rows in self.rows for label in rows.labels)
 
-    def row_set(self, kind):
+    def row_set(self, kind: str) -> RowSet | None:
         """The first row set of ``kind``, or None."""
         return next((rows for rows in self.rows if rows.kind == kind), None)
 
 
 # --------------------------------------------------------------- built-in rows
-def echo_rows(problem, link_weights, information_echoes=True):
+def echo_rows(problem: DesignProblem, link_weights: npt.ArrayLike, information_echoes: bool = True) -> RowSet:
     """The reflected power at every sample point, less ``t``: ``E_q - t >= 0``.
 
     ``E_q = n_rx sum_l link_weights[q, l] a_ql^H (s sum_i W_li + R_l) a_ql``
@@ -291,7 +298,7 @@ def echo_rows(problem, link_weights, information_echoes=True):
     )
 
 
-def sinr_rows(problem, leakage, gamma=None):
+def sinr_rows(problem: DesignProblem, leakage: float, gamma: npt.ArrayLike | None = None) -> RowSet:
     """Every user's SINR target, ``signal / gamma - interference >= sigma_c^2`` (eqs. (33c)/(34b)).
 
     Interference counts every other beam through its channel to the user and
@@ -346,7 +353,7 @@ def sinr_rows(problem, leakage, gamma=None):
     )
 
 
-def budget_rows(problem):
+def budget_rows(problem: DesignProblem) -> RowSet:
     """Every BS's power budget, ``-(sum_i tr W_li + tr R_l) >= -p_max[l]`` (eq. (33d)).
 
     Returns
@@ -377,12 +384,12 @@ def budget_rows(problem):
 
 
 # ----------------------------------------------------------- built-in objectives
-def max_min_reflected_power():
+def max_min_reflected_power() -> Objective:
     """Maximize ``t``, the minimum reflected power [W] when paired with :func:`echo_rows` (the paper)."""
     return Objective(kind="max-min-reflected-power", t=1.0, sense="max")
 
 
-def min_total_power(problem, weights=None):
+def min_total_power(problem: DesignProblem, weights: npt.ArrayLike | None = None) -> Objective:
     """Minimize ``sum_l weights[l] (sum_i tr W_li + tr R_l)`` [W].
 
     Parameters

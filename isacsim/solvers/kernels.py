@@ -13,6 +13,7 @@ products and ``eigvalsh``); the tests check the two against each other.
 from __future__ import annotations
 
 import os
+from typing import Any, Callable
 
 import numpy as np
 
@@ -115,7 +116,7 @@ def _lowest_loops(F, D, Fh):
     return out
 
 
-_COMPILED = []  # [] until first asked, then [the compiled kernel or None]
+_COMPILED: list[Callable[..., Any] | None] = []  # [] until first asked, then [the compiled kernel or None]
 
 
 def _compiled():

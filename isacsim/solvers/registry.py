@@ -37,7 +37,13 @@ from __future__ import annotations
 
 import importlib
 from functools import partial
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from .relaxed import RelaxedSolution
 
 __all__ = [
     "DEFAULT_SOLVER",
@@ -68,7 +74,7 @@ PICOS_PREFIX = "picos:"
 PICOS_DUAL_PREFIX = "picos-dual:"
 
 
-def solver_description(name=DEFAULT_SOLVER):
+def solver_description(name: str = DEFAULT_SOLVER) -> str:
     """``"NAME: what it is"`` for a solver name."""
     if name.startswith(PICOS_PREFIX):
         return f"{name}: primal SDR model solved through PICOS (isacsim.solvers.picos_model)"
@@ -78,7 +84,7 @@ def solver_description(name=DEFAULT_SOLVER):
     return f"{name}: {what} ({module})"
 
 
-def check_solver_name(name):
+def check_solver_name(name: str) -> None:
     """Raise ValueError, naming the choices, unless ``name`` is a usable solver.
 
     Parameters
@@ -99,7 +105,7 @@ def check_solver_name(name):
     )
 
 
-def check_options(name, options):
+def check_options(name: str, options: Mapping[str, Any] | None) -> None:
     """Raise ValueError, naming them, for options the solver ``name`` does not know.
 
     A solver module may define ``check_options(options)``; others take any.
@@ -142,7 +148,7 @@ def _unguarded(name):
     return getattr(importlib.import_module(module_name), function)
 
 
-def program_solver(name):
+def program_solver(name: str) -> Callable[..., RelaxedSolution]:
     """The function ``solve(program, options=None) -> RelaxedSolution`` registered as ``name``.
 
     It refuses, before building anything, a program whose estimated memory
@@ -151,7 +157,7 @@ def program_solver(name):
     return _guarded(name, _unguarded(name), _estimate(name))
 
 
-def program_batch_solver(name):
+def program_batch_solver(name: str) -> Callable[..., list[RelaxedSolution]]:
     """The function ``solve(programs, options=None) -> list of RelaxedSolution`` registered as ``name``.
 
     For ``structured`` the programs of one block structure are solved
@@ -199,7 +205,7 @@ def program_batch_solver(name):
     return batched
 
 
-def primal_solver(name):
+def primal_solver(name: str) -> Callable[..., RelaxedSolution]:
     """The function ``solve(formulation, *, options=None, margin=0.0)`` of ``picos:NAME``.
 
     It solves the straightforward primal model of a
