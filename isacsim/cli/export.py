@@ -7,7 +7,7 @@ __all__ = ["add", "run"]
 
 
 def add(subparsers):
-    from ..simulation.export import EXPORT_FORMATS
+    from ..export_formats import EXPORT_FORMATS
 
     p = subcommand(
         subparsers,

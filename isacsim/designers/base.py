@@ -157,7 +157,6 @@ def _load_solver(name):
     """
     check_solver_name(name)
     (primal_solver if name.startswith(PICOS_PREFIX) else program_solver)(name)
-    import scipy.optimize  # noqa: F401 - the repair's LP (verify.repair_design)
 
 
 def _checked(problem, receiver, detector, w, R, limits=None, check=None):
@@ -460,11 +459,13 @@ class Designer:
         Returns
         -------
         None, RelaxedSolution or _Beams
-            None when neither decides; an ``infeasible`` solution; or the
-            loosened solve's beams, with its solution (whose certified bound
-            is the design's).
+            None when neither decides; an ``infeasible`` solution; or
+            verified beams with their solution: the loosened solve's, proven
+            optimal by its certified bound, or else the first that meets every
+            row within the tolerance (``feasible``: optimality not claimed).
         """
         sense = formulation.objective.sense
+        verified = None  # the first design that meets every row within the tolerance (status feasible)
         for margin in (-_THRESHOLD_MARGIN, _THRESHOLD_MARGIN):
             try:
                 solution = relax(formulation, margin)
@@ -472,7 +473,7 @@ class Designer:
                 continue
             if solution.status == "infeasible" and (margin < 0 or solution.infeasibility_certified):
                 return solution  # loosened and infeasible, or a certificate on the user's rows
-            if margin > 0 or solution.W is None:
+            if solution.W is None:
                 continue
             w, R = rank_one_beams(formulation.problem, solution.W, solution.R)
             # Not repaired: a repair meets the user's targets exactly, at the
@@ -483,11 +484,13 @@ class Designer:
             check = check_design(formulation.problem, receiver, detector, w, R, limits)
             value = check.objective if limits.maximizes_echo else check.transmit
             beams = _Beams(w, R, check, False, solution, "construction", value)
+            if not (check.finite and check.worst <= TOLERANCE):
+                continue
+            verified = verified or beams
             bound = solution.bound if solution.bound_certified else np.nan
-            gap = _worse_by(beams.value, bound, sense)
-            if beams.check.finite and beams.check.worst <= TOLERANCE and abs(gap) <= OPTIMALITY_GAP:
+            if margin < 0 and abs(_worse_by(beams.value, bound, sense)) <= OPTIMALITY_GAP:
                 return beams
-        return None
+        return verified
 
     # ----------------------------------------------------------- the steps
     def _unit_directions(self, problem):

@@ -399,7 +399,7 @@ def _rescale_powers(problem, receiver, detector, w, R, limits):
         cost = limits.power_weights @ power
         cost = cost / max(float(cost.sum()), 1e-300)
     bounds = [(0, None)] * (n_users + n_bs) + [(None, None)] * maximize_echo
-    from scipy.optimize import linprog  # loaded once per process by the designers, outside the timed solve
+    from scipy.optimize import linprog  # only when a design needs a repair (rare): the command line starts without SciPy
 
     result = linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs",
                      options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})

@@ -22,12 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..export_formats import EXPORT_FORMATS
 from .store import read_csv
 
 __all__ = ["to_dataset", "load_dataset", "write_dataset", "EXPORT_FORMATS"]
 
-#: File formats of :func:`write_dataset`, with the xarray writer and the package it needs.
-EXPORT_FORMATS = {"netcdf": ("to_netcdf", "h5netcdf"), "zarr": ("to_zarr", "zarr")}
 #: Columns that only say where a row is (or repeat its coordinates), not what it holds.
 _POSITION = {"task", "x_name", "x", "x_index", "point", "seed", "realization", "scenario", "designer", "receiver"}
 #: Text columns kept as variables; the others (solver, reason) stay in results.csv.

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg.lapack import ztrtri
 
-from .kernels import lowest_scaled_eigenvalues
 
 __all__ = [
     "hermitian_part",
@@ -166,10 +165,10 @@ def cone_steps(inverse_factors, inverse_factors_h, delta, fraction, steps=None):
     sides, n_members, count, size = delta.shape[:4]
     if count == 0:
         return np.ones((sides, n_members))
+    F, D, Fh = (A.reshape(-1, size, size) for A in (inverse_factors, delta, inverse_factors_h))
     if size <= _EXACT_STEP_MAX_DIM:
-        lowest = lowest_scaled_eigenvalues(*(A.reshape(-1, size, size) for A in (inverse_factors, delta, inverse_factors_h)))
+        lowest = np.linalg.eigvalsh(F @ D @ Fh)[:, 0]
     else:
-        F, D, Fh = (A.reshape(-1, size, size) for A in (inverse_factors, delta, inverse_factors_h))
         lowest = _lowest_eigenvalues_lanczos(lambda v: F @ (D @ (Fh @ v)), F.shape[0], size, steps or _LANCZOS_STEPS)
     lowest = lowest.reshape(sides, n_members, count).min(axis=2)
     return np.where(lowest >= 0, 1.0, np.minimum(1.0, -fraction / np.minimum(lowest, -1e-300)))
