@@ -37,13 +37,13 @@ from .blas import single_threaded_blas
 from .clutter.echoes import ClutterEchoes
 from .errors import InputError
 from .fluctuation import check_target, target_law
+from .stack import ProblemStack
 from .stats import q_function, q_inverse
 from .sync_errors import SyncErrors
 
 if TYPE_CHECKING:
     from .clutter.scnr import ClutterStatistics
     from .problem import DesignProblem
-    from .stack import ProblemStack
 
 __all__ = ["Detector", "detection_probability", "reflected_power_floor"]
 
@@ -337,11 +337,13 @@ class Detector:
 
         Returns
         -------
-        numpy.ndarray, float, shape (Q,)
+        numpy.ndarray, float, shape (Q,), or (B, Q) for a stack
         """
         if self.is_paper_model:
             energy = self.reflected_power(problem, w, R)
             return detection_probability(energy, problem.sigma_d2, self.false_alarm(problem))
+        if isinstance(problem, ProblemStack):  # the laws beyond the paper's are computed one problem at a time
+            return np.stack([self.detection_probability(member, w[b], R[b]) for b, member in enumerate(problem.members)])
         law = self.statistic_law(problem, w, R)
         return law.p_detect(law.threshold(self.false_alarm(problem)))
 

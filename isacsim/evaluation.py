@@ -9,14 +9,12 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import InputError, InputTypeError
-from .stack import ProblemStack, stack_problems
+from .stack import ProblemStack, group_equal, stack_problems
 from .units import linear_to_db
 
 if TYPE_CHECKING:
     from .designers.design import Design
-    from .detection import Detector
     from .problem import DesignProblem
-    from .receivers import Receiver
 
 __all__ = ["Evaluation", "evaluate", "evaluate_designs", "evaluate_each", "transmit_power", "antenna_powers"]
 
@@ -156,10 +154,7 @@ def evaluate_designs(problems: Sequence[DesignProblem] | ProblemStack, designs: 
     with np.errstate(divide="ignore"):
         sinr_db = linear_to_db(receiver.sinr(stack, w, R))
     reflected = detector.reflected_power(stack, w, R)
-    if detector.is_paper_model:
-        probability = detector.detection_probability(stack, w, R)
-    else:  # the target models beyond the paper's (fluctuation, clutter, sync errors) take one problem at a time
-        probability = np.stack([detector.detection_probability(problem, w[b], R[b]) for b, problem in enumerate(stack.members)])
+    probability = detector.detection_probability(stack, w, R)
     power = transmit_power(w, R)
     return [
         Evaluation(reflected_power_w=reflected[b], detection_probability=probability[b], sinr_db=sinr_db[b], tx_power_w=power[b])
@@ -186,19 +181,8 @@ def evaluate_each(problems: Sequence[DesignProblem], designs: Sequence[Design | 
     """
     problems = list(problems)
     out: list[Any] = list(designs)  # each design then replaced by its evaluation
-    # grouped by equality, not by hash: a detector with clutter arrays is not hashable
-    groups: list[tuple[tuple[Receiver, Detector], list[int]]] = []
-    made: dict[int, Design] = {}
-    for i, design in enumerate(designs):
-        if not isinstance(design, Exception):
-            key = (design.receiver, design.detector)
-            group = next((members for known, members in groups if known == key), None)
-            if group is None:
-                group = []
-                groups.append((key, group))
-            group.append(i)
-            made[i] = design
-    for _, members in groups:
+    made: dict[int, Design] = {i: design for i, design in enumerate(designs) if not isinstance(design, Exception)}
+    for _, members in group_equal(((design.receiver, design.detector), i) for i, design in made.items()):
         try:
             evaluations = evaluate_designs([problems[i] for i in members], [made[i] for i in members])
         except Exception:  # noqa: BLE001 - one by one, so that a failure is its own design's

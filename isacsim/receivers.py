@@ -37,7 +37,7 @@ def received_powers(problem: DesignProblem | ProblemStack, w: np.ndarray) -> npt
 
     Every function of this module also takes a stack of problems and designs
     (leading batch axes on every array, as from
-    :func:`isacsim.designers.verify.stack_problems`).
+    :func:`isacsim.stack.stack_problems`).
 
     Parameters
     ----------

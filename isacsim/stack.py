@@ -17,7 +17,33 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["ProblemStack", "stack_problems", "contiguous"]
+__all__ = ["ProblemStack", "stack_problems", "contiguous", "group_equal"]
+
+
+def group_equal(pairs):
+    """Indices grouped by equal keys, compared with ``==`` rather than hashed.
+
+    The keys are receivers and detectors, which share a stack only when
+    equal, and a detector holding arrays (clutter) is not hashable.
+
+    Parameters
+    ----------
+    pairs : iterable of (object, int)
+        ``(key, index)`` pairs.
+
+    Returns
+    -------
+    list of (object, list of int)
+        Each distinct key with its indices, in order of first appearance.
+    """
+    groups: list = []
+    for key, index in pairs:
+        members = next((members for known, members in groups if known == key), None)
+        if members is None:
+            groups.append((key, [index]))
+        else:
+            members.append(index)
+    return groups
 
 
 def contiguous(array, dtype=complex):

@@ -41,7 +41,8 @@ import attrs
 import numpy as np
 
 from .design import STATUSES, USABLE_STATUSES, Certificate, Design
-from .verify import TOLERANCE, Limits, check_designs, stack_problems
+from ..stack import group_equal, stack_problems
+from .verify import TOLERANCE, Limits, check_designs
 
 __all__ = ["audit_design", "audit_designs", "failed_design", "OPTIMALITY_GAP", "UNUSABLE"]
 
@@ -158,15 +159,9 @@ def audit_designs(problems, receiver, detector, designs, *, designer, source, se
             to_check.append((i, np.asarray(design.w, dtype=complex), np.asarray(design.R, dtype=complex), design))
     if to_check:
         index, w, R, claimed = zip(*to_check)
-        groups = []  # (detector, members): the sensing-only detector is checked as its own batch
-        for i, design in zip(index, claimed):  # compared, not hashed: a detector may hold arrays (clutter)
-            group = next((members for known, members in groups if known == design.detector), None)
-            if group is None:
-                groups.append((design.detector, [i]))
-            else:
-                group.append(i)
         position = {i: n for n, i in enumerate(index)}
-        for design_detector, members in groups:
+        # the sensing-only detector is checked as its own batch
+        for design_detector, members in group_equal((design.detector, i) for i, design in zip(index, claimed)):
             stack = stack_problems([problems[i] for i in members])
             limits = [Limits.of_problem(problems[i], design_detector, power_weights=_weights(claimed[position[i]], problems[i], power_weights))
                       for i in members]

@@ -19,7 +19,7 @@ from ..receivers import TypeI
 from ..scenario import realization_rng
 from ..solvers.memory import structured_bytes
 from ..solvers.registry import PROGRAM_SOLVERS, program_batch_solver, program_solver
-from ..stack import stack_problems
+from ..stack import group_equal, stack_problems
 from .base import Designer, _load_solver
 from .compose import limits_of
 from .rankone import rank_one_beams
@@ -207,15 +207,10 @@ def _beams(receiver, solved):
         (:meth:`Designer._from_relaxation`'s ``beams``), each as it gets
         them alone.
     """
-    groups = []  # (detector, members), grouped by equality (a detector with clutter arrays is not hashable)
-    for i, (detector, formulation, solution) in solved.items():
-        if not isinstance(solution, Exception) and solution.status != "infeasible" and solution.W is not None:
-            group = next((members for known, members in groups if known == detector), None)
-            if group is None:
-                groups.append((detector, group := []))
-            group.append(i)
+    primal = ((detector, i) for i, (detector, _, solution) in solved.items()
+              if not isinstance(solution, Exception) and solution.status != "infeasible" and solution.W is not None)
     out = {}
-    for detector, members in groups:
+    for detector, members in group_equal(primal):
         stack = stack_problems([solved[i][1].problem for i in members])
         W = np.stack([solved[i][2].W for i in members])
         R = np.stack([solved[i][2].R for i in members])
